@@ -1,0 +1,54 @@
+# The front door: `make run` (demo on http://127.0.0.1:5000) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+PORT   ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test lint bench install install-dev db demo i18n clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+db: install
+	$(FLASK) init-db
+
+demo: db
+	$(FLASK) demo
+
+## run: set up, load the demo on first run, serve with gunicorn on 127.0.0.1:$(PORT)
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in with the demo account above)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - "app:app"
+
+## test: the whole suite (unit, integration on SQLite and PostgreSQL when reachable, web, browser)
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+## i18n: re-extract messages and update the English catalogue (compiled at start-up)
+i18n: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot .
+	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

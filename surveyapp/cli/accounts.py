@@ -1,0 +1,51 @@
+"""Database and account commands: init-db, create-user, demo."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..models import ROLES
+from ..services import accounts, setup
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create or upgrade the schema to the latest migration (idempotent)."""
+    setup.upgrade_schema()
+    click.echo(f"database ready: {setup.describe_database()}")
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="admin, auditor or viewer")
+@click.option("--password", default=None, help="at least 8 characters; generated if omitted")
+@with_appcontext
+def create_user_command(name: str, role: str, password: str | None):
+    """Create a user and print an API token for it (the password goes to stderr if generated)."""
+    try:
+        _user, pw, token = accounts.create_user(name, role, password)
+    except accounts.AccountError as e:
+        click.echo(f"error: {e.field}: {e}", err=True)
+        sys.exit(2)
+    if password is None:
+        click.echo(f"generated password for {name}: {pw}", err=True)
+    click.echo(token)
+
+
+@click.command("demo")
+@click.option("--responses", default=300, show_default=True, help="synthetic responses to load")
+@with_appcontext
+def demo_command(responses: int):
+    """Load the demo (users, organization, campaign, responses) once; print the demo sign-in."""
+    login = setup.ensure_demo(current_app.instance_path, responses=responses)
+    click.echo(login)
+
+
+def init_app(app) -> None:
+    for cmd in (init_db_command, create_user_command, demo_command):
+        app.cli.add_command(cmd)

@@ -1,0 +1,64 @@
+"""Layered configuration: these defaults, then instance/config.py, then FLASK_* / DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    """Defaults for a production-like run; tests pass a mapping on top."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLITE_SYNCHRONOUS = "FULL"  #: an acknowledged write survives a crash
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  #: set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  #: a survey or checklist form may stay open a working day
+    MAX_CONTENT_LENGTH = 256 * 1024  #: no legitimate form or JSON body is larger
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    PUBLIC_BASE_URL = ""  #: e.g. https://survey.example.cn; empty = the request's host
+    LOGIN_MAX_FAILURES = 5  #: failed sign-ins per user+address before throttling
+    LOGIN_LOCK_MINUTES = 15
+
+
+def sqlite_url(instance_path: str) -> str:
+    """The default database: a SQLite file in the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "surveyapp.sqlite3")
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it with 256 random bits on first run (never in git)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def configure(app, test_config: dict | None = None) -> None:
+    """Apply defaults → instance/config.py → environment (FLASK_*, DATABASE_URL) → test_config."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", sqlite_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)

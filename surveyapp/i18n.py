@@ -1,0 +1,47 @@
+"""Chinese first, English on request: locale choice and catalogue compilation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, request, session
+
+#: one catalogue folder per feature (translations/<feature>/<lang>/LC_MESSAGES/messages.po),
+#: merged by Flask-Babel, so features add strings without editing one shared file
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def translation_directories() -> str:
+    """The feature catalogue folders, joined with ';' as Flask-Babel expects."""
+    return ";".join(str(p) for p in sorted(TRANSLATIONS.iterdir()) if p.is_dir())
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the session, then Accept-Language; zh default."""
+    languages = current_app.config["LANGUAGES"]
+    lang = request.args.get("lang")
+    if lang in languages:
+        session["lang"] = lang
+        return lang
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each messages.po to .mo when missing or older (binaries are not kept in git)."""
+    built = []
+    for po_path in directory.glob("*/*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as f:
+            catalog = read_po(f)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo_path)
+        built.append(mo_path)
+    return built

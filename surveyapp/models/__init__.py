@@ -1,0 +1,25 @@
+"""ORM models, one module per feature; imported here so that metadata is complete."""
+
+from .audit import AuditLog, LedgerEntry, LedgerHead
+from .campaigns import Campaign, Organization, Outlet, SurveyLink, campaign_auditors
+from .evaluations import Evaluation
+from .responses import Response, ResponseExclusion
+from .users import ROLES, ApiToken, User, hash_token
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditLog",
+    "Campaign",
+    "Evaluation",
+    "LedgerEntry",
+    "LedgerHead",
+    "Organization",
+    "Outlet",
+    "Response",
+    "ResponseExclusion",
+    "SurveyLink",
+    "User",
+    "campaign_auditors",
+    "hash_token",
+]

@@ -1,0 +1,82 @@
+"""Survey responses with their paradata, and the exclusion history kept beside them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+
+CHANNELS = ("in_person", "online")
+
+
+class Response(Base):
+    """One customer's answers. Never deleted: an auditor may exclude it, with a reason."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint("channel IN ('in_person', 'online')", name="channel"),
+        #: the same client_id sent twice stores one response (idempotent retries)
+        UniqueConstraint("campaign_id", "client_id", name="uq_responses_campaign_client"),
+        Index("ix_responses_campaign_channel", "campaign_id", "channel"),
+        Index("ix_responses_campaign_submitted", "campaign_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("survey_links.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    #: browser-generated uuid; makes a retried submit idempotent
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    #: the auditor who ran an in-person interview
+    auditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: server time the questionnaire was served (or the auditor started the interview)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    #: salted hash of address + user agent, for burst detection; not reversible
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    #: one char per question in questionnaire order: '0'-'9', 'A'=10, '-'=n/a (survey_math)
+    answers: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+    #: optional customer contact, encrypted with a key kept outside the database
+    contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    exclusions: Mapped[list[ResponseExclusion]] = relationship(
+        back_populates="response", order_by="ResponseExclusion.id"
+    )
+
+
+class ResponseExclusion(Base):
+    """Who excluded or reinstated a response, when and why (append-only)."""
+
+    __tablename__ = "response_exclusions"
+    __table_args__ = (CheckConstraint("action IN ('exclude', 'reinstate')", name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="exclusions")

@@ -1,0 +1,67 @@
+"""Accounts: users with a role, and revocable API tokens stored as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+
+ROLES = ("admin", "auditor", "viewer")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'auditor', 'viewer')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: werkzeug scrypt hash; never the password
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: consecutive failed sign-ins; reset on success
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    #: sign-in refused until then (throttling after repeated failures)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds one of the roles."""
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of an API token: tokens carry 256 random bits, so a fast hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: sha256 hex of the token; the token itself is shown once and never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: first characters, to tell tokens apart in lists
+    prefix: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")

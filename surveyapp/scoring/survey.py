@@ -1,0 +1,87 @@
+"""Survey parameters and questions: the scheme-declared inputs of the S computation (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+#: The six perception dimensions of seed 001 §4.3 / GB/T 36733 "客观结果", in report order.
+DIMENSIONS: tuple[str, ...] = (
+    "functionality",
+    "economy",
+    "safety",
+    "timeliness",
+    "comfort",
+    "civility",
+)
+DIMENSION_NAMES_ZH: Mapping[str, str] = {
+    "functionality": "功能性",
+    "economy": "经济性",
+    "safety": "安全性",
+    "timeliness": "时间性",
+    "comfort": "舒适性",
+    "civility": "文明性",
+}
+CHANNELS: tuple[str, ...] = ("in_person", "online")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a questionnaire; only `likert` questions of a dimension enter S."""
+
+    id: str
+    text_zh: str
+    text_en: str
+    kind: str = "likert"  #: likert (1-5 or None) | nps (0-10) | text
+    dimension: str | None = None  #: one of DIMENSIONS, or None (overall, NPS, comment)
+    clause: str | None = None  #: the seed clause the question probes, e.g. "4.1.5"
+    required: bool = True
+
+    @property
+    def scored(self) -> bool:
+        """True when the question enters S: a likert question on one of the six dimensions."""
+        return self.kind == "likert" and self.dimension in DIMENSIONS
+
+
+@dataclass(frozen=True)
+class SurveyParams:
+    """How responses become S (DOMAIN.md "Scoring the survey"); stored with each result."""
+
+    #: answer value (1..5) -> 0..100 score; default 5→100 … 1→20
+    scale: Mapping[int, float] = field(
+        default_factory=lambda: {5: 100.0, 4: 80.0, 3: 60.0, 2: 40.0, 1: 20.0}
+    )
+    #: ω for in_person and 1-ω for online
+    channel_weights: Mapping[str, float] = field(
+        default_factory=lambda: {"in_person": 0.5, "online": 0.5}
+    )
+    dimension_weights: Mapping[str, float] = field(
+        default_factory=lambda: {d: 1 / 6 for d in DIMENSIONS}
+    )
+    #: "weighted" (ω per channel) | "pooled" (all valid responses together)
+    combine: str = "weighted"
+    #: a response is valid when at least this share of scored questions is answered
+    min_answered_fraction: float = 0.5
+    min_valid_per_channel: int = 30
+    max_half_width: float = 5.0
+    bootstrap_resamples: int = 1000
+    bootstrap_seed: int = 20191223
+    alpha_acceptable: float = 0.70
+    #: S thresholds the scheme's levels compare against (for "marginal" marks)
+    thresholds: tuple[float, ...] = ()
+
+    def as_dict(self) -> dict:
+        """Plain-JSON form, stored with every computed result so it can be reproduced."""
+        return {
+            "scale": {str(k): v for k, v in sorted(self.scale.items())},
+            "channel_weights": dict(self.channel_weights),
+            "dimension_weights": dict(self.dimension_weights),
+            "combine": self.combine,
+            "min_answered_fraction": self.min_answered_fraction,
+            "min_valid_per_channel": self.min_valid_per_channel,
+            "max_half_width": self.max_half_width,
+            "bootstrap_resamples": self.bootstrap_resamples,
+            "bootstrap_seed": self.bootstrap_seed,
+            "alpha_acceptable": self.alpha_acceptable,
+            "thresholds": list(self.thresholds),
+        }

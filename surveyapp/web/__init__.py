@@ -1,0 +1,93 @@
+"""Web layer: blueprints, sign-in wiring, security headers and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from ..db import db
+from ..extensions import login_manager
+from ..models import User
+
+#: Content-Security-Policy: no inline script anywhere; plotly needs inline style elements
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(resp):
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return resp
+
+
+def wants_json() -> bool:
+    """API paths and JSON clients get JSON errors; everyone else gets a page."""
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _error(status: int, code: str, message: str):
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, the user loader, headers and error handlers."""
+    from . import api, auth, main
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    api.init_app(app)
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return _error(400, "csrf", _("表单已过期或缺少安全令牌，请刷新页面后重试。"))
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return _error(400, "bad_request", getattr(e, "description", None) or _("请求无效。"))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return _error(403, "forbidden", _("您没有权限执行此操作。"))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return _error(404, "not_found", _("页面不存在。"))
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return _error(405, "method_not_allowed", _("不支持此请求方法。"))
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return _error(413, "too_large", _("提交的内容过大。"))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return _error(429, "rate_limited", _("请求过于频繁，请稍后再试。"))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return _error(500, "server_error", _("服务器内部错误，已记录。请稍后再试。"))

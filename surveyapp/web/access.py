@@ -1,0 +1,52 @@
+"""Who may do what: role checks for pages and API, and campaign visibility."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from ..models import Campaign, campaign_auditors
+
+
+def roles_required(*roles: str):
+    """Allow the view only to signed-in users holding one of the roles (401/redirect, else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from ..extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_read(user, campaign: Campaign) -> bool:
+    """Admins and viewers read every campaign; auditors only those assigned to them."""
+    if user.role in ("admin", "viewer"):
+        return True
+    return user.role == "auditor" and any(a.id == user.id for a in campaign.auditors)
+
+
+def can_write(user, campaign: Campaign) -> bool:
+    """Admins change every campaign; auditors only those assigned to them; viewers none."""
+    if user.role == "admin":
+        return True
+    return user.role == "auditor" and any(a.id == user.id for a in campaign.auditors)
+
+
+def visible_campaigns(user) -> Select:
+    """A select() of the campaigns the user may read."""
+    stmt = select(Campaign).order_by(Campaign.id.desc())
+    if user.role == "auditor":
+        stmt = stmt.join(campaign_auditors).where(campaign_auditors.c.user_id == user.id)
+    return stmt

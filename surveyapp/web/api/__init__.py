@@ -1,0 +1,132 @@
+"""JSON API under /api/v1: bearer-token auth, JSON errors, and the OpenAPI document.
+
+Each feature module defines its routes on `bp` and a `PATHS` dict (OpenAPI path items)
+merged into /api/v1/openapi.json, so the document lists exactly the routes that exist.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ...extensions import csrf
+from ...services import accounts
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {"code", "message", "field"}} with a 4xx status."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    err = {"code": code, "message": message}
+    if field is not None:
+        err["field"] = field
+    return {"error": err}
+
+
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError):
+    return jsonify(error_body(e.code, e.message, e.field)), e.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException):
+    return jsonify(error_body(e.name.lower().replace(" ", "_"), e.description or e.name)), e.code
+
+
+def token_user():
+    """The user named by the request's `Authorization: Bearer` token, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return accounts.user_for_token(token.strip())
+
+
+def api_auth(*roles: str):
+    """Require a valid bearer token whose user holds one of the roles (401 / 403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = token_user()
+            if user is None:
+                raise ApiError(401, "unauthorized", "a valid 'Authorization: Bearer' token is required")
+            if user.role not in roles:
+                raise ApiError(403, "forbidden", f"role {user.role!r} may not do this")
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def json_object() -> dict:
+    """The request body as a JSON object, or a 400 ApiError naming what is wrong."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+    return data
+
+
+BASE_DOC = {
+    "openapi": "3.0.3",
+    "info": {"title": "surveyapp API", "version": "1.0.0"},
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "field": {"type": "string"},
+                        },
+                    }
+                },
+            }
+        },
+    },
+}
+
+
+def _feature_modules():
+    import importlib
+    import pkgutil
+
+    return [
+        importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)
+    ]
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document of every API route."""
+    paths: dict = {}
+    for module in _feature_modules():
+        paths.update(getattr(module, "PATHS", {}))
+    return jsonify({**BASE_DOC, "paths": dict(sorted(paths.items()))})
+
+
+def init_app(app: Flask) -> None:
+    """Import the feature modules (they add routes to bp), exempt bp from CSRF, register it."""
+    _feature_modules()
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,61 @@
+"""Sign-in and sign-out for auditors, admins and viewers (customers never sign in)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..services import accounts, audit
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():
+    """Sign in with username and password; repeated failures lock the account for a while."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = accounts.authenticate(
+            form.username.data,
+            form.password.data,
+            current_app.config["LOGIN_MAX_FAILURES"],
+            current_app.config["LOGIN_LOCK_MINUTES"],
+        )
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+        error = (
+            _("登录失败次数过多，请稍后再试。")
+            if "too many" in (result.error or "")
+            else _("用户名或密码错误。")
+        )
+    status = 200 if error is None and not form.errors else 400 if error is None else 401
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out (POST with CSRF, so a link elsewhere cannot sign a user out)."""
+    audit.record("logout")
+    logout_user()
+    flash(_("已退出登录。"))
+    return redirect(url_for("auth.login"))

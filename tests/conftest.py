@@ -1,0 +1,169 @@
+"""Shared fixtures: app/client/runner on SQLite always and on PostgreSQL when reachable.
+
+The SQLite database of each test is a copy of one migrated in the session; the PostgreSQL
+database is migrated once per session and truncated after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from surveyapp import create_app
+from surveyapp.db import db
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _pg_admin_url() -> str | None:
+    """The PostgreSQL server to test on, or None when none answers (CI sets REQUIRE_POSTGRES)."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
+    try:
+        eng = sa.create_engine(url, connect_args={"connect_timeout": 2})
+        with eng.connect():
+            pass
+        eng.dispose()
+        return url
+    except Exception as e:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            raise RuntimeError(f"PostgreSQL required but not reachable at {url}: {e}") from e
+        return None
+
+
+def base_config(uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "survey.test",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+
+
+def migrate(uri: str, instance_path: str) -> None:
+    from surveyapp.services import setup
+
+    app = create_app(base_config(uri), instance_path=instance_path)
+    with app.app_context():
+        setup.upgrade_schema()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    migrate(f"sqlite:///{path}", str(path.parent))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str | None:
+    admin = _pg_admin_url()
+    if admin is None:
+        yield None
+        return
+    name = f"surveyapp_test_{uuid.uuid4().hex[:10]}"
+    eng = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+    migrate(url, "/tmp")
+    yield url
+    with eng.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    eng.dispose()
+
+
+def _truncate_all(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as c:
+            c.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def db_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_app(db_backend, sqlite_template, request, tmp_path):
+    """Factory: an app on this test's database, with config overrides."""
+    apps = []
+    if db_backend == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(sqlite_template, path)
+        uri = f"sqlite:///{path}"
+    else:
+        uri = request.getfixturevalue("postgres_url")
+        if uri is None:
+            pytest.skip("PostgreSQL not reachable (set TEST_POSTGRES_URL)")
+
+    def factory(**overrides):
+        cfg = base_config(uri)
+        cfg.update(overrides)
+        app = create_app(cfg, instance_path=str(tmp_path / "instance"))
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if db_backend == "postgres" and apps:
+        _truncate_all(apps[0])
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role, username=None, password=...) -> (user, api_token)."""
+    from surveyapp.services import accounts
+
+    def factory(role: str = "auditor", username: str | None = None, password: str = "correct-horse"):
+        user, _pw, token = accounts.create_user(
+            username or f"{role}-{uuid.uuid4().hex[:6]}", role, password
+        )
+        return user, token
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """login(username, password='correct-horse') signs the test client in."""
+
+    def do(username: str, password: str = "correct-horse"):
+        resp = client.post("/login", data={"username": username, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return resp
+
+    return do
+
