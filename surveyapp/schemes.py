@@ -1,0 +1,512 @@
+"""Load and validate the scheme files (schemes/*.toml) into the engine's frozen types."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+
+from .scoring import (
+    DIMENSIONS,
+    REGISTRY,
+    Adjustment,
+    Criterion,
+    Group,
+    InputError,
+    Item,
+    Level,
+    Part,
+    Scheme,
+    SchemeError,
+    SurveyParams,
+    evaluate_data,
+)
+from .scoring.model import ITEM_MODES, frozen_map
+from .scoring.numbers import ROUNDING_MODES, fmt
+
+#: the schemes/ folder at the repository root
+SCHEME_DIR = Path(__file__).resolve().parent.parent / "schemes"
+LEVEL_IDS = (
+    "none",
+    "fail",
+    "compliant",
+    "one_star",
+    "two_star",
+    "three_star",
+    "four_star",
+    "five_star",
+    "eight_star",
+    "nine_star",
+    "ten_star",
+)
+_TOP_KEYS = {
+    "id",
+    "title",
+    "source",
+    "version",
+    "seed",
+    "max_points",
+    "rounding",
+    "item_mode",
+    "exclusions",
+    "special_deductions",
+    "special_bonus",
+    "fallback",
+    "parts",
+    "groups",
+    "items",
+    "levels",
+    "survey",
+}
+_ITEM_KEYS = {
+    "id",
+    "title",
+    "points",
+    "group",
+    "mode",
+    "options",
+    "star",
+    "quantitative",
+    "dimension",
+    "survey_source",
+    "excludable",
+    "clause",
+    "note",
+    "reference_options",
+}
+_GROUP_KEYS = {"id", "title", "points", "parent", "clause", "note"}
+_CRITERION_META = {"kind", "clause", "note", "name_zh"}
+_SURVEY_KEYS = {
+    "questionnaire",
+    "scale",
+    "channel_weights",
+    "dimension_weights",
+    "combine",
+    "min_answered_fraction",
+    "min_valid_per_channel",
+    "max_half_width",
+    "bootstrap_resamples",
+    "bootstrap_seed",
+    "alpha_acceptable",
+    "thresholds",
+}
+
+__all__ = [
+    "SCHEME_DIR",
+    "InputError",
+    "SchemeError",
+    "clear_cache",
+    "evaluate_input",
+    "list_schemes",
+    "load_scheme",
+    "load_scheme_file",
+]
+
+
+class _Where:
+    """Builds "file: element: problem" messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+
+    def error(self, where: str, problem: str) -> SchemeError:
+        return SchemeError(f"{self.name}: {where}: {problem}")
+
+
+def _dec(value: object, w: _Where, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise w.error(where, f"expected a number, got {value!r}")
+    return Decimal(value)
+
+
+def _str(table: Mapping, key: str, w: _Where, where: str, default: str | None = None) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise w.error(where, f"missing or empty {key!r}")
+    return value
+
+
+def _check_keys(table: Mapping, allowed: set[str], w: _Where, where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise w.error(where, f"unknown key(s) {', '.join(unknown)}")
+
+
+def _survey_params(raw: Mapping, levels: tuple[Level, ...], w: _Where) -> tuple[SurveyParams, str]:
+    _check_keys(raw, _SURVEY_KEYS, w, "[survey]")
+    kwargs: dict[str, object] = {}
+    if "scale" in raw:
+        scale = {}
+        for k, v in raw["scale"].items():
+            if not str(k).isdigit():
+                raise w.error("[survey].scale", f"answer value {k!r} is not an integer")
+            scale[int(k)] = float(_dec(v, w, f"[survey].scale.{k}"))
+        kwargs["scale"] = scale
+    if "channel_weights" in raw:
+        cw = {
+            k: float(_dec(v, w, f"[survey].channel_weights.{k}"))
+            for k, v in raw["channel_weights"].items()
+        }
+        if set(cw) != {"in_person", "online"} or abs(sum(cw.values()) - 1) > 1e-9:
+            raise w.error("[survey].channel_weights", "needs in_person and online summing to 1")
+        kwargs["channel_weights"] = cw
+    if raw.get("dimension_weights") == "equal":
+        kwargs["dimension_weights"] = {d: 1 / len(DIMENSIONS) for d in DIMENSIONS}
+    elif "dimension_weights" in raw:
+        dw = {
+            k: float(_dec(v, w, f"[survey].dimension_weights.{k}"))
+            for k, v in raw["dimension_weights"].items()
+        }
+        if set(dw) != set(DIMENSIONS) or abs(sum(dw.values()) - 1) > 1e-3:
+            raise w.error(
+                "[survey].dimension_weights",
+                f"needs the six dimensions {', '.join(DIMENSIONS)} summing to 1",
+            )
+        kwargs["dimension_weights"] = dw
+    for key in ("combine",):
+        if key in raw:
+            if raw[key] not in ("weighted", "pooled"):
+                raise w.error(f"[survey].{key}", "expected 'weighted' or 'pooled'")
+            kwargs[key] = raw[key]
+    for key in ("min_answered_fraction", "max_half_width", "alpha_acceptable"):
+        if key in raw:
+            kwargs[key] = float(_dec(raw[key], w, f"[survey].{key}"))
+    for key in ("min_valid_per_channel", "bootstrap_resamples", "bootstrap_seed"):
+        if key in raw:
+            if not isinstance(raw[key], int) or isinstance(raw[key], bool):
+                raise w.error(f"[survey].{key}", "expected an integer")
+            kwargs[key] = raw[key]
+    if "thresholds" in raw:
+        kwargs["thresholds"] = tuple(
+            float(_dec(t, w, "[survey].thresholds")) for t in raw["thresholds"]
+        )
+    else:
+        found = sorted(
+            {
+                float(c.params["min"])
+                for lv in levels
+                for c in lv.criteria
+                if c.kind == "survey_at_least"
+            }
+        )
+        kwargs["thresholds"] = tuple(found)
+    questionnaire = raw.get("questionnaire", "default")
+    if not isinstance(questionnaire, str) or not questionnaire:
+        raise w.error("[survey].questionnaire", "expected a non-empty string")
+    return SurveyParams(**kwargs), questionnaire  # type: ignore[arg-type]
+
+
+def _criterion(raw: Mapping, w: _Where, where: str) -> Criterion:
+    kind_name = raw.get("kind")
+    if kind_name not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise w.error(where, f"unknown criterion kind {kind_name!r} (known: {known})")
+    kind = REGISTRY[kind_name]
+    params: dict[str, object] = {}
+    for key, value in raw.items():
+        if key in _CRITERION_META:
+            continue
+        spec = kind.params.get(key)
+        if spec is None:
+            raise w.error(where, f"unknown parameter {key!r} for kind {kind_name}")
+        if spec.type is Decimal:
+            value = _dec(value, w, f"{where}.{key}")
+        elif spec.type is int:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise w.error(f"{where}.{key}", f"expected a whole number ≥ 0, got {value!r}")
+        elif spec.type is bool:
+            if not isinstance(value, bool):
+                raise w.error(f"{where}.{key}", f"expected true or false, got {value!r}")
+        elif spec.type is str and (
+            not isinstance(value, str) or (spec.choices and value not in spec.choices)
+        ):
+            raise w.error(
+                f"{where}.{key}", f"expected one of {', '.join(spec.choices)}, got {value!r}"
+            )
+        params[key] = value
+    for key, spec in kind.params.items():
+        if key not in params:
+            if spec.required:
+                raise w.error(where, f"kind {kind_name} needs parameter {key!r}")
+            params[key] = spec.default
+    return Criterion(
+        kind=kind_name,
+        params=frozen_map(params),
+        clause=str(raw.get("clause", "")),
+        note=str(raw.get("note", "")),
+        name_zh=str(raw.get("name_zh", "")),
+    )
+
+
+def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
+    w = _Where(path)
+    _check_keys(data, _TOP_KEYS, w, "top level")
+    scheme_id = _str(data, "id", w, "top level")
+    if scheme_id != path.stem:
+        raise w.error("id", f"{scheme_id!r} differs from the file name {path.stem!r}")
+    max_points = _dec(data.get("max_points"), w, "max_points")
+    rounding = data.get("rounding", "half_up")
+    if rounding not in ROUNDING_MODES:
+        raise w.error("rounding", f"expected one of {', '.join(ROUNDING_MODES)}")
+    default_mode = data.get("item_mode", "points")
+    if default_mode not in ITEM_MODES:
+        raise w.error("item_mode", f"expected one of {', '.join(ITEM_MODES)}")
+
+    seen: set[str] = set()
+    groups: list[Group] = []
+    for k, g in enumerate(data.get("groups", [])):
+        where = f"groups[{k}]"
+        _check_keys(g, _GROUP_KEYS, w, where)
+        gid = _str(g, "id", w, where)
+        where = f"group {gid}"
+        if gid in seen:
+            raise w.error(where, "duplicate id")
+        seen.add(gid)
+        groups.append(
+            Group(
+                gid,
+                _str(g, "title", w, where),
+                _dec(g.get("points"), w, f"{where}.points"),
+                g.get("parent"),
+                str(g.get("clause", "")),
+            )
+        )
+    group_ids = {g.id for g in groups}
+    for g in groups:
+        if g.parent is not None and g.parent not in group_ids:
+            raise w.error(f"group {g.id}", f"unknown parent group {g.parent!r}")
+
+    excl = data.get("exclusions", {})
+    allowed = excl.get("allowed", "none")
+    if allowed not in ("none", "all", "groups"):
+        raise w.error("[exclusions].allowed", "expected none, all or groups")
+    excl_groups = tuple(excl.get("groups", ()))
+    for gid in excl_groups:
+        if gid not in group_ids:
+            raise w.error("[exclusions].groups", f"unknown group {gid!r}")
+    group_parent = {g.id: g.parent for g in groups}
+
+    def under(gid: str | None) -> set[str]:
+        out = set()
+        while gid is not None:
+            out.add(gid)
+            gid = group_parent.get(gid)
+        return out
+
+    items: list[Item] = []
+    for k, it in enumerate(data.get("items", [])):
+        where = f"items[{k}]"
+        _check_keys(it, _ITEM_KEYS, w, where)
+        iid = _str(it, "id", w, where)
+        where = f"item {iid}"
+        if iid in seen:
+            raise w.error(where, "duplicate id")
+        seen.add(iid)
+        points = _dec(it.get("points"), w, f"{where}.points")
+        if points < 0:
+            raise w.error(where, "negative points")
+        group = it.get("group")
+        if group is not None and group not in group_ids:
+            raise w.error(where, f"unknown group {group!r}")
+        mode = it.get("mode", default_mode)
+        if mode not in ITEM_MODES:
+            raise w.error(where, f"unknown mode {mode!r} (expected {', '.join(ITEM_MODES)})")
+        options = tuple(_dec(o, w, f"{where}.options") for o in it.get("options", ()))
+        if mode == "options" and not options:
+            raise w.error(where, "mode options needs a non-empty options list")
+        for o in options:
+            if o < 0 or o > points:
+                raise w.error(where, f"option {fmt(o)} outside 0–{fmt(points)}")
+        source = it.get("survey_source")
+        if mode == "survey" and source not in ("S", "dimensions"):
+            raise w.error(where, "mode survey needs survey_source = 'S' or 'dimensions'")
+        if allowed == "all":
+            excludable = True
+        elif allowed == "groups":
+            excludable = bool(under(group) & set(excl_groups))
+        else:
+            excludable = False
+        excludable = bool(it.get("excludable", excludable))
+        items.append(
+            Item(
+                id=iid,
+                title=_str(it, "title", w, where),
+                points=points,
+                group=group,
+                mode=mode,
+                excludable=excludable,
+                options=options,
+                deduction_option=bool(it.get("star", False)),
+                quantitative=bool(it.get("quantitative", False)),
+                dimension=it.get("dimension"),
+                survey_source=source,
+                clause=str(it.get("clause", "")),
+            )
+        )
+    if not items:
+        raise w.error("items", "a scheme needs at least one item")
+
+    # every group's points = the sum of its children (items and subgroups)
+    children: dict[str | None, Decimal] = {}
+    for it in items:
+        children[it.group] = children.get(it.group, Decimal(0)) + it.points
+    for g in groups:
+        children[g.parent] = children.get(g.parent, Decimal(0)) + g.points
+    for g in groups:
+        total = children.get(g.id, Decimal(0))
+        if total != g.points:
+            raise w.error(
+                f"group {g.id}",
+                f"children's points add up to {fmt(total)}, not the group's {fmt(g.points)}",
+            )
+    top_total = children.get(None, Decimal(0))
+    if top_total != max_points:
+        raise w.error(
+            "max_points", f"first-level points add up to {fmt(top_total)}, not {fmt(max_points)}"
+        )
+
+    parts = []
+    for k, p in enumerate(data.get("parts", [])):
+        pid = _str(p, "id", w, f"parts[{k}]")
+        where = f"part {pid}"
+        pts = _dec(p.get("points"), w, f"{where}.points")
+        member = tuple(p.get("groups", ()))
+        for gid in member:
+            if gid not in group_ids or group_parent[gid] is not None:
+                raise w.error(where, f"{gid!r} is not a first-level group")
+        total = sum((g.points for g in groups if g.id in member), Decimal(0))
+        if total != pts:
+            raise w.error(where, f"groups add up to {fmt(total)}, not the part's {fmt(pts)}")
+        parts.append(Part(pid, _str(p, "title", w, where), pts, member, str(p.get("clause", ""))))
+    if parts and sum((p.points for p in parts), Decimal(0)) != max_points:
+        raise w.error("parts", f"parts do not add up to max_points {fmt(max_points)}")
+
+    levels = []
+    level_seen: set[str] = set()
+    for k, lv in enumerate(data.get("levels", [])):
+        lid = _str(lv, "id", w, f"levels[{k}]")
+        where = f"level {lid}"
+        if lid not in LEVEL_IDS:
+            raise w.error(where, f"unknown level id (expected one of {', '.join(LEVEL_IDS)})")
+        if lid in level_seen:
+            raise w.error(where, "duplicate level id")
+        level_seen.add(lid)
+        raw_criteria = lv.get("criteria", [])
+        if not raw_criteria:
+            raise w.error(where, "level with no criteria")
+        criteria = tuple(
+            _criterion(c, w, f"{where} criterion {j + 1}") for j, c in enumerate(raw_criteria)
+        )
+        levels.append(Level(lid, _str(lv, "name", w, where), criteria, str(lv.get("clause", ""))))
+    if not levels:
+        raise w.error("levels", "a scheme needs at least one level")
+    fallback = data.get("fallback", {})
+    fallback_id = _str(fallback, "id", w, "[fallback]")
+    if fallback_id not in LEVEL_IDS or fallback_id in level_seen:
+        raise w.error(
+            "[fallback]", f"fallback level {fallback_id!r} must be a level id not used above"
+        )
+
+    def adjustment(key: str) -> Adjustment:
+        raw = data.get(key, {})
+        max_count = raw.get("max_count")
+        return Adjustment(
+            enabled=bool(raw.get("enabled", False)),
+            points_each=_dec(raw.get("points_each", 1), w, f"[{key}].points_each"),
+            max_count=max_count,
+            clause=str(raw.get("clause", "")),
+        )
+
+    survey, questionnaire = _survey_params(data.get("survey", {}), tuple(levels), w)
+    return Scheme(
+        id=scheme_id,
+        title=_str(data, "title", w, "top level"),
+        source=_str(data, "source", w, "top level"),
+        version=_str(data, "version", w, "top level"),
+        max_points=max_points,
+        items=tuple(items),
+        groups=tuple(groups),
+        levels=tuple(levels),
+        fallback_level=fallback_id,
+        fallback_name=_str(fallback, "name", w, "[fallback]"),
+        survey=survey,
+        parts=tuple(parts),
+        rounding=rounding,
+        exclusion_rule=str(excl.get("rule", "no exclusions in this scheme")),
+        special_deductions=adjustment("special_deductions"),
+        special_bonus=adjustment("special_bonus"),
+        questionnaire=questionnaire,
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        path=str(path),
+    )
+
+
+def load_scheme_file(path: Path | str) -> Scheme:
+    """Read and validate one scheme file; SchemeError names the file, element and problem."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SchemeError(f"{path.name}: not valid TOML: {e}") from None
+    return _parse(data, path, raw)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_all(directory: str) -> tuple[Scheme, ...]:
+    return tuple(load_scheme_file(p) for p in sorted(Path(directory).glob("*.toml")))
+
+
+def list_schemes(directory: Path | str | None = None) -> list[Scheme]:
+    """Every scheme in the directory (default: schemes/ at the repository root), by id; cached."""
+    return list(_load_all(str(Path(directory or SCHEME_DIR).resolve())))
+
+
+def load_scheme(scheme_id: str, directory: Path | str | None = None) -> Scheme:
+    """The scheme with this id; SchemeError when there is none."""
+    schemes = list_schemes(directory)
+    for scheme in schemes:
+        if scheme.id == scheme_id:
+            return scheme
+    known = ", ".join(s.id for s in schemes)
+    raise SchemeError(f"unknown scheme {scheme_id!r} (known: {known})")
+
+
+def clear_cache() -> None:
+    """Forget loaded schemes (after editing a scheme file in a running process)."""
+    _load_all.cache_clear()
+
+
+def evaluate_input(
+    data: Mapping[str, object],
+    survey: Mapping[str, object] | None = None,
+    *,
+    scheme: Scheme | None = None,
+    directory: Path | str | None = None,
+) -> dict:
+    """Validate an evaluation input, run the engine, return the result JSON (InputError if bad).
+
+    `survey`, when given, replaces data["survey"] (the web layer passes the campaign's own
+    figures); `scheme` overrides data["scheme"].
+    """
+    if not isinstance(data, Mapping):
+        raise InputError("input", "expected a JSON object")
+    if scheme is None:
+        scheme_id = data.get("scheme")
+        if scheme_id is None:
+            raise InputError("scheme", "missing required field")
+        if not isinstance(scheme_id, str):
+            raise InputError("scheme", f"expected a scheme id, got {scheme_id!r}")
+        try:
+            scheme = load_scheme(scheme_id, directory)
+        except SchemeError as e:
+            if str(e).startswith("unknown scheme"):
+                raise InputError("scheme", str(e)) from None
+            raise
+        data = dict(data)
+    else:
+        data = {**data, "scheme": scheme.id}
+    return evaluate_data(data, scheme, survey)

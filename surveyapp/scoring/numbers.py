@@ -1,0 +1,77 @@
+"""Exact decimal arithmetic: values stay unrounded and are compared after rounding to 2 places."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+
+#: rounding modes a scheme may declare: DOMAIN.md "half_up"; seed 002's example truncates ("down")
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+#: working precision of every division; far beyond any checklist's needs
+PRECISION = 40
+
+
+def to_decimal(value: object) -> Decimal:
+    """Exact Decimal of an int, Decimal or float as written (0.1 -> Decimal('0.1')), else TypeError."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError("not a finite number")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError("not a finite number")
+        return Decimal(repr(value))
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def div(a: Decimal, b: Decimal) -> Decimal:
+    """a / b at the engine's working precision."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return a / b
+
+
+def mul(a: Decimal, b: Decimal) -> Decimal:
+    """a * b at the engine's working precision."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return a * b
+
+
+def mean(values: tuple[Decimal, ...]) -> Decimal:
+    """Arithmetic mean (seed 000 §6.1.4: the mean of the auditors' scores)."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return sum(values, ZERO) / len(values)
+
+
+def round2(value: Decimal, mode: str = "half_up") -> Decimal:
+    """Round to 2 decimals: the printed number is the number that decides (DOMAIN.md)."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return value.quantize(CENT, rounding=ROUNDING_MODES[mode])
+
+
+def fmt(value: Decimal) -> str:
+    """A threshold or point value without trailing zeros: 90, 0.5, 1.5."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def fmt2(value: Decimal, mode: str = "half_up") -> str:
+    """A computed value with exactly 2 decimals, as it is compared: 89.99, 90.00."""
+    return format(round2(value, mode), "f")
+
+
+def as_json_number(value: Decimal) -> int | float:
+    """JSON form of a rounded value: int when whole, else float."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)

@@ -1,0 +1,216 @@
+"""The scheme files: every shipped scheme loads and adds up; broken files are refused clearly."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from surveyapp.schemes import (
+    SCHEME_DIR,
+    SchemeError,
+    list_schemes,
+    load_scheme,
+    load_scheme_file,
+)
+from surveyapp.scoring import REGISTRY, SurveyParams
+
+SHIPPED = {"cqm-2019": 8, "dni-2026": 50, "icas-27922": 51, "xh-2025": 68}
+
+
+def test_every_shipped_scheme_loads():
+    schemes = list_schemes()
+    assert {s.id: len(s.items) for s in schemes} == SHIPPED
+
+
+@pytest.mark.parametrize("scheme_id", sorted(SHIPPED))
+def test_points_add_up(scheme_id):
+    scheme = load_scheme(scheme_id)
+    assert sum((i.points for i in scheme.items), Decimal(0)) == scheme.max_points
+    assert sum((t.points for t in scheme.first_level), Decimal(0)) == scheme.max_points
+    for group in scheme.groups:
+        children = [i.points for i in scheme.items if i.group == group.id]
+        children += [g.points for g in scheme.groups if g.parent == group.id]
+        assert sum(children, Decimal(0)) == group.points, group.id
+
+
+@pytest.mark.parametrize("scheme_id", sorted(SHIPPED))
+def test_scheme_metadata(scheme_id):
+    scheme = load_scheme(scheme_id)
+    raw = (SCHEME_DIR / f"{scheme_id}.toml").read_bytes()
+    assert scheme.sha256 == hashlib.sha256(raw).hexdigest()
+    assert isinstance(scheme.survey, SurveyParams)
+    assert scheme.questionnaire == "default"
+    assert scheme.title
+    assert all(lv.criteria for lv in scheme.levels)
+    assert all(c.clause for lv in scheme.levels for c in lv.criteria)
+    assert all(i.clause for i in scheme.items)
+    assert b"AMBIGUITY:" in raw
+
+
+def test_max_points():
+    assert {s.id: s.max_points for s in list_schemes()} == {
+        "cqm-2019": 100,
+        "dni-2026": 100,
+        "icas-27922": 100,
+        "xh-2025": 200,
+    }
+
+
+def test_first_level_indicators_of_cqm():
+    scheme = load_scheme("cqm-2019")
+    assert [(t.id, t.points) for t in scheme.first_level] == [
+        ("4.1.1", 10),
+        ("4.1.2", 15),
+        ("4.1.3", 10),
+        ("4.1.4", 25),
+        ("4.1.5", 15),
+        ("4.1.6", 7),
+        ("4.1.7", 8),
+        ("4.1.8", 10),
+    ]
+
+
+def test_dni_items_carry_dimension_codes():
+    scheme = load_scheme("dni-2026")
+    codes = [i.dimension for i in scheme.items]
+    assert codes[0] == "A1" and "B24" in codes and "C8" in codes and "A18" in codes
+    assert scheme.item_map["5.2.4.3"].points == 3
+
+
+def test_exclusion_rules():
+    dni, icas, xh, cqm = (load_scheme(s) for s in ("dni-2026", "icas-27922", "xh-2025", "cqm-2019"))
+    for scheme in (dni, icas):
+        assert {i.id for i in scheme.items if i.excludable} == {
+            i.id for i in scheme.items if i.id.startswith("5.2.")
+        }
+    assert all(i.excludable for i in xh.items)
+    assert not any(i.excludable for i in cqm.items)
+
+
+def test_survey_thresholds_come_from_the_scheme():
+    assert load_scheme("cqm-2019").survey.thresholds == (60.0, 70.0, 80.0, 90.0)
+    assert load_scheme("cqm-2019").survey.channel_weights == {"in_person": 0.5, "online": 0.5}
+
+
+def test_unknown_scheme():
+    with pytest.raises(SchemeError, match="unknown scheme 'nope'"):
+        load_scheme("nope")
+
+
+def test_directory_override(tmp_path):
+    (tmp_path / "cqm-2019.toml").write_bytes((SCHEME_DIR / "cqm-2019.toml").read_bytes())
+    assert [s.id for s in list_schemes(tmp_path)] == ["cqm-2019"]
+
+
+# ---- broken files ----------------------------------------------------------------------------
+
+GOOD = """
+id = "tiny"
+title = "小方案"
+source = "test"
+version = "1"
+max_points = 10
+
+[fallback]
+id = "fail"
+name = "不合格"
+
+[[groups]]
+id = "1"
+title = "组"
+points = 10
+
+[[items]]
+id = "1.1"
+title = "甲"
+group = "1"
+points = 4
+
+[[items]]
+id = "1.2"
+title = "乙"
+group = "1"
+points = 6
+
+[[levels]]
+id = "compliant"
+name = "达标级"
+
+  [[levels.criteria]]
+  kind = "score_at_least"
+  min = 7
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_loads(tmp_path):
+    scheme = load_scheme_file(write(tmp_path, GOOD))
+    assert scheme.max_points == 10
+    assert scheme.levels[0].criteria[0].params["min"] == 7
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("points = 6", "points = 5"),
+            "tiny.toml: group 1: children's points add up to 9, not the group's 10",
+        ),
+        (('id = "1.2"', 'id = "1.1"'), "tiny.toml: item 1.1: duplicate id"),
+        (
+            ('kind = "score_at_least"', 'kind = "score_above"'),
+            "tiny.toml: level compliant criterion 1: unknown criterion kind 'score_above'",
+        ),
+        (
+            ('  [[levels.criteria]]\n  kind = "score_at_least"\n  min = 7\n', ""),
+            "tiny.toml: level compliant: level with no criteria",
+        ),
+        (("min = 7", "minimum = 7"), "unknown parameter 'minimum'"),
+        (
+            ("max_points = 10", "max_points = 12"),
+            "tiny.toml: max_points: first-level points add up to 10, not 12",
+        ),
+        (
+            ('group = "1"\npoints = 4', 'group = "9"\npoints = 4'),
+            "tiny.toml: item 1.1: unknown group '9'",
+        ),
+        (('id = "tiny"', 'id = "other"'), "differs from the file name"),
+        (('id = "compliant"', 'id = "gold"'), "unknown level id"),
+        (('title = "甲"', 'title = "甲"\nmode = "magic"'), "item 1.1: unknown mode 'magic'"),
+        (
+            ('title = "甲"', 'title = "甲"\ncolour = 1'),
+            "item 1.1 " if False else "unknown key(s) colour",
+        ),
+        (("max_points = 10", 'max_points = 10\nrounding = "up"'), "rounding"),
+        (('version = "1"', "version = "), "not valid TOML"),
+    ],
+)
+def test_broken_files_are_refused(tmp_path, change, message):
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(SchemeError) as e:
+        load_scheme_file(write(tmp_path, GOOD.replace(old, new, 1)))
+    assert message in str(e.value)
+    assert str(e.value).startswith("tiny.toml: ")
+
+
+def test_criterion_parameters_are_checked(tmp_path):
+    text = GOOD.replace("min = 7", "min = 7\n  ").replace(
+        'kind = "score_at_least"', 'kind = "survey_at_least"\n  measure = "T"'
+    )
+    with pytest.raises(SchemeError, match="expected one of S, S_in_person, S_online"):
+        load_scheme_file(write(tmp_path, text))
+
+
+def test_every_registered_kind_is_documented():
+    docs = (SCHEME_DIR.parent / "docs" / "schemes.md").read_text(encoding="utf-8")
+    for name in REGISTRY:
+        assert f"`{name}`" in docs
