@@ -1,0 +1,186 @@
+/* Survey page enhancements (the page works without them):
+   progress, answers kept in localStorage (a reload or dropped connection loses nothing),
+   and a submit through the JSON endpoint retried with the same client_id, so a retry never
+   double-counts. No inline script: the CSP forbids it; everything is wired from here. */
+(function () {
+  "use strict";
+  var store = {
+    get: function (k) { try { return JSON.parse(localStorage.getItem(k) || "null"); } catch (e) { return null; } },
+    set: function (k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
+    del: function (k) { try { localStorage.removeItem(k); } catch (e) { /* ignore */ } }
+  };
+  var clear = document.body.getAttribute("data-clear");
+  if (clear) { store.del(clear); }
+
+  var form = document.querySelector("form[data-store]");
+  if (!form) { return; }
+  var key = form.getAttribute("data-store");
+  if (form.hasAttribute("data-fresh")) {  // the previous interview was saved: start blank
+    store.del(key);
+    if (window.history && history.replaceState) { history.replaceState(null, "", location.pathname); }
+  }
+  var msg = function (name, fallback) { return form.getAttribute("data-msg-" + name) || fallback; };
+  var qs = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-q]"));
+  var cid = form.elements.client_id;
+  var status = document.getElementById("status");
+  var prog = document.getElementById("prog");
+  var button = form.querySelector("button[type=submit]");
+
+  function fields() {
+    return Array.prototype.slice.call(form.elements).filter(function (el) {
+      return el.name && (el.name.indexOf("q_") === 0 || el.name === "contact" || el.name === "contact_consent");
+    });
+  }
+  function save() {
+    var values = {};
+    fields().forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") { if (el.checked) { values[el.name] = el.value; } }
+      else if (el.value) { values[el.name] = el.value; }
+    });
+    store.set(key, { client_id: cid.value, values: values, saved: Date.now() });
+  }
+  function restore() {
+    var saved = store.get(key);
+    if (!saved) { save(); return; }
+    if (saved.client_id) { cid.value = saved.client_id; }
+    var values = saved.values || {};
+    fields().forEach(function (el) {
+      if (!(el.name in values)) { return; }
+      if (el.type === "radio" || el.type === "checkbox") { el.checked = el.value === values[el.name]; }
+      else { el.value = values[el.name]; }
+    });
+  }
+  function answered(fs) {
+    if (fs.getAttribute("data-kind") === "text") { return true; }
+    return !!fs.querySelector("input:checked");
+  }
+  function progress() {
+    if (!prog) { return; }
+    var req = qs.filter(function (fs) { return fs.hasAttribute("data-required"); });
+    var done = req.filter(answered).length;
+    prog.hidden = false;
+    prog.querySelector("i").style.width = (req.length ? Math.round(100 * done / req.length) : 100) + "%";
+    prog.querySelector(".txt").textContent = msg("progress", "{n}/{total}").replace("{n}", done).replace("{total}", req.length);
+  }
+  function showError(id, text) {
+    var fs = document.getElementById("q-" + id);
+    var p = document.getElementById("e-" + id);
+    if (!fs || !p) { return false; }
+    fs.classList.toggle("bad", !!text);
+    p.textContent = text || "";
+    p.hidden = !text;
+    return true;
+  }
+  function setStatus(text, bad) {
+    if (!status) { return; }
+    status.textContent = text || "";
+    status.className = "status" + (bad ? " bad" : "");
+  }
+  function formError(text) {
+    var box = document.getElementById("form-error");
+    if (box) { box.textContent = text || ""; box.hidden = !text; }
+  }
+  function validate() {
+    var first = null;
+    qs.forEach(function (fs) {
+      var id = fs.getAttribute("data-q");
+      var missing = fs.hasAttribute("data-required") && !answered(fs);
+      showError(id, missing ? msg("required", "请选择一项；如不了解，请选“不适用”。") : "");
+      if (missing && !first) { first = fs; }
+    });
+    if (first) {
+      formError(msg("check", ""));
+      first.scrollIntoView({ behavior: "smooth", block: "center" });
+      var input = first.querySelector("input");
+      if (input) { input.focus({ preventScroll: true }); }
+    }
+    return !first;
+  }
+  function payload() {
+    var answers = {};
+    var comment = null;
+    qs.forEach(function (fs) {
+      var id = fs.getAttribute("data-q");
+      if (fs.getAttribute("data-kind") === "text") {
+        var t = fs.querySelector("textarea");
+        if (t && t.value.trim()) { comment = t.value; }
+        return;
+      }
+      var c = fs.querySelector("input:checked");
+      if (c) { answers[id] = c.value === "na" ? null : parseInt(c.value, 10); }
+    });
+    var body = { answers: answers, client_id: cid.value, started: form.elements.started.value };
+    if (comment) { body.comment = comment; }
+    var contact = form.elements.contact;
+    if (contact && contact.value.trim()) {
+      body.contact = contact.value.trim();
+      body.contact_consent = !!form.elements.contact_consent.checked;
+    }
+    return JSON.stringify(body);
+  }
+
+  var DELAYS = [1500, 3000, 6000, 12000];
+  function send(attempt) {
+    var endpoint = form.getAttribute("data-endpoint");
+    fetch(endpoint, {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: payload()
+    }).then(function (resp) {
+      if (resp.status === 200 || resp.status === 201) {
+        store.del(key);
+        window.location.assign(form.getAttribute("data-thanks"));
+        return null;
+      }
+      if (resp.status === 422) {
+        return resp.json().then(function (data) {
+          var err = (data && data.error) || {};
+          var shown = false;
+          var fieldsById = err.fields || {};
+          Object.keys(fieldsById).forEach(function (id) { shown = showError(id, fieldsById[id].message) || shown; });
+          formError(err.message || msg("check", ""));
+          setStatus("", false);
+          button.disabled = false;
+          var bad = form.querySelector(".q.bad") || document.getElementById("form-error");
+          if (bad) { bad.scrollIntoView({ behavior: "smooth", block: "center" }); }
+          return shown;
+        });
+      }
+      if (resp.status === 404 || resp.status === 409 || resp.status === 410) {
+        window.location.reload();  // the server's page explains (closed, used, withdrawn)
+        return null;
+      }
+      throw new Error("HTTP " + resp.status);  // 429, 5xx: retry
+    }).catch(function () {
+      if (attempt < DELAYS.length) {
+        setStatus(msg("retry", "网络不稳定，正在重试…"), true);
+        window.setTimeout(function () { send(attempt + 1); }, DELAYS[attempt]);
+      } else {
+        setStatus(msg("failed", "提交失败，答案已保存在本机，请稍后再点“提交”。"), true);
+        button.disabled = false;
+      }
+    });
+  }
+
+  restore();
+  progress();
+  form.addEventListener("change", function (ev) {
+    var fs = ev.target.closest && ev.target.closest("fieldset[data-q]");
+    if (fs && answered(fs)) { showError(fs.getAttribute("data-q"), ""); }
+    save();
+    progress();
+  });
+  form.addEventListener("input", function (ev) {
+    if (ev.target.tagName === "TEXTAREA" || ev.target.name === "contact") { save(); }
+  });
+  form.addEventListener("submit", function (ev) {
+    if (!validate()) { ev.preventDefault(); return; }
+    save();
+    if (!form.getAttribute("data-endpoint") || !window.fetch) { return; }  // plain form POST
+    ev.preventDefault();
+    button.disabled = true;
+    formError("");
+    setStatus(msg("sending", "正在提交…"), false);
+    send(0);
+  });
+})();

@@ -1,0 +1,232 @@
+"""The question bank (schemes/questions/<name>.toml): load, version, freeze into a campaign.
+
+A campaign stores the questionnaire it was created with as JSON
+({"name", "version", "questions": [...], "labels", ...}); `from_frozen` reads it back, so a
+running campaign never changes when the bank file does. The version is the sha256 of the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .scoring.survey import DIMENSIONS, Question
+
+#: schemes/questions/ at the repository root
+BANK_DIR = Path(__file__).resolve().parent.parent / "schemes" / "questions"
+KINDS = ("likert", "nps", "text")
+#: the inclusive answer range of each kind that takes a number
+RANGES: Mapping[str, tuple[int, int]] = {"likert": (1, 5), "nps": (0, 10)}
+MIN_PER_DIMENSION = 3
+#: Response.answers is String(128): one character per question
+MAX_QUESTIONS = 128
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class QuestionnaireError(ValueError):
+    """A question bank (or a frozen questionnaire) that cannot be used; names file and element."""
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """Questions in page order plus the labels shown with them, and the version they came from."""
+
+    name: str
+    version: str
+    questions: tuple[Question, ...]
+    labels: Mapping = field(default_factory=dict)
+    dimensions: Mapping = field(default_factory=dict)
+    title: Mapping = field(default_factory=dict)
+    intro: Mapping = field(default_factory=dict)
+
+    @property
+    def by_id(self) -> dict[str, Question]:
+        """Questions by id."""
+        return {q.id: q for q in self.questions}
+
+    @property
+    def scored(self) -> tuple[Question, ...]:
+        """The questions that enter S (likert on one of the six dimensions)."""
+        return tuple(q for q in self.questions if q.scored)
+
+    def as_dict(self) -> dict:
+        """The frozen JSON form stored in Campaign.questionnaire."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "title": dict(self.title),
+            "intro": dict(self.intro),
+            "labels": _plain(self.labels),
+            "dimensions": _plain(self.dimensions),
+            "questions": [question_dict(q) for q in self.questions],
+        }
+
+
+def question_dict(q: Question) -> dict:
+    """One question as JSON: id, kind, dimension, clause, required, text {zh, en}."""
+    return {
+        "id": q.id,
+        "kind": q.kind,
+        "dimension": q.dimension,
+        "clause": q.clause,
+        "required": q.required,
+        "text": {"zh": q.text_zh, "en": q.text_en},
+    }
+
+
+def _plain(value):
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _bilingual(raw, where: str) -> dict:
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(raw.get(k), str) and raw.get(k).strip() for k in ("zh", "en")
+    ):
+        raise QuestionnaireError(f"{where}: needs non-empty zh and en text")
+    return {"zh": raw["zh"], "en": raw["en"]}
+
+
+def _question(raw: Mapping, where: str) -> Question:
+    if not isinstance(raw, Mapping):
+        raise QuestionnaireError(f"{where}: expected a table")
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not _ID.match(qid):
+        raise QuestionnaireError(f"{where}: id {qid!r} must be lower-case letters, digits, _")
+    kind = raw.get("kind", "likert")
+    if kind not in KINDS:
+        raise QuestionnaireError(f"{where} ({qid}): kind {kind!r} is not one of {', '.join(KINDS)}")
+    dimension = raw.get("dimension")
+    if dimension is not None and (kind != "likert" or dimension not in DIMENSIONS):
+        raise QuestionnaireError(
+            f"{where} ({qid}): dimension must be one of {', '.join(DIMENSIONS)}, on a likert question"
+        )
+    clause = raw.get("clause")
+    if clause is not None and not isinstance(clause, str):
+        raise QuestionnaireError(f"{where} ({qid}): clause must be a string like '4.1.5.1'")
+    if dimension is not None and not clause:
+        raise QuestionnaireError(f"{where} ({qid}): a scored question names the clause it probes")
+    required = raw.get("required", kind != "text")
+    if not isinstance(required, bool):
+        raise QuestionnaireError(f"{where} ({qid}): required must be true or false")
+    text = _bilingual({"zh": raw.get("zh"), "en": raw.get("en")}, f"{where} ({qid})")
+    return Question(
+        id=qid,
+        text_zh=text["zh"],
+        text_en=text["en"],
+        kind=kind,
+        dimension=dimension,
+        clause=clause,
+        required=required,
+    )
+
+
+def _validate(questions: list[Question], where: str) -> None:
+    ids = [q.id for q in questions]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise QuestionnaireError(f"{where}: duplicate question id(s) {', '.join(dupes)}")
+    if not questions or len(questions) > MAX_QUESTIONS:
+        raise QuestionnaireError(f"{where}: needs 1 to {MAX_QUESTIONS} questions")
+
+
+def parse_bank(data: Mapping, raw: bytes, name: str) -> Questionnaire:
+    """Validate a parsed bank: ids, kinds, dimensions, clauses, ≥3 scored questions per dimension."""
+    where = f"questions/{name}.toml"
+    items = data.get("questions")
+    if not isinstance(items, list):
+        raise QuestionnaireError(f"{where}: no [[questions]]")
+    questions = [_question(q, f"{where}: question {i + 1}") for i, q in enumerate(items)]
+    _validate(questions, where)
+    for dim in DIMENSIONS:
+        n = sum(1 for q in questions if q.dimension == dim)
+        if n < MIN_PER_DIMENSION:
+            raise QuestionnaireError(
+                f"{where}: dimension {dim} has {n} question(s), at least {MIN_PER_DIMENSION} needed"
+            )
+    labels = data.get("labels", {})
+    likert = labels.get("likert", [])
+    values = sorted(item.get("value") for item in likert if isinstance(item, Mapping))
+    lo, hi = RANGES["likert"]
+    if values != list(range(lo, hi + 1)):
+        raise QuestionnaireError(f"{where}: [labels].likert needs one label per value {lo}..{hi}")
+    for item in likert:
+        _bilingual(item, f"{where}: [labels].likert {item.get('value')}")
+    for key in ("not_applicable", "nps_low", "nps_high"):
+        _bilingual(labels.get(key), f"{where}: [labels].{key}")
+    dimensions = {d: _bilingual(data.get("dimensions", {}).get(d), f"{where}: [dimensions].{d}") for d in DIMENSIONS}
+    return Questionnaire(
+        name=name,
+        version=hashlib.sha256(raw).hexdigest(),
+        questions=tuple(questions),
+        labels=labels,
+        dimensions=dimensions,
+        title=_bilingual(data.get("title"), f"{where}: title"),
+        intro=_bilingual(data.get("intro"), f"{where}: intro"),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int) -> Questionnaire:
+    raw = Path(path).read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise QuestionnaireError(f"questions/{Path(path).name}: not valid TOML: {e}") from None
+    return parse_bank(data, raw, Path(path).stem)
+
+
+def load_bank(name: str = "default", directory: Path | str | None = None) -> Questionnaire:
+    """Load and validate schemes/questions/<name>.toml (cached until the file changes)."""
+    if not _ID.match(name.replace("-", "_")):
+        raise QuestionnaireError(f"questionnaire name {name!r} is not valid")
+    path = Path(directory or BANK_DIR) / f"{name}.toml"
+    if not path.is_file():
+        raise QuestionnaireError(f"no question bank questions/{name}.toml")
+    return _load(str(path), path.stat().st_mtime_ns)
+
+
+def freeze(name: str = "default", directory: Path | str | None = None) -> dict:
+    """The bank as the JSON a new campaign stores (its version is the file's sha256)."""
+    return load_bank(name, directory).as_dict()
+
+
+def from_frozen(data: Mapping) -> Questionnaire:
+    """Read a campaign's frozen questionnaire JSON back into Question objects."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("questions"), list):
+        raise QuestionnaireError("frozen questionnaire has no question list")
+    questions = []
+    for i, q in enumerate(data["questions"]):
+        text = q.get("text") or {}
+        questions.append(
+            _question(
+                {
+                    "id": q.get("id"),
+                    "kind": q.get("kind", "likert"),
+                    "dimension": q.get("dimension"),
+                    "clause": q.get("clause"),
+                    "required": q.get("required", q.get("kind", "likert") != "text"),
+                    "zh": text.get("zh"),
+                    "en": text.get("en"),
+                },
+                f"frozen questionnaire: question {i + 1}",
+            )
+        )
+    _validate(questions, "frozen questionnaire")
+    return Questionnaire(
+        name=str(data.get("name", "")),
+        version=str(data.get("version", "")),
+        questions=tuple(questions),
+        labels=data.get("labels") or {},
+        dimensions=data.get("dimensions") or {},
+        title=data.get("title") or {},
+        intro=data.get("intro") or {},
+    )

@@ -1,0 +1,467 @@
+"""Campaign use cases: create and edit campaigns, outlets, auditors, status, survey links.
+
+A campaign freezes the scheme's questionnaire and survey parameters when it is created. Each
+outlet gets one reusable survey link; single-use links are issued in batches (one per repair
+order, say). Tokens are `secrets.token_urlsafe(32)`: 256 random bits, and they name nothing —
+the outlet is looked up from the token, never read from the URL.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from .. import questionnaire as qbank
+from ..db import db, utcnow
+from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
+from . import audit
+
+#: status -> the statuses it may move to (finalized is the end: the record is frozen)
+TRANSITIONS: Mapping[str, tuple[str, ...]] = {
+    "draft": ("collecting",),
+    "collecting": ("closed",),
+    "closed": ("collecting", "finalized"),
+    "finalized": (),
+}
+MAX_OUTLETS = 500
+MAX_BATCH = 1000  #: single-use links per batch
+
+
+class CampaignError(ValueError):
+    """A campaign request that cannot be carried out; the message is shown to the user."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid", status: int = 422):
+        super().__init__(message)
+        self.message, self.field, self.code, self.status = message, field, code, status
+
+
+def atomic(fn):
+    """Roll the session back when the use case fails, so nothing is half-written."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return wrapped
+
+
+def new_token() -> str:
+    """An unguessable survey token: 32 random bytes, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def _text(value, field: str, max_len: int, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise CampaignError(f"{field} is required", field, "required")
+        return None
+    if not isinstance(value, str):
+        raise CampaignError(f"{field} must be text", field)
+    value = value.strip()
+    if len(value) > max_len:
+        raise CampaignError(f"{field} is longer than {max_len} characters", field)
+    return value
+
+
+def _date(value, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise CampaignError(f"{field} must be a date YYYY-MM-DD", field) from None
+
+
+def _datetime(value, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise CampaignError(f"{field} must be an ISO 8601 date-time", field) from None
+    if value.tzinfo is None:
+        raise CampaignError(f"{field} needs a time zone, e.g. 2026-10-01T00:00:00+08:00", field)
+    return value
+
+
+def _scheme(scheme_id):
+    from ..schemes import SchemeError, load_scheme
+
+    if not isinstance(scheme_id, str) or not scheme_id:
+        raise CampaignError("scheme is required", "scheme", "required")
+    try:
+        return load_scheme(scheme_id)
+    except SchemeError as e:
+        raise CampaignError(str(e), "scheme", "unknown_scheme") from None
+
+
+def _outlet_specs(outlets) -> list[tuple[str, str | None]]:
+    if not isinstance(outlets, list | tuple):
+        raise CampaignError("outlets must be a list", "outlets")
+    if not outlets:
+        raise CampaignError("at least one outlet is needed", "outlets", "required")
+    if len(outlets) > MAX_OUTLETS:
+        raise CampaignError(f"at most {MAX_OUTLETS} outlets", "outlets")
+    specs = []
+    for i, o in enumerate(outlets):
+        where = f"outlets[{i}]"
+        if isinstance(o, str):
+            o = {"name": o}
+        if not isinstance(o, Mapping):
+            raise CampaignError(f"{where} must be an object with a name", where)
+        specs.append(
+            (_text(o.get("name"), f"{where}.name", 200), _text(o.get("address"), f"{where}.address", 300, False))
+        )
+    return specs
+
+
+def _check_window(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise CampaignError("closes_at must be after opens_at", "closes_at")
+
+
+@atomic
+def create_campaign(
+    *,
+    organization: Mapping | int,
+    scheme_id: str,
+    outlets: Sequence[Mapping | str],
+    title: str | None = None,
+    evaluation_date: date | str | None = None,
+    opens_at: datetime | str | None = None,
+    closes_at: datetime | str | None = None,
+    status: str = "collecting",
+    created_by: User | None = None,
+    auditors: Iterable[User] = (),
+) -> Campaign:
+    """Create a campaign with its organization, outlets and one reusable link per outlet.
+
+    The scheme's questionnaire and survey parameters are frozen into the campaign. An auditor
+    who creates a campaign is assigned to it (else they could not see it).
+    """
+    scheme = _scheme(scheme_id)
+    if status not in ("draft", "collecting"):
+        raise CampaignError("a new campaign starts as draft or collecting", "status")
+    org = _organization(organization)
+    specs = _outlet_specs(outlets)
+    opens, closes = _datetime(opens_at, "opens_at"), _datetime(closes_at, "closes_at")
+    _check_window(opens, closes)
+    try:
+        frozen = qbank.freeze(scheme.questionnaire)
+    except qbank.QuestionnaireError as e:
+        raise CampaignError(str(e), "scheme", "questionnaire") from None
+    campaign = Campaign(
+        organization=org,
+        scheme_id=scheme.id,
+        title=_text(title, "title", 200, False) or f"{org.name} · {scheme.title}",
+        evaluation_date=_date(evaluation_date, "evaluation_date"),
+        opens_at=opens,
+        closes_at=closes,
+        status=status,
+        questionnaire=frozen,
+        survey_params=scheme.survey.as_dict(),
+        created_by_id=created_by.id if created_by is not None else None,
+    )
+    db.session.add(campaign)
+    team = {u.id: u for u in auditors if u.role == "auditor"}
+    if created_by is not None and created_by.role == "auditor":
+        team[created_by.id] = created_by
+    campaign.auditors = list(team.values())
+    for name, address in specs:
+        _new_outlet(campaign, name, address)
+    db.session.flush()
+    audit.record(
+        "campaign.create",
+        target=f"campaign:{campaign.id}",
+        detail={"scheme": scheme.id, "outlets": len(specs), "status": status,
+                "questionnaire": frozen["version"][:12]},
+        user_id=created_by.id if created_by is not None else None,
+        username=created_by.username if created_by is not None else None,
+        commit=False,
+    )
+    db.session.commit()
+    return campaign
+
+
+def _organization(organization: Mapping | int) -> Organization:
+    """An existing organization (by id, or {"id": n}) or a new one from {"name", "operating_since"}."""
+    if isinstance(organization, Mapping) and organization.get("id") is not None:
+        organization = organization["id"]
+    if isinstance(organization, int) and not isinstance(organization, bool):
+        org = db.session.get(Organization, organization)
+        if org is None:
+            raise CampaignError(f"no organization {organization}", "organization.id", "not_found")
+        return org
+    if not isinstance(organization, Mapping):
+        raise CampaignError("organization must be an object with a name", "organization")
+    org = Organization(
+        name=_text(organization.get("name"), "organization.name", 200),
+        operating_since=_date(organization.get("operating_since"), "organization.operating_since"),
+    )
+    return org
+
+
+def _new_outlet(campaign: Campaign, name: str, address: str | None) -> Outlet:
+    outlet = Outlet(campaign=campaign, name=name, address=address)
+    db.session.add(outlet)
+    db.session.add(SurveyLink(token=new_token(), campaign=campaign, outlet=outlet, single_use=False))
+    return outlet
+
+
+def _writable(campaign: Campaign) -> None:
+    if campaign.status == "finalized":
+        raise CampaignError("a finalized campaign cannot be changed", "status", "finalized", 409)
+
+
+@atomic
+def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None) -> Campaign:
+    """Edit title, dates and organization details (not scheme or questionnaire: they are frozen)."""
+    _writable(campaign)
+    allowed = {"title", "evaluation_date", "opens_at", "closes_at", "organization_name", "operating_since"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise CampaignError(f"cannot change {', '.join(unknown)}", unknown[0])
+    before = {"title": campaign.title, "opens_at": campaign.opens_at, "closes_at": campaign.closes_at}
+    if "title" in changes:
+        campaign.title = _text(changes["title"], "title", 200)
+    if "evaluation_date" in changes:
+        campaign.evaluation_date = _date(changes["evaluation_date"], "evaluation_date")
+    if "opens_at" in changes:
+        campaign.opens_at = _datetime(changes["opens_at"], "opens_at")
+    if "closes_at" in changes:
+        campaign.closes_at = _datetime(changes["closes_at"], "closes_at")
+    _check_window(campaign.opens_at, campaign.closes_at)
+    if "organization_name" in changes:
+        campaign.organization.name = _text(changes["organization_name"], "organization_name", 200)
+    if "operating_since" in changes:
+        campaign.organization.operating_since = _date(changes["operating_since"], "operating_since")
+    audit.record(
+        "campaign.update",
+        target=f"campaign:{campaign.id}",
+        detail={"fields": sorted(changes), "before": {k: str(v) for k, v in before.items()}},
+        user_id=by.id if by else None,
+        commit=False,
+    )
+    db.session.commit()
+    return campaign
+
+
+@atomic
+def add_outlet(campaign: Campaign, name: str, address: str | None = None, by: User | None = None) -> Outlet:
+    """Add an outlet with its reusable survey link."""
+    _writable(campaign)
+    if len(campaign.outlets) >= MAX_OUTLETS:
+        raise CampaignError(f"at most {MAX_OUTLETS} outlets", "name")
+    outlet = _new_outlet(campaign, _text(name, "name", 200), _text(address, "address", 300, False))
+    db.session.flush()
+    audit.record("outlet.create", target=f"outlet:{outlet.id}", detail={"campaign": campaign.id},
+                 user_id=by.id if by else None, commit=False)
+    db.session.commit()
+    return outlet
+
+
+@atomic
+def rotate_outlet_link(outlet: Outlet, by: User | None = None) -> SurveyLink:
+    """Revoke the outlet's reusable link (e.g. a poster was misused) and issue a new one."""
+    _writable(outlet.campaign)
+    now = utcnow()
+    db.session.execute(
+        update(SurveyLink)
+        .where(SurveyLink.outlet_id == outlet.id, SurveyLink.single_use.is_(False),
+               SurveyLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    link = SurveyLink(token=new_token(), campaign_id=outlet.campaign_id, outlet=outlet, single_use=False)
+    db.session.add(link)
+    db.session.flush()
+    audit.record("link.rotate", target=f"outlet:{outlet.id}", user_id=by.id if by else None, commit=False)
+    db.session.commit()
+    return link
+
+
+@atomic
+def revoke_link(link: SurveyLink, by: User | None = None) -> None:
+    """Revoke one link; a revoked link no longer accepts responses."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        audit.record("link.revoke", target=f"link:{link.id}", user_id=by.id if by else None, commit=False)
+        db.session.commit()
+
+
+@atomic
+def issue_single_use(
+    outlet: Outlet, count: int, labels: Sequence[str] = (), by: User | None = None
+) -> tuple[str, list[SurveyLink]]:
+    """Issue a batch of single-use links for an outlet; returns (batch id, links).
+
+    `labels` (e.g. repair-order numbers) are printed beside the codes; when given, one link is
+    issued per label and `count` is ignored.
+    """
+    campaign = outlet.campaign
+    _writable(campaign)
+    labels = [str(x).strip()[:120] for x in labels if str(x).strip()]
+    n = len(labels) if labels else count
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_BATCH:
+        raise CampaignError(f"count must be 1 to {MAX_BATCH}", "count")
+    batch = f"{utcnow():%Y%m%d}-{secrets.token_hex(4)}"
+    links = [
+        SurveyLink(
+            token=new_token(),
+            campaign_id=campaign.id,
+            outlet=outlet,
+            single_use=True,
+            batch=batch,
+            label=labels[i] if labels else None,
+        )
+        for i in range(n)
+    ]
+    db.session.add_all(links)
+    db.session.flush()
+    audit.record("links.issue", target=f"outlet:{outlet.id}", detail={"batch": batch, "count": n},
+                 user_id=by.id if by else None, commit=False)
+    db.session.commit()
+    return batch, links
+
+
+@atomic
+def set_auditors(campaign: Campaign, users: Iterable[User], by: User | None = None) -> None:
+    """Replace the auditors assigned to the campaign (only users with the auditor role)."""
+    _writable(campaign)
+    users = list(users)
+    wrong = [u.username for u in users if u.role != "auditor" or not u.active]
+    if wrong:
+        raise CampaignError(f"not an active auditor: {', '.join(wrong)}", "auditors")
+    before = sorted(u.id for u in campaign.auditors)
+    campaign.auditors = users
+    audit.record("campaign.auditors", target=f"campaign:{campaign.id}",
+                 detail={"before": before, "after": sorted(u.id for u in users)},
+                 user_id=by.id if by else None, commit=False)
+    db.session.commit()
+
+
+@atomic
+def change_status(campaign: Campaign, new_status: str, by: User | None = None) -> Campaign:
+    """Move draft → collecting → closed → finalized (closed may reopen to collecting)."""
+    allowed = TRANSITIONS.get(campaign.status, ())
+    if new_status not in allowed:
+        raise CampaignError(
+            f"cannot move a {campaign.status} campaign to {new_status}", "status", "bad_transition", 409
+        )
+    old = campaign.status
+    campaign.status = new_status
+    audit.record("campaign.status", target=f"campaign:{campaign.id}",
+                 detail={"from": old, "to": new_status}, user_id=by.id if by else None, commit=False)
+    db.session.commit()
+    return campaign
+
+
+# ── readers ──────────────────────────────────────────────────────────────────────────────
+
+
+def get_campaign(campaign_id: int) -> Campaign | None:
+    """The campaign with this id, or None."""
+    return db.session.get(Campaign, campaign_id)
+
+
+def outlet_link(outlet: Outlet) -> SurveyLink | None:
+    """The outlet's current reusable link (the newest one not revoked)."""
+    return db.session.scalar(
+        select(SurveyLink)
+        .where(SurveyLink.outlet_id == outlet.id, SurveyLink.single_use.is_(False),
+               SurveyLink.revoked_at.is_(None))
+        .order_by(SurveyLink.id.desc())
+        .limit(1)
+    )
+
+
+def outlet_links(campaign: Campaign) -> dict[int, SurveyLink]:
+    """The current reusable link of every outlet of the campaign, by outlet id."""
+    rows = db.session.scalars(
+        select(SurveyLink)
+        .where(SurveyLink.campaign_id == campaign.id, SurveyLink.single_use.is_(False),
+               SurveyLink.revoked_at.is_(None))
+        .order_by(SurveyLink.id)
+    ).all()
+    return {link.outlet_id: link for link in rows}
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """One batch of single-use links: how many were issued, used and withdrawn."""
+
+    batch: str
+    outlet_id: int
+    issued: int
+    used: int
+    revoked: int
+    created_at: datetime
+
+
+def batches(campaign: Campaign) -> list[BatchSummary]:
+    """Single-use batches of the campaign, newest first, with how many links were used."""
+    rows = db.session.execute(
+        select(
+            SurveyLink.batch,
+            SurveyLink.outlet_id,
+            func.count(SurveyLink.id),
+            func.count(SurveyLink.used_at),
+            func.count(SurveyLink.revoked_at),
+            func.min(SurveyLink.created_at),
+        )
+        .where(SurveyLink.campaign_id == campaign.id, SurveyLink.single_use.is_(True))
+        .group_by(SurveyLink.batch, SurveyLink.outlet_id)
+        .order_by(func.min(SurveyLink.id).desc())
+    ).all()
+    return [BatchSummary(*r) for r in rows]
+
+
+def batch_links(campaign: Campaign, batch: str) -> list[SurveyLink]:
+    """The links of one batch in issue order."""
+    return list(
+        db.session.scalars(
+            select(SurveyLink)
+            .where(SurveyLink.campaign_id == campaign.id, SurveyLink.batch == batch)
+            .order_by(SurveyLink.id)
+        )
+    )
+
+
+def response_counts(campaign: Campaign) -> dict[int, dict[str, int]]:
+    """Responses per outlet and channel: {outlet_id: {"in_person": n, "online": n}}."""
+    counts: dict[int, dict[str, int]] = {o.id: {"in_person": 0, "online": 0} for o in campaign.outlets}
+    rows = db.session.execute(
+        select(Response.outlet_id, Response.channel, func.count(Response.id))
+        .where(Response.campaign_id == campaign.id)
+        .group_by(Response.outlet_id, Response.channel)
+    ).all()
+    for outlet_id, channel, n in rows:
+        counts.setdefault(outlet_id, {"in_person": 0, "online": 0})[channel] = n
+    return counts
+
+
+def assignable_auditors() -> list[User]:
+    """Active users with the auditor role, by name."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == "auditor", User.active.is_(True)).order_by(User.username)
+        )
+    )
+
+
+def questionnaire_of(campaign: Campaign) -> qbank.Questionnaire:
+    """The campaign's frozen questionnaire."""
+    return qbank.from_frozen(campaign.questionnaire)

@@ -1,0 +1,402 @@
+"""Survey responses: validate one submission and store it, all or nothing, with its paradata.
+
+Rules (DOMAIN.md, issue 4): every answer in range for its question's kind; no unknown
+question; every required question answered or marked not applicable (null); at least the
+scheme's share of scored questions answered (the validity rule, default half); a contact
+only with consent. A retry with the same client_id returns the stored response (idempotent);
+a single-use link is consumed with `UPDATE … WHERE used_at IS NULL` in the same transaction
+as the response and its ledger entry, so a link can never count twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import questionnaire as qbank
+from ..db import db, utcnow
+from ..models import Campaign, Outlet, Response, SurveyLink, User
+from . import ledger, privacy
+
+try:  # the survey math package owns the storage format; same format inlined as a fallback
+    from ..survey_math.packing import pack_answers
+except ImportError:  # pragma: no cover - only while survey_math is being written
+    def pack_answers(values):  # type: ignore[no-redef]
+        """Pack answers in questionnaire order: 0-9 as digits, 10 as 'A', None as '-'."""
+        return "".join("-" if v is None else "0123456789A"[v] for v in values)
+
+
+MAX_COMMENT = 2000
+MAX_CONTACT = 100
+#: a started-at stamp older than this is ignored (the page was left open overnight)
+START_MAX_AGE = timedelta(hours=12)
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field: a code the page translates, and its parameters."""
+
+    code: str
+    message: str
+    params: Mapping = field(default_factory=dict)
+
+
+class ResponseError(Exception):
+    """A submission that is refused; nothing was stored. `fields` maps field → Problem."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 422,
+        field: str | None = None,
+        fields: Mapping[str, Problem] | None = None,
+    ):
+        super().__init__(message)
+        self.code, self.message, self.status, self.field = code, message, status, field
+        self.fields = dict(fields or {})
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submission as received: raw answers by question id (None = not applicable)."""
+
+    answers: Mapping[str, object]
+    comment: str | None = None
+    client_id: str | None = None
+    contact: str | None = None
+    contact_consent: bool = False
+    started_at: datetime | None = None
+    address: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The stored response's id; created is False when a retry found the earlier one."""
+
+    id: int
+    created: bool
+
+
+# ── readers ──────────────────────────────────────────────────────────────────────────────
+
+
+def questionnaire_for(campaign: Campaign) -> qbank.Questionnaire:
+    """The questionnaire frozen in the campaign."""
+    return qbank.from_frozen(campaign.questionnaire)
+
+
+def find_link(token: str) -> SurveyLink | None:
+    """The survey link of a token, or None (tokens are compared as stored, never parsed)."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(SurveyLink).where(SurveyLink.token == token))
+
+
+def open_link(token: str) -> SurveyLink:
+    """The link of a token that can take a response now; ResponseError saying why not."""
+    link = find_link(token)
+    if link is None:
+        raise ResponseError("bad_token", "no survey at this address", 404)
+    check_open(link.campaign)
+    check_link(link)
+    return link
+
+
+def check_open(campaign: Campaign, now: datetime | None = None) -> None:
+    """Raise unless the campaign is collecting and inside its open/close window."""
+    now = now or utcnow()
+    if campaign.status == "draft" or (campaign.opens_at and now < campaign.opens_at):
+        raise ResponseError("campaign_not_open", "this survey has not started yet", 409)
+    if campaign.status != "collecting" or (campaign.closes_at and now >= campaign.closes_at):
+        raise ResponseError("campaign_closed", "this survey is closed", 410)
+
+
+def check_link(link: SurveyLink) -> None:
+    """Raise when the link is revoked, or single-use and already used."""
+    if link.revoked_at is not None:
+        raise ResponseError("link_revoked", "this survey link has been withdrawn", 410)
+    if link.single_use and link.used_at is not None:
+        raise ResponseError("link_used", "this single-use survey link has already been used", 409)
+
+
+def existing_response(campaign_id: int, client_id: str | None) -> int | None:
+    """The id of the response stored earlier under this client_id, or None."""
+    if not client_id:
+        return None
+    return db.session.scalar(
+        select(Response.id).where(Response.campaign_id == campaign_id, Response.client_id == client_id)
+    )
+
+
+# ── validation (pure) ────────────────────────────────────────────────────────────────────
+
+
+def _as_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def validate_answers(
+    questionnaire: qbank.Questionnaire,
+    answers: Mapping[str, object],
+    comment: str | None = None,
+    min_answered_fraction: float = 0.5,
+) -> tuple[list[int | None], str | None]:
+    """Check answers against the questionnaire; return (values in order, comment) or raise.
+
+    likert: 1–5 or None; nps: 0–10 or None; text: a string (kept apart, packed as '-').
+    A required question must be present (None = 不适用 counts as answered).
+    """
+    if not isinstance(answers, Mapping):
+        raise ResponseError("invalid", "answers must be an object {question id: value}", field="answers")
+    problems: dict[str, Problem] = {}
+    by_id = questionnaire.by_id
+    for qid in answers:
+        if qid not in by_id:
+            problems[str(qid)] = Problem("unknown_question", f"unknown question id {qid!r}")
+    values: list[int | None] = []
+    for q in questionnaire.questions:
+        present = q.id in answers
+        raw = answers.get(q.id)
+        if q.kind == "text":
+            values.append(None)
+            if present and raw is not None:
+                if not isinstance(raw, str):
+                    problems[q.id] = Problem("not_text", f"{q.id}: expected text")
+                elif comment is None or not comment.strip():
+                    comment = raw
+            continue
+        lo, hi = qbank.RANGES[q.kind]
+        if not present:
+            if q.required:
+                problems[q.id] = Problem("required", f"{q.id}: answer it or mark it not applicable (null)")
+            values.append(None)
+            continue
+        if raw is None:
+            values.append(None)
+            continue
+        value = _as_int(raw)
+        if value is None or not lo <= value <= hi:
+            problems[q.id] = Problem(
+                "out_of_range", f"{q.id}: expected an integer {lo}-{hi} or null", {"lo": lo, "hi": hi}
+            )
+            values.append(None)
+            continue
+        values.append(value)
+    if comment is not None:
+        if not isinstance(comment, str):
+            problems["comment"] = Problem("not_text", "comment: expected text")
+            comment = None
+        else:
+            comment = comment.strip() or None
+            if comment and len(comment) > MAX_COMMENT:
+                problems["comment"] = Problem(
+                    "too_long", f"comment: at most {MAX_COMMENT} characters", {"max": MAX_COMMENT}
+                )
+    if problems:
+        first = next(iter(problems))
+        p = problems[first]
+        code = "unknown_question" if any(x.code == "unknown_question" for x in problems.values()) else p.code
+        if code == "unknown_question":
+            first = next(k for k, x in problems.items() if x.code == "unknown_question")
+            p = problems[first]
+        raise ResponseError(code, p.message, field=first, fields=problems)
+    scored = [i for i, q in enumerate(questionnaire.questions) if q.scored]
+    answered = sum(1 for i in scored if values[i] is not None)
+    need = math.ceil(min_answered_fraction * len(scored) - 1e-9)
+    if scored and answered < need:
+        raise ResponseError(
+            "too_few_answers",
+            f"answer at least {need} of the {len(scored)} rating questions ({answered} answered)",
+            field="answers",
+            fields={"answers": Problem("too_few_answers", "too few answers", {"need": need, "answered": answered})},
+        )
+    return values, comment
+
+
+def _contact(sub: Submission) -> bytes | None:
+    contact = (sub.contact or "").strip()
+    if not contact:
+        return None
+    if not sub.contact_consent:
+        raise ResponseError(
+            "contact_without_consent",
+            "a contact is stored only with consent: tick the consent box or leave the contact empty",
+            field="contact",
+            fields={"contact": Problem("contact_without_consent", "consent needed")},
+        )
+    if len(contact) > MAX_CONTACT:
+        raise ResponseError(
+            "too_long", f"contact: at most {MAX_CONTACT} characters", field="contact",
+            fields={"contact": Problem("too_long", "too long", {"max": MAX_CONTACT})},
+        )
+    return privacy.encrypt_contact(contact)
+
+
+def _client_id(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+        raise ResponseError(
+            "invalid", "client_id must be 8-64 characters: letters, digits, - _ . :", field="client_id"
+        )
+    return value
+
+
+# ── paradata ─────────────────────────────────────────────────────────────────────────────
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-started")
+
+
+def start_stamp(scope: str) -> str:
+    """A signed 'questionnaire served now' stamp for a form (scope: link or interview)."""
+    return _serializer().dumps({"s": scope})
+
+
+def read_start_stamp(stamp: str | None, scope: str, now: datetime | None = None) -> datetime | None:
+    """The server time a stamp was issued, if it is genuine, for this scope and recent."""
+    if not stamp or not isinstance(stamp, str) or len(stamp) > 300:
+        return None
+    try:
+        payload, issued = _serializer().loads(
+            stamp, max_age=int(START_MAX_AGE.total_seconds()), return_timestamp=True
+        )
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("s") != scope:
+        return None
+    issued = issued if issued.tzinfo else issued.replace(tzinfo=UTC)
+    return min(issued, now or utcnow())
+
+
+def link_scope(link: SurveyLink) -> str:
+    """The stamp scope of an online link."""
+    return f"link:{link.id}"
+
+
+def interview_scope(campaign_id: int, outlet_id: int, auditor_id: int) -> str:
+    """The stamp scope of an in-person interview."""
+    return f"interview:{campaign_id}:{outlet_id}:{auditor_id}"
+
+
+def fingerprint(address: str | None, user_agent: str | None) -> str | None:
+    """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
+    if not address and not user_agent:
+        return None
+    salt = current_app.config.get("FINGERPRINT_SALT") or hmac.new(
+        str(current_app.config["SECRET_KEY"]).encode(), b"response-fingerprint", hashlib.sha256
+    ).hexdigest()
+    return hashlib.sha256(f"{salt}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
+
+
+# ── writes ───────────────────────────────────────────────────────────────────────────────
+
+
+def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> Response:
+    values, comment = validate_answers(
+        questionnaire_for(campaign),
+        sub.answers,
+        sub.comment,
+        float((campaign.survey_params or {}).get("min_answered_fraction", 0.5)),
+    )
+    contact = _contact(sub)
+    now = utcnow()
+    started = sub.started_at if sub.started_at is not None and sub.started_at <= now else None
+    return Response(
+        campaign_id=campaign.id,
+        client_id=client_id,
+        started_at=started,
+        submitted_at=now,
+        duration_s=round((now - started).total_seconds(), 3) if started else None,
+        fingerprint=fingerprint(sub.address, sub.user_agent),
+        answers=pack_answers(values),
+        comment=comment,
+        contact_encrypted=contact,
+        contact_consent=bool(sub.contact_consent and contact is not None),
+        excluded=False,
+        **kw,
+    )
+
+
+def _store(row: Response, single_use: SurveyLink | None) -> Stored:
+    """Consume the single-use link, insert, record in the ledger, commit — or nothing at all."""
+    try:
+        if single_use is not None:
+            taken = db.session.execute(
+                update(SurveyLink)
+                .where(SurveyLink.id == single_use.id, SurveyLink.used_at.is_(None),
+                       SurveyLink.revoked_at.is_(None))
+                .values(used_at=row.submitted_at)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:
+                db.session.rollback()
+                earlier = existing_response(row.campaign_id, row.client_id)
+                if earlier is not None:
+                    return Stored(earlier, False)
+                raise ResponseError("link_used", "this single-use survey link has already been used", 409)
+        db.session.add(row)
+        db.session.flush()
+        ledger.record("response", row)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = existing_response(row.campaign_id, row.client_id)
+        if earlier is not None:
+            return Stored(earlier, False)
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+    return Stored(row.id, True)
+
+
+def submit_online(token: str, sub: Submission) -> Stored:
+    """Store a customer's response through a survey link (channel online)."""
+    link = find_link(token)
+    if link is None:
+        raise ResponseError("bad_token", "no survey at this address", 404)
+    client_id = _client_id(sub.client_id)
+    earlier = existing_response(link.campaign_id, client_id)
+    if earlier is not None:
+        return Stored(earlier, False)
+    check_open(link.campaign)
+    check_link(link)
+    row = _build(link.campaign, sub, client_id, outlet_id=link.outlet_id, link_id=link.id, channel="online")
+    return _store(row, link if link.single_use else None)
+
+
+def submit_in_person(campaign: Campaign, outlet_id: object, auditor: User, sub: Submission) -> Stored:
+    """Store a response an auditor collected face to face (channel in_person)."""
+    oid = _as_int(outlet_id)
+    outlet = db.session.get(Outlet, oid) if oid is not None else None
+    if outlet is None or outlet.campaign_id != campaign.id:
+        raise ResponseError("unknown_outlet", "no such outlet in this campaign", field="outlet")
+    client_id = _client_id(sub.client_id)
+    earlier = existing_response(campaign.id, client_id)
+    if earlier is not None:
+        return Stored(earlier, False)
+    check_open(campaign)
+    row = _build(campaign, sub, client_id, outlet_id=outlet.id, link_id=None, channel="in_person",
+                 auditor_id=auditor.id)
+    return _store(row, None)

@@ -1,0 +1,92 @@
+"""The in-person channel: a signed-in auditor fills the questionnaire with a customer."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..db import db
+from ..models import Campaign, Outlet
+from ..services import campaigns as campaign_service
+from ..services import responses
+from ..services.responses import ResponseError
+from .access import can_write, roles_required, visible_campaigns
+from .survey import error_text, field_errors, questionnaire_context, submission_from_form
+
+bp = Blueprint("interview", __name__, url_prefix="/interview")
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not can_write(current_user, campaign):
+        abort(403)
+    return campaign
+
+
+@bp.get("/")
+@roles_required("admin", "auditor")
+def index():
+    """The campaigns the user may interview for, collecting ones first."""
+    rows = db.session.scalars(visible_campaigns(current_user).limit(200)).all()
+    rows = sorted(rows, key=lambda c: (c.status != "collecting", -c.id))
+    return render_template("interview/index.html", campaigns=rows)
+
+
+@bp.get("/<int:campaign_id>")
+@roles_required("admin", "auditor")
+def outlets(campaign_id: int):
+    """Pick the outlet where the customer was served."""
+    campaign = _campaign(campaign_id)
+    counts = campaign_service.response_counts(campaign)
+    return render_template("interview/outlets.html", campaign=campaign, counts=counts)
+
+
+@bp.route("/<int:campaign_id>/<int:outlet_id>", methods=["GET", "POST"])
+@roles_required("admin", "auditor")
+def form(campaign_id: int, outlet_id: int):
+    """Fill the questionnaire with a customer; records channel in_person, auditor and times."""
+    campaign = _campaign(campaign_id)
+    outlet = db.session.get(Outlet, outlet_id)
+    if outlet is None or outlet.campaign_id != campaign.id:
+        abort(404)
+    scope = responses.interview_scope(campaign.id, outlet.id, current_user.id)
+    questionnaire = responses.questionnaire_for(campaign)
+    errors: dict[str, str] = {}
+    values: dict = {}
+    status = 200
+    try:
+        responses.check_open(campaign)
+    except ResponseError as err:
+        return render_template("interview/closed.html", campaign=campaign, message=error_text(err)), err.status
+    started = responses.start_stamp(scope)
+    client_id = uuid.uuid4().hex
+    if request.method == "POST":
+        sub = submission_from_form(questionnaire, responses.read_start_stamp(request.form.get("started"), scope))
+        try:
+            stored = responses.submit_in_person(campaign, outlet.id, current_user, sub)
+        except ResponseError as err:
+            if err.status != 422:
+                return render_template("interview/closed.html", campaign=campaign, message=error_text(err)), err.status
+            errors = field_errors(err) or {"answers": error_text(err)}
+            values = request.form.to_dict()
+            started = request.form.get("started") or started
+            client_id = sub.client_id or client_id
+            status = 422
+        else:
+            flash(_("已保存第 %(id)s 号问卷。可以开始下一位顾客。", id=stored.id))
+            return redirect(url_for(".form", campaign_id=campaign.id, outlet_id=outlet.id, done=1), 303)
+    return render_template(
+        "interview/form.html",
+        campaign=campaign,
+        outlet=outlet,
+        started=started,
+        client_id=client_id,
+        counts=campaign_service.response_counts(campaign).get(outlet.id, {}),
+        clear_draft=request.args.get("done") == "1",
+        **questionnaire_context(questionnaire, values, errors),
+    ), status

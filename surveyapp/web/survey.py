@@ -1,0 +1,246 @@
+"""The customer's survey page /s/<token>: no sign-in, works without JavaScript.
+
+One scrolling page, grouped by dimension: 21 short questions fit on one page a customer can
+review before sending, the form POST needs no script, and a single request suits a slow
+network better than one round trip per screen. With JavaScript (static/js/survey.js) the page
+shows progress, keeps answers in localStorage and retries a failed submit with the same
+client_id through the JSON endpoint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+
+from ..extensions import limiter
+from ..questionnaire import Questionnaire
+from ..services import responses
+from ..services.responses import ResponseError, Submission
+
+bp = Blueprint("survey", __name__)
+
+#: defaults of the abuse limits; each can be overridden as FLASK_SURVEY_RATE_*
+RATE_DEFAULTS = {
+    # one outlet poster link is shared by every customer of a busy outlet
+    "SURVEY_RATE_PER_LINK": "120 per minute",
+    # one browser (client_id) retrying: generous for retries, tight for scripts
+    "SURVEY_RATE_PER_CLIENT": "12 per minute",
+    # a mall or outlet Wi-Fi puts hundreds of phones behind one address: a ceiling, not a gate
+    "SURVEY_RATE_PER_ADDRESS": "300 per minute",
+    "SURVEY_RATE_PAGE_PER_ADDRESS": "600 per minute",
+}
+
+
+def _rate(name: str):
+    return lambda: current_app.config.get(name) or RATE_DEFAULTS[name]
+
+
+def _token_key() -> str:
+    return "link:" + str((request.view_args or {}).get("token", ""))[:64]
+
+
+def _client_key() -> str:
+    cid = request.form.get("client_id") if request.form else None
+    if cid is None and request.is_json:
+        body = request.get_json(silent=True)
+        cid = body.get("client_id") if isinstance(body, dict) else None
+    if not isinstance(cid, str) or not cid:
+        return "addr:" + get_remote_address()
+    return "client:" + cid[:64]
+
+
+def submit_limits(view):
+    """Rate limits of a survey submission: per link, per client id, and a per-address ceiling."""
+    view = limiter.shared_limit(_rate("SURVEY_RATE_PER_ADDRESS"), scope="survey-address", methods=["POST"])(view)
+    view = limiter.shared_limit(_rate("SURVEY_RATE_PER_CLIENT"), scope="survey-client", key_func=_client_key, methods=["POST"])(view)
+    return limiter.shared_limit(_rate("SURVEY_RATE_PER_LINK"), scope="survey-link", key_func=_token_key, methods=["POST"])(view)
+
+
+# ── shared by the survey page, the interview pages and the JSON API ─────────────────────
+
+
+def lang() -> str:
+    """The current language code: zh or en."""
+    return "en" if str(get_locale()) == "en" else "zh"
+
+
+def survey_url(token: str) -> str:
+    """The absolute URL of a survey link (PUBLIC_BASE_URL when set, else this host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("survey.page", token=token)
+    return url_for("survey.page", token=token, _external=True)
+
+
+def problem_text(code: str, params: Mapping | None = None) -> str:
+    """The Chinese (or English) message of a field problem, shown next to the question."""
+    params = params or {}
+    messages = {
+        "required": _("请选择一项；如不了解，请选“不适用”。"),
+        "out_of_range": _("请选择 %(lo)s 到 %(hi)s 之间的一项。", lo=params.get("lo", 1), hi=params.get("hi", 5)),
+        "unknown_question": _("问卷中没有这道题。"),
+        "not_text": _("请填写文字。"),
+        "too_long": _("内容太长，最多 %(max)s 个字。", max=params.get("max", "")),
+        "too_few_answers": _(
+            "请至少回答 %(need)s 道评价题（目前 %(answered)s 道）。",
+            need=params.get("need", ""), answered=params.get("answered", ""),
+        ),
+        "contact_without_consent": _("留下联系方式前，请先勾选同意。"),
+    }
+    return messages.get(code, _("请检查此项。"))
+
+
+def error_text(err: ResponseError) -> str:
+    """The user-facing message of a refused submission."""
+    messages = {
+        "bad_token": _("链接无效，请重新扫描网点的二维码。"),
+        "campaign_not_open": _("本次问卷调查尚未开始，请稍后再来。"),
+        "campaign_closed": _("本次问卷调查已结束，感谢您的关注。"),
+        "link_revoked": _("此链接已停用，请扫描网点现场的最新二维码。"),
+        "link_used": _("此链接已使用过，每个链接只能提交一次。感谢您的参与！"),
+        "unknown_outlet": _("没有这个服务网点。"),
+        "invalid": _("提交的内容格式不正确。"),
+    }
+    if err.code in messages:
+        return messages[err.code]
+    if err.field and err.field in err.fields:
+        return problem_text(err.fields[err.field].code, err.fields[err.field].params)
+    return _("提交的内容有误，请检查后重试。")
+
+
+def field_errors(err: ResponseError) -> dict[str, str]:
+    """Field → message, for showing next to each question."""
+    return {f: problem_text(p.code, p.params) for f, p in err.fields.items()}
+
+
+def answers_from_form(questionnaire: Questionnaire, form: Mapping) -> dict[str, object]:
+    """Form fields q_<id> → answers: 'na' = None (不适用), digits = int, empty = not answered."""
+    answers: dict[str, object] = {}
+    for q in questionnaire.questions:
+        raw = form.get(f"q_{q.id}")
+        if raw is None or raw == "":
+            continue
+        if q.kind == "text":
+            answers[q.id] = raw
+        elif raw == "na":
+            answers[q.id] = None
+        else:
+            answers[q.id] = int(raw) if raw.strip().lstrip("-").isdigit() else raw
+    return answers
+
+
+def sections(questionnaire: Questionnaire) -> list[dict]:
+    """Questions grouped in runs of the same dimension, with their running number."""
+    out: list[dict] = []
+    for number, q in enumerate(questionnaire.questions, start=1):
+        key = q.dimension or "_overall"
+        if not out or out[-1]["key"] != key:
+            names = questionnaire.dimensions.get(q.dimension) if q.dimension else None
+            title = names[lang()] if names else _("总体评价")
+            out.append({"key": key, "title": title, "questions": []})
+        out[-1]["questions"].append((number, q))
+    return out
+
+
+def questionnaire_context(questionnaire: Questionnaire, values: Mapping | None = None,
+                          errors: Mapping | None = None) -> dict:
+    """What templates/survey/_questions.html needs."""
+    return {
+        "q": questionnaire,
+        "sections": sections(questionnaire),
+        "lang": lang(),
+        "values": values or {},
+        "errors": errors or {},
+        "required_count": sum(1 for x in questionnaire.questions if x.required),
+    }
+
+
+def submission_from_form(questionnaire: Questionnaire, started_at=None) -> Submission:
+    """A Submission from the posted form and the request's address and user agent."""
+    return Submission(
+        answers=answers_from_form(questionnaire, request.form),
+        comment=None,
+        client_id=request.form.get("client_id") or None,
+        contact=request.form.get("contact") or None,
+        contact_consent=request.form.get("contact_consent") in ("1", "on", "y", "true"),
+        started_at=started_at,
+        address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent", "")[:400],
+    )
+
+
+def unavailable(err: ResponseError):
+    """A clear page for a bad, closed, revoked or used link (never a trace)."""
+    return render_template("survey/unavailable.html", code=err.code, message=error_text(err)), err.status
+
+
+@bp.context_processor
+def _language() -> dict:
+    return {"lang": lang()}
+
+
+# ── the pages ────────────────────────────────────────────────────────────────────────────
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit(_rate("SURVEY_RATE_PAGE_PER_ADDRESS"), methods=["GET"])
+@submit_limits
+def page(token: str):
+    """Show the questionnaire of a survey link; on POST, store the response and thank."""
+    try:
+        link = responses.open_link(token)
+    except ResponseError as err:
+        if request.method == "POST" and err.code in ("link_used", "campaign_closed"):
+            # a double-tapped submit whose first request went through lands on thanks
+            cid = request.form.get("client_id")
+            link = responses.find_link(token)
+            if link is not None and responses.existing_response(link.campaign_id, cid):
+                return redirect(url_for(".thanks", token=token), 303)
+        return unavailable(err)
+    questionnaire = responses.questionnaire_for(link.campaign)
+    errors: dict[str, str] = {}
+    values: dict = {}
+    status = 200
+    started = responses.start_stamp(responses.link_scope(link))
+    client_id = uuid.uuid4().hex
+    if request.method == "POST":
+        scope = responses.link_scope(link)
+        sub = submission_from_form(
+            questionnaire, responses.read_start_stamp(request.form.get("started"), scope)
+        )
+        try:
+            responses.submit_online(token, sub)
+        except ResponseError as err:
+            if err.status != 422:
+                return unavailable(err)
+            errors = field_errors(err) or {"answers": error_text(err)}
+            values = request.form.to_dict()
+            started = request.form.get("started") or started
+            client_id = sub.client_id or client_id
+            status = 422
+        else:
+            return redirect(url_for(".thanks", token=token), 303)
+    return render_template(
+        "survey/page.html",
+        link=link,
+        campaign=link.campaign,
+        outlet=link.outlet,
+        token=token,
+        started=started,
+        client_id=client_id,
+        **questionnaire_context(questionnaire, values, errors),
+    ), status
+
+
+@bp.get("/s/<token>/thanks")
+def thanks(token: str):
+    """The thank-you page after a stored response."""
+    link = responses.find_link(token)
+    if link is None:
+        return unavailable(ResponseError("bad_token", "no survey at this address", 404))
+    return render_template("survey/thanks.html", campaign=link.campaign, outlet=link.outlet, token=token)

@@ -1,0 +1,58 @@
+"""Fixtures of the end-to-end tests: a real HTTP server on a SQLite app, and the campaign factory."""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from surveyapp import create_app
+from surveyapp.db import db
+from tests import factories
+from tests.conftest import base_config
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def make_campaign(app):
+    """Factory: make_campaign(outlets=..., status=..., created_by=..., auditors=...) -> Campaign."""
+    return factories.make_campaign
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """The Chromium binary; skip when missing unless REQUIRE_BROWSER is set (then fail)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+        pytest.skip(f"headless Chromium not installed at {CHROMIUM} (set REQUIRE_BROWSER to make this fail)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_app(sqlite_template, tmp_path):
+    """A production-like app (CSRF and rate limits on) on a copy of the migrated SQLite database."""
+    path = tmp_path / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    cfg = base_config(f"sqlite:///{path}")
+    cfg.update(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True, SERVER_NAME=None, TESTING=False)
+    app = create_app(cfg, instance_path=str(tmp_path / "instance"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serve live_app on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(10)

@@ -1,0 +1,226 @@
+"""Storing responses: paradata, idempotency, single-use links, all-or-nothing, concurrency."""
+
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from surveyapp.db import db, utcnow
+from surveyapp.models import LedgerEntry, Response, SurveyLink
+from surveyapp.services import campaigns as campaign_service
+from surveyapp.services import ledger, privacy
+from surveyapp.services import responses as service
+from surveyapp.services.responses import ResponseError, Submission
+from tests.factories import full_answers, outlet_token
+
+
+def counts():
+    return (
+        db.session.scalar(select(func.count(Response.id))),
+        db.session.scalar(select(func.count(LedgerEntry.id))),
+    )
+
+
+def sub(campaign, **kw):
+    return Submission(answers=kw.pop("answers", None) or full_answers(campaign), **kw)
+
+
+def test_online_response_stored_with_paradata_and_ledger_entry(app, make_campaign):
+    c = make_campaign()
+    token = outlet_token(c)
+    link = service.find_link(token)
+    started = utcnow() - timedelta(seconds=95)
+    stored = service.submit_online(
+        token, sub(c, client_id="c-" + uuid.uuid4().hex, started_at=started, address="10.0.0.7",
+                   user_agent="Mozilla/5.0 phone", comment=" 师傅很专业 ")
+    )
+    assert stored.created
+    r = db.session.get(Response, stored.id)
+    assert (r.channel, r.outlet_id, r.link_id, r.auditor_id) == ("online", c.outlets[0].id, link.id, None)
+    assert r.answers == "5" * 19 + "9-" and len(r.answers) == 21
+    assert r.started_at == started and 94 < r.duration_s < 120
+    assert r.fingerprint and len(r.fingerprint) == 64 and "10.0.0.7" not in r.fingerprint
+    assert r.fingerprint == service.fingerprint("10.0.0.7", "Mozilla/5.0 phone")
+    assert r.fingerprint != service.fingerprint("10.0.0.8", "Mozilla/5.0 phone")
+    assert r.comment == "师傅很专业" and r.contact_encrypted is None and not r.contact_consent
+    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.row_id == r.id))
+    assert entry.kind == "response" and entry.table_name == "responses"
+    assert ledger.verify()[1] is None
+
+
+def test_same_client_id_twice_stores_one_response(app, make_campaign):
+    c = make_campaign()
+    token = outlet_token(c)
+    first = service.submit_online(token, sub(c, client_id="retry-0001"))
+    again = service.submit_online(token, sub(c, client_id="retry-0001", answers=full_answers(c, 1)))
+    assert first.created and not again.created and first.id == again.id
+    assert counts() == (1, 1)
+
+
+def test_single_use_link_is_consumed_once(app, make_campaign):
+    c = make_campaign()
+    _batch, links = campaign_service.issue_single_use(c.outlets[1], 2)
+    token = links[0].token
+    stored = service.submit_online(token, sub(c, client_id="one-use-01"))
+    assert db.session.get(SurveyLink, links[0].id).used_at is not None
+    assert db.session.get(Response, stored.id).outlet_id == c.outlets[1].id
+    with pytest.raises(ResponseError) as e:
+        service.submit_online(token, sub(c, client_id="one-use-02"))
+    assert e.value.code == "link_used" and e.value.status == 409
+    # the browser that did submit may retry and is told it worked
+    assert service.submit_online(token, sub(c, client_id="one-use-01")) == service.Stored(stored.id, False)
+    assert counts() == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("initial", "setup", "code", "status"),
+    [
+        ("collecting", lambda c: campaign_service.change_status(c, "closed"), "campaign_closed", 410),
+        ("draft", lambda c: None, "campaign_not_open", 409),
+        ("collecting", lambda c: campaign_service.update_campaign(
+            c, {"closes_at": utcnow() - timedelta(minutes=1), "opens_at": utcnow() - timedelta(days=1)}),
+         "campaign_closed", 410),
+        ("collecting", lambda c: campaign_service.update_campaign(c, {"opens_at": utcnow() + timedelta(days=1)}),
+         "campaign_not_open", 409),
+        ("collecting", lambda c: campaign_service.revoke_link(service.find_link(outlet_token(c))),
+         "link_revoked", 410),
+    ],
+    ids=["closed", "draft", "past-close-date", "before-open-date", "revoked"],
+)
+def test_refusals_store_nothing(app, make_campaign, initial, setup, code, status):
+    c = make_campaign(status=initial)
+    token = outlet_token(c)
+    setup(c)
+    before = counts()
+    with pytest.raises(ResponseError) as e:
+        service.submit_online(token, sub(c, client_id="refused-01"))
+    assert (e.value.code, e.value.status) == (code, status)
+    assert counts() == before
+
+
+def test_bad_token(app, make_campaign):
+    make_campaign()
+    with pytest.raises(ResponseError) as e:
+        service.submit_online("not-a-token", Submission(answers={}))
+    assert e.value.code == "bad_token" and e.value.status == 404
+
+
+def test_invalid_answers_store_nothing(app, make_campaign):
+    c = make_campaign()
+    before = counts()
+    for answers in ({**full_answers(c), "fun1": 7}, {**full_answers(c), "zzz": 1}):
+        with pytest.raises(ResponseError):
+            service.submit_online(outlet_token(c), sub(c, answers=answers))
+    assert counts() == before
+
+
+def test_contact_only_with_consent_and_encrypted(app, make_campaign):
+    c = make_campaign()
+    with pytest.raises(ResponseError) as e:
+        service.submit_online(outlet_token(c), sub(c, contact="13800138000"))
+    assert e.value.code == "contact_without_consent" and e.value.field == "contact"
+    stored = service.submit_online(outlet_token(c), sub(c, contact="13800138000", contact_consent=True))
+    r = db.session.get(Response, stored.id)
+    assert r.contact_consent and b"13800138000" not in r.contact_encrypted
+    assert privacy.decrypt_contact(r.contact_encrypted) == "13800138000"
+
+
+def test_in_person_records_auditor_and_times(app, make_campaign, make_user):
+    auditor, _t = make_user("auditor")
+    c = make_campaign(auditors=[auditor])
+    started = utcnow() - timedelta(minutes=4)
+    stored = service.submit_in_person(c, c.outlets[1].id, auditor, sub(c, started_at=started))
+    r = db.session.get(Response, stored.id)
+    assert (r.channel, r.auditor_id, r.outlet_id, r.link_id) == ("in_person", auditor.id, c.outlets[1].id, None)
+    assert r.started_at == started and 239 < r.duration_s < 300
+    other = make_campaign(outlets=["别的网点"])
+    with pytest.raises(ResponseError) as e:
+        service.submit_in_person(c, other.outlets[0].id, auditor, sub(c))
+    assert e.value.code == "unknown_outlet" and e.value.field == "outlet"
+
+
+def test_start_stamp_is_signed_scoped_and_fresh(app):
+    stamp = service.start_stamp("link:1")
+    t = service.read_start_stamp(stamp, "link:1")
+    assert t is not None and abs((utcnow() - t).total_seconds()) < 5
+    assert service.read_start_stamp(stamp, "link:2") is None
+    assert service.read_start_stamp(stamp[:-2] + "xx", "link:1") is None
+    assert service.read_start_stamp(stamp, "link:1", now=utcnow()) is not None
+    assert service.read_start_stamp("", "link:1") is None
+
+
+def _hammer(app, url_for_thread, bodies, results):
+    """One thread per body; all start together and post through their own test client."""
+    barrier = threading.Barrier(len(bodies))
+
+    def worker(i, body):
+        client = app.test_client()
+        barrier.wait()
+        resp = client.post(url_for_thread(i), json=body)
+        results[i] = (resp.status_code, resp.get_json())
+
+    threads = [threading.Thread(target=worker, args=(i, b)) for i, b in enumerate(bodies)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return time.perf_counter() - t0
+
+
+def test_many_customers_at_one_outlet_at_once(app, make_campaign, db_backend, capsys):
+    """40 threads submit to one outlet link at the same moment: exactly 40 responses."""
+    c = make_campaign()
+    token = outlet_token(c)
+    # one response first: the ledger's head row exists, as in any running system (see the
+    # report on the genesis race of ledger.append when the ledger is empty)
+    service.submit_online(token, sub(c, client_id="warm-up-0001"))
+    outlet_id = c.outlets[0].id
+    n = 40
+    bodies = [{"answers": full_answers(c, 1 + i % 5), "client_id": f"conc-{i:04d}-{uuid.uuid4().hex[:8]}"}
+              for i in range(n)]
+    results: dict = {}
+    elapsed = _hammer(app, lambda i: f"/api/v1/links/{token}/responses", bodies, results)
+    statuses = sorted(s for s, _b in results.values())
+    assert statuses == [201] * n, results
+    assert len({b["id"] for _s, b in results.values()}) == n
+    db.session.remove()
+    assert db.session.scalar(select(func.count(Response.id)).where(Response.outlet_id == outlet_id)) == n + 1
+    assert ledger.verify() == (n + 1, None)
+    with capsys.disabled():
+        print(f"\n[concurrency {db_backend}] {n} threads -> {n} responses in {elapsed:.2f}s "
+              f"({n / elapsed:.0f}/s), ledger intact")
+
+
+def test_concurrent_race_on_one_single_use_link(app, make_campaign, db_backend, capsys):
+    """12 phones race to use one single-use link: exactly one response, the rest told it is used."""
+    c = make_campaign()
+    _b, links = campaign_service.issue_single_use(c.outlets[0], 1)
+    token = links[0].token
+    n = 12
+    bodies = [{"answers": full_answers(c), "client_id": f"race-{i:04d}-xxxx"} for i in range(n)]
+    results: dict = {}
+    elapsed = _hammer(app, lambda i: f"/api/v1/links/{token}/responses", bodies, results)
+    statuses = sorted(s for s, _b in results.values())
+    assert statuses == [201] + [409] * (n - 1), results
+    db.session.remove()
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    with capsys.disabled():
+        print(f"\n[single-use race {db_backend}] {n} threads -> 1 stored, {n - 1} x 409 in {elapsed:.2f}s")
+
+
+def test_concurrent_retries_of_one_client_id_store_one(app, make_campaign):
+    """The same submit retried 8 times at once (flaky network): one response, one id for all."""
+    c = make_campaign()
+    token = outlet_token(c)
+    body = {"answers": full_answers(c), "client_id": "same-" + uuid.uuid4().hex}
+    results: dict = {}
+    _hammer(app, lambda i: f"/api/v1/links/{token}/responses", [body] * 8, results)
+    assert sorted(s for s, _b in results.values()).count(201) == 1
+    assert {s for s, _b in results.values()} <= {200, 201}
+    assert len({b["id"] for _s, b in results.values()}) == 1
+    db.session.remove()
+    assert db.session.scalar(select(func.count(Response.id))) == 1

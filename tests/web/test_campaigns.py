@@ -1,0 +1,232 @@
+"""Auditor and admin pages: create, edit, outlets, auditors, status, QR codes, batches, interview."""
+
+import csv
+import io
+import re
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import func, select
+
+from surveyapp.db import db
+from surveyapp.models import AuditLog, Campaign, Response, SurveyLink
+from surveyapp.services import campaigns as campaign_service
+from tests.factories import form_data, outlet_token
+
+
+@pytest.fixture
+def auditor(make_user, login):
+    user, _t = make_user("auditor", "aud-main")
+    login("aud-main")
+    return user
+
+
+NEW = {
+    "organization_name": "示例电器有限公司",
+    "operating_since": "2019-05-01",
+    "scheme": "cqm-2019",
+    "title": "",
+    "evaluation_date": "2026-10-15",
+    "opens_on": "",
+    "closes_on": "2026-12-31",
+    "outlets": "朝阳服务中心\n\n海淀服务中心\n",
+    "start_now": "y",
+}
+
+
+def test_auditor_creates_a_campaign(client, auditor):
+    page = client.get("/campaigns/new")
+    assert page.status_code == 200 and "cqm-2019" in page.get_data(as_text=True)
+    resp = client.post("/campaigns/new", data=NEW)
+    assert resp.status_code == 303
+    c = db.session.scalar(select(Campaign))
+    assert resp.headers["Location"].endswith(f"/campaigns/{c.id}")
+    assert [o.name for o in c.outlets] == ["朝阳服务中心", "海淀服务中心"]
+    assert c.status == "collecting" and c.auditors == [auditor]
+    assert c.closes_at is not None and c.closes_at.isoformat().startswith("2026-12-31T16:00")
+    assert c.title.startswith("示例电器有限公司 · ")
+    html = client.get(f"/campaigns/{c.id}").get_data(as_text=True)
+    assert "朝阳服务中心" in html and "打印海报" in html and "/s/" in html
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "campaign.create")) == 1
+
+
+def test_create_form_errors(client, auditor):
+    resp = client.post("/campaigns/new", data={**NEW, "outlets": "", "organization_name": ""})
+    assert resp.status_code == 422 and "请至少填写一个服务网点" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+
+
+def test_draft_then_start_close_reopen_finalize(client, auditor):
+    client.post("/campaigns/new", data={**NEW, "start_now": ""})
+    c = db.session.scalar(select(Campaign))
+    assert c.status == "draft"
+    for s in ("collecting", "closed", "collecting", "closed", "finalized"):
+        assert client.post(f"/campaigns/{c.id}/status", data={"status": s}).status_code == 303
+        db.session.refresh(c)
+        assert c.status == s
+    client.post(f"/campaigns/{c.id}/status", data={"status": "collecting"})
+    db.session.refresh(c)
+    assert c.status == "finalized"
+    assert client.get(f"/campaigns/{c.id}/edit").status_code == 200
+    client.post(f"/campaigns/{c.id}/edit", data={**NEW, "title": "改名"})
+    db.session.refresh(c)
+    assert c.title != "改名"  # a finalized campaign stays as it was
+
+
+def test_edit_campaign(client, auditor, make_campaign):
+    c = make_campaign(created_by=auditor)
+    form = client.get(f"/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert "示例电器有限公司" in form
+    resp = client.post(f"/campaigns/{c.id}/edit", data={**NEW, "title": "2026 年度评价", "opens_on": "2026-10-01"})
+    assert resp.status_code == 303
+    db.session.refresh(c)
+    assert c.title == "2026 年度评价" and c.opens_at.isoformat().startswith("2026-09-30T16:00")
+
+
+def test_add_outlet_and_rotate_link(client, auditor, make_campaign):
+    c = make_campaign(created_by=auditor)
+    client.post(f"/campaigns/{c.id}/outlets", data={"name": "通州服务中心", "address": "通州区"})
+    db.session.refresh(c)
+    assert [o.name for o in c.outlets][-1] == "通州服务中心"
+    old = outlet_token(c)
+    client.post(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/rotate")
+    assert client.get(f"/s/{old}").status_code == 410
+    assert outlet_token(c) != old and client.get(f"/s/{outlet_token(c)}").status_code == 200
+
+
+def test_qr_png_decodes_to_the_outlet_url(client, auditor, make_campaign):
+    c = make_campaign(created_by=auditor)
+    url = f"http://survey.test/s/{outlet_token(c, 1)}"
+    resp = client.get(f"/campaigns/{c.id}/outlets/{c.outlets[1].id}/qr.png")
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(resp.data)))]
+    assert decoded == [url]
+    svg = client.get(f"/campaigns/{c.id}/outlets/{c.outlets[1].id}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_public_base_url_is_used_in_codes(make_app, make_user, make_campaign):
+    app = make_app(PUBLIC_BASE_URL="https://survey.example.cn/")
+    with app.app_context():
+        user, _t = make_user("admin", "root-x")
+        c = make_campaign()
+        client = app.test_client()
+        client.post("/login", data={"username": "root-x", "password": "correct-horse"})
+        png = client.get(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/qr.png").data
+        assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [
+            f"https://survey.example.cn/s/{outlet_token(c)}"
+        ]
+
+
+def test_poster_is_printable_a4_with_a_large_code(client, auditor, make_campaign):
+    c = make_campaign(created_by=auditor)
+    html = client.get(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/poster").get_data(as_text=True)
+    assert "示例电器有限公司" in html and "朝阳服务中心" in html and "扫一扫" in html
+    assert "size:A4" in html and 'src="data:image/svg+xml;base64,' in html
+    assert re.search(r"\.code\{width:1[2-9]\dmm", html)  # ≥ 10 cm: readable from a metre away
+    assert "<script" not in html
+
+
+def test_single_use_batch_sheet_and_csv(client, auditor, make_campaign):
+    c = make_campaign(created_by=auditor)
+    resp = client.post(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"count": "3"})
+    assert resp.status_code == 303
+    sheet = client.get(resp.headers["Location"])
+    html = sheet.get_data(as_text=True)
+    assert html.count('src="data:image/svg+xml;base64,') == 3
+    batch = resp.headers["Location"].rsplit("/", 1)[1]
+    csv_resp = client.get(f"/campaigns/{c.id}/batches/{batch}.csv")
+    rows = list(csv.DictReader(io.StringIO(csv_resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 3 and all(r["url"].startswith("http://survey.test/s/") for r in rows)
+    assert len({r["url"] for r in rows}) == 3
+    token = rows[0]["url"].rsplit("/", 1)[1]
+    assert client.post(f"/s/{token}", data=form_data(c)).status_code == 303
+    assert client.post(f"/s/{token}", data=form_data(c)).status_code == 409
+    labels = client.post(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"labels": "WO-1\nWO-2"})
+    assert "WO-2" in client.get(labels.headers["Location"]).get_data(as_text=True)
+    assert client.post(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"count": "0"}).status_code == 303
+    assert db.session.scalar(select(func.count(SurveyLink.id)).where(SurveyLink.single_use.is_(True))) == 5
+    link = db.session.scalar(select(SurveyLink).where(SurveyLink.label == "WO-1"))
+    client.post(f"/campaigns/{c.id}/links/{link.id}/revoke")
+    assert client.get(f"/s/{link.token}").status_code == 410
+
+
+def test_roles_and_assignment(client, make_user, login, make_campaign):
+    mine, _t = make_user("auditor", "aud-a")
+    make_user("auditor", "aud-b")
+    make_user("viewer", "view-v")
+    c = make_campaign(auditors=[mine])
+    login("aud-b")  # another auditor's campaign
+    for url in (f"/campaigns/{c.id}", f"/campaigns/{c.id}/edit", f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/qr.png",
+                f"/interview/{c.id}", f"/interview/{c.id}/{c.outlets[0].id}"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/campaigns/{c.id}/status", data={"status": "closed"}).status_code == 403
+    assert str(c.id) not in client.get("/campaigns/").get_data(as_text=True).split("campaigns/new")[-1]
+    client.post("/logout")
+    login("view-v")  # viewers read, never write
+    page = client.get(f"/campaigns/{c.id}")
+    assert page.status_code == 200 and "截止收集" not in page.get_data(as_text=True)
+    assert client.get("/campaigns/new").status_code == 403
+    assert client.post(f"/campaigns/{c.id}/status", data={"status": "closed"}).status_code == 403
+    assert client.post(f"/campaigns/{c.id}/outlets", data={"name": "x"}).status_code == 403
+    assert client.get(f"/interview/{c.id}").status_code == 403
+    assert client.post(f"/campaigns/{c.id}/auditors", data={"auditor": "1"}).status_code == 403
+    client.post("/logout")
+    assert client.get(f"/campaigns/{c.id}").status_code == 302  # signed out: to the sign-in page
+
+
+def test_admin_assigns_auditors(client, make_user, login, make_campaign):
+    make_user("admin", "root-a")
+    a1, _t = make_user("auditor", "aud-1")
+    a2, _t = make_user("auditor", "aud-2")
+    viewer, _t = make_user("viewer", "view-1")
+    c = make_campaign(auditors=[a1])
+    login("root-a")
+    assert "aud-2" in client.get(f"/campaigns/{c.id}").get_data(as_text=True)
+    client.post(f"/campaigns/{c.id}/auditors", data={"auditor": [str(a2.id)]})
+    db.session.refresh(c)
+    assert c.auditors == [a2]
+    client.post(f"/campaigns/{c.id}/auditors", data={"auditor": [str(viewer.id)]})
+    db.session.refresh(c)
+    assert c.auditors == [a2]  # a viewer cannot be assigned
+
+
+def test_home_links_campaigns_and_offers_new(client, auditor, make_campaign):
+    c = make_campaign(auditors=[auditor])
+    html = client.get("/").get_data(as_text=True)
+    assert f'href="/campaigns/{c.id}"' in html and "/campaigns/new" in html
+
+
+def test_in_person_interview(client, auditor, make_campaign):
+    c = make_campaign(auditors=[auditor])
+    assert c.title in client.get("/interview/").get_data(as_text=True)
+    assert "海淀服务中心" in client.get(f"/interview/{c.id}").get_data(as_text=True)
+    url = f"/interview/{c.id}/{c.outlets[1].id}"
+    page = client.get(url).get_data(as_text=True)
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    resp = client.post(url, data=form_data(c, 4, started=started, client_id="interview-0001"))
+    assert resp.status_code == 303 and "done=1" in resp.headers["Location"]
+    r = db.session.scalar(select(Response))
+    assert (r.channel, r.auditor_id, r.outlet_id, r.link_id) == ("in_person", auditor.id, c.outlets[1].id, None)
+    assert r.started_at is not None and r.duration_s is not None and r.answers.startswith("4444")
+    assert "已保存第" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    bad = client.post(url, data=form_data(c, 4, q_fun1="8"))
+    assert bad.status_code == 422 and "请选择 1 到 5 之间的一项" in bad.get_data(as_text=True)
+    detail = client.get(f"/campaigns/{c.id}").get_data(as_text=True)
+    assert re.search(r'<td class="num">1</td>', detail)  # counted
+    campaign_service.change_status(c, "closed")
+    closed = client.get(url)
+    assert closed.status_code == 410 and "已结束" in closed.get_data(as_text=True)
+
+
+def test_missing_csrf_on_campaign_pages(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user("admin", "root-c")
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"username": "root-c", "password": "correct-horse", "csrf_token": token})
+        assert client.post("/campaigns/new", data=NEW).status_code == 400
+        assert db.session.scalar(select(func.count(Campaign.id))) == 0
