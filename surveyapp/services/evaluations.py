@@ -1,0 +1,205 @@
+"""A campaign's evaluation: the checklist input (draft), its star level, and finalization.
+
+The survey figures (S, S_in_person, S_online, dimensions) always come from the campaign's own
+valid responses, never from the input. A draft is edited in place; finalizing freezes input,
+scheme hash, survey figures and result; a finalized evaluation is only superseded by a new
+draft that references it (and is marked superseded when that draft is finalized).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from ..db import db, utcnow
+from ..models import Campaign, Evaluation, User
+from ..schemes import InputError, evaluate_input, load_scheme
+from ..scoring import Scheme
+from . import audit, ledger, scores
+
+__all__ = [
+    "EvaluationError",
+    "InputError",
+    "current",
+    "finalize",
+    "history",
+    "put_input",
+    "result",
+    "scheme_of",
+    "user_name",
+]
+
+
+class EvaluationError(Exception):
+    """A refused evaluation action: HTTP-like status, a code and a message to act on."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def scheme_of(campaign: Campaign) -> Scheme:
+    """The campaign's scheme, loaded from schemes/."""
+    return load_scheme(campaign.scheme_id)
+
+
+def current(campaign: Campaign) -> Evaluation | None:
+    """The evaluation in force: the open draft if any, else the latest finalized one."""
+    rows = db.session.scalars(
+        select(Evaluation)
+        .where(Evaluation.campaign_id == campaign.id, Evaluation.status != "superseded")
+        .order_by(Evaluation.id.desc())
+    ).all()
+    drafts = [e for e in rows if e.status == "draft"]
+    return drafts[0] if drafts else (rows[0] if rows else None)
+
+
+def history(campaign: Campaign) -> list[Evaluation]:
+    """Every evaluation of the campaign, newest first."""
+    return list(db.session.scalars(
+        select(Evaluation).where(Evaluation.campaign_id == campaign.id)
+        .order_by(Evaluation.id.desc())
+    ))
+
+
+def _stand_in(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """Survey figures for validating an input before the survey has data (0 where missing)."""
+    dims = dict(figures.get("dimensions") or {})
+    return {
+        "S": figures.get("S") or 0.0,
+        "S_in_person": figures.get("S_in_person") or 0.0,
+        "S_online": figures.get("S_online") or 0.0,
+        "dimensions": {d: dims.get(d) or 0.0 for d in
+                       ("functionality", "economy", "safety", "timeliness", "comfort",
+                        "civility")},
+    }
+
+
+def clean_input(campaign: Campaign, data: object) -> dict[str, Any]:
+    """The input to store: a JSON object without scheme and survey; InputError when bad."""
+    if not isinstance(data, Mapping):
+        raise InputError("input", "expected a JSON object")
+    if "survey" in data:
+        raise InputError("survey", "survey figures come from the campaign's own responses; "
+                                   "leave survey out")
+    if "scheme" in data and data["scheme"] != campaign.scheme_id:
+        raise InputError("scheme", f"this campaign is evaluated under {campaign.scheme_id!r}")
+    stored = {k: v for k, v in data.items() if k != "scheme"}
+    figures = scores.survey_figures(campaign)
+    # the whole input is checked by the engine; a missing survey is not the input's fault
+    evaluate_input(stored, survey=_stand_in(figures), scheme=scheme_of(campaign))
+    return stored
+
+
+def put_input(campaign: Campaign, data: object, user: User) -> Evaluation:
+    """Save the checklist input as the draft (a new draft after a finalized one).
+
+    Validated by the engine first: InputError(field, message) leaves everything unchanged.
+    """
+    stored = clean_input(campaign, data)
+    ev = current(campaign)
+    if ev is None or ev.status == "finalized":
+        ev = Evaluation(
+            campaign_id=campaign.id,
+            status="draft",
+            input=stored,
+            supersedes_id=ev.id if ev is not None else None,
+            updated_by_id=user.id,
+        )
+        db.session.add(ev)
+    else:
+        ev.input = stored
+        ev.updated_by_id = user.id
+        ev.updated_at = utcnow()
+    db.session.flush()
+    ledger.record("evaluation.draft", ev)
+    audit.record("evaluation.draft", target=f"campaign:{campaign.id}",
+                 detail={"evaluation_id": ev.id, "supersedes_id": ev.supersedes_id},
+                 user_id=user.id, username=user.username, commit=False)
+    db.session.commit()
+    return ev
+
+
+def meta(ev: Evaluation) -> dict[str, Any]:
+    """The evaluation's own record: id, status, times, who, what it supersedes."""
+    return {
+        "id": ev.id,
+        "status": ev.status,
+        "supersedes_id": ev.supersedes_id,
+        "created_at": ev.created_at.isoformat() if ev.created_at else None,
+        "updated_at": ev.updated_at.isoformat() if ev.updated_at else None,
+        "updated_by_id": ev.updated_by_id,
+        "finalized_at": ev.finalized_at.isoformat() if ev.finalized_at else None,
+        "finalized_by_id": ev.finalized_by_id,
+        "scheme_sha256": ev.scheme_sha256,
+    }
+
+
+def _compute(campaign: Campaign, ev: Evaluation) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(engine result, survey record) for a draft, with the campaign's current figures."""
+    record = scores.survey_record(campaign)
+    figures = {k: record[k] for k in ("S", "S_in_person", "S_online", "dimensions")}
+    try:
+        out = evaluate_input(ev.input, survey=figures, scheme=scheme_of(campaign))
+    except InputError as e:
+        if e.field.startswith("survey"):
+            raise EvaluationError(
+                409, "survey_unavailable",
+                f"the campaign's survey has no valid responses for {e.field} yet: {e.message}",
+                e.field) from None
+        raise EvaluationError(409, "invalid_input",
+                              f"stored input no longer valid: {e.message}", e.field) from None
+    return out, record
+
+
+def result(campaign: Campaign, ev: Evaluation | None = None) -> dict[str, Any]:
+    """The evaluation result JSON with `survey` from the campaign's responses (frozen if final)."""
+    ev = ev or current(campaign)
+    if ev is None:
+        raise EvaluationError(404, "no_evaluation", "no evaluation has been entered yet")
+    if ev.status == "draft":
+        out, record = _compute(campaign, ev)
+    else:
+        out, record = dict(ev.result or {}), dict(ev.survey or {})
+    return {**out, "survey": record, "input": ev.input, "evaluation": meta(ev)}
+
+
+def finalize(campaign: Campaign, user: User) -> Evaluation:
+    """Freeze the draft: input, scheme sha256, survey figures and result; supersede the old."""
+    ev = current(campaign)
+    if ev is None:
+        raise EvaluationError(404, "no_evaluation", "no draft evaluation to finalize")
+    if ev.status != "draft":
+        raise EvaluationError(409, "already_finalized",
+                              "already finalized; save a new draft to supersede it")
+    out, record = _compute(campaign, ev)
+    now = utcnow()
+    ev.status = "finalized"
+    ev.result = out
+    ev.survey = record
+    ev.scheme_sha256 = scheme_of(campaign).sha256
+    ev.finalized_at = now
+    ev.finalized_by_id = user.id
+    ev.updated_at = now
+    if ev.supersedes_id is not None:
+        old = db.session.get(Evaluation, ev.supersedes_id)
+        if old is not None and old.status == "finalized":
+            old.status = "superseded"
+            ledger.record("evaluation.supersede", old)
+    ledger.record("evaluation.finalize", ev)
+    audit.record("evaluation.finalize", target=f"campaign:{campaign.id}",
+                 detail={"evaluation_id": ev.id, "level": out.get("level"),
+                         "score": out.get("score"), "supersedes_id": ev.supersedes_id},
+                 user_id=user.id, username=user.username, commit=False)
+    db.session.commit()
+    return ev
+
+
+def user_name(user_id: int | None) -> str | None:
+    """Display name (or username) of a user id, for records and reports."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return None if user is None else (user.display_name or user.username)

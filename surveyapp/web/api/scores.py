@@ -1,0 +1,171 @@
+"""GET /campaigns/<id>/scores and the streamed responses export."""
+
+from __future__ import annotations
+
+from flask import Response, g, request, stream_with_context
+
+from ...db import db
+from ...models import Campaign
+from ...services import exports, scores
+from ..access import can_read, can_write
+from . import ApiError, api_auth, bp
+
+READERS = ("admin", "auditor", "viewer")
+
+
+def campaign_for(campaign_id: int, *, write: bool = False) -> Campaign:
+    """The campaign if the token's user may read (or write) it; 404 / 403 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+    allowed = can_write if write else can_read
+    if not allowed(g.api_user, campaign):
+        raise ApiError(403, "forbidden", "this campaign is not assigned to you")
+    return campaign
+
+
+def request_filter() -> scores.ScoreFilter:
+    """The ?outlet=&channel=&start=&end= filter, or a 400 naming the bad parameter."""
+    try:
+        return scores.parse_filter(
+            request.args.getlist("outlet"),
+            request.args.get("channel"),
+            request.args.get("start"),
+            request.args.get("end"),
+        )
+    except ValueError as e:
+        field, _, message = str(e).partition(": ")
+        raise ApiError(400, "invalid_filter", message or str(e), field) from None
+
+
+@bp.get("/campaigns/<int:campaign_id>/scores")
+@api_auth(*READERS)
+def campaign_scores(campaign_id: int):
+    """S, S_in_person, S_online, dimensions, intervals and sufficiency over valid responses."""
+    campaign = campaign_for(campaign_id)
+    return scores.campaign_scores(campaign, request_filter())
+
+
+@bp.get("/campaigns/<int:campaign_id>/export.csv")
+@api_auth(*READERS)
+def export_csv(campaign_id: int):
+    """Every response, one row each, streamed as UTF-8 CSV with BOM."""
+    campaign = campaign_for(campaign_id)
+    body = exports.responses_csv(campaign)
+    return Response(
+        stream_with_context(body),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": exports.disposition(campaign, "responses", "csv")},
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/scores.csv")
+@api_auth(*READERS)
+def scores_csv(campaign_id: int):
+    """The scores (overall, per channel, per dimension, per outlet) as CSV."""
+    campaign = campaign_for(campaign_id)
+    return Response(
+        exports.scores_csv(campaign, request_filter()),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": exports.disposition(campaign, "scores", "csv")},
+    )
+
+
+_ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_INTERVAL = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+             "nullable": True}
+_SCORE = {"type": "number", "nullable": True, "minimum": 0, "maximum": 100}
+_DIMS = {"type": "object", "additionalProperties": _SCORE,
+         "description": "functionality, economy, safety, timeliness, comfort, civility"}
+_CHANNELS = {"type": "object", "properties": {"in_person": {"type": "integer"},
+                                              "online": {"type": "integer"}}}
+SCORES_SCHEMA = {
+    "type": "object",
+    "required": ["n", "S", "S_in_person", "S_online", "dimensions", "ci95", "sufficient",
+                 "warnings"],
+    "properties": {
+        "n": {**_CHANNELS, "description": "valid responses per channel"},
+        "received": {**_CHANNELS, "description": "stored responses per channel"},
+        "excluded": {**_CHANNELS, "description": "responses excluded by an auditor"},
+        "S": _SCORE,
+        "S_in_person": _SCORE,
+        "S_online": _SCORE,
+        "dimensions": _DIMS,
+        "dimensions_by_channel": {"type": "object", "additionalProperties": _DIMS},
+        "items_by_channel": {"type": "object",
+                             "additionalProperties": {"type": "object",
+                                                      "additionalProperties": _SCORE}},
+        "ci95": {"type": "object", "description": "bootstrap 95 % intervals [lo, hi]",
+                 "properties": {"S": _INTERVAL, "S_in_person": _INTERVAL,
+                                "S_online": _INTERVAL,
+                                "dimensions": {"type": "object",
+                                               "additionalProperties": _INTERVAL}}},
+        "ci95_t": {"type": "object", "description": "analytic t intervals (cross-check)"},
+        "half_width": {"type": "object", "additionalProperties": {"type": "number",
+                                                                 "nullable": True}},
+        "sufficient": {"type": "object", "additionalProperties": {"type": "boolean"}},
+        "marginal": {"type": "object", "additionalProperties": {"type": "boolean"}},
+        "satisfaction_rate": _SCORE,
+        "nps": {"type": "number", "nullable": True},
+        "alpha": {"type": "object", "additionalProperties": {"type": "number",
+                                                            "nullable": True}},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "parameters": {"type": "object",
+                       "description": "the campaign's frozen survey parameters used"},
+        "filter": {"type": "object"},
+        "scheme": {"type": "string"},
+        "computed_at": {"type": "string", "format": "date-time"},
+    },
+}
+FILTER_PARAMS = [
+    {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    {"name": "outlet", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}},
+     "style": "form", "explode": True, "description": "outlet ids (repeat)"},
+    {"name": "channel", "in": "query", "schema": {"type": "string",
+                                                  "enum": ["in_person", "online"]}},
+    {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "first local day (Asia/Shanghai), inclusive"},
+    {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "last local day, inclusive"},
+]
+_COMMON = {
+    "401": {"description": "no valid token", "content": _ERR},
+    "403": {"description": "campaign not assigned / role not allowed", "content": _ERR},
+    "404": {"description": "no such campaign", "content": _ERR},
+}
+PATHS = {
+    "/campaigns/{campaign_id}/scores": {
+        "get": {
+            "summary": "Perception scores over the campaign's valid responses",
+            "security": [{"bearer": []}],
+            "parameters": FILTER_PARAMS,
+            "responses": {
+                "200": {"description": "scores",
+                        "content": {"application/json": {"schema": SCORES_SCHEMA}}},
+                "400": {"description": "bad filter (field names the parameter)",
+                        "content": _ERR},
+                **_COMMON,
+            },
+        }
+    },
+    "/campaigns/{campaign_id}/scores.csv": {
+        "get": {
+            "summary": "The scores as CSV (UTF-8 with BOM)",
+            "security": [{"bearer": []}],
+            "parameters": FILTER_PARAMS,
+            "responses": {"200": {"description": "CSV",
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **_COMMON},
+        }
+    },
+    "/campaigns/{campaign_id}/export.csv": {
+        "get": {
+            "summary": "Every response (one row each, one column per question), streamed CSV",
+            "security": [{"bearer": []}],
+            "parameters": FILTER_PARAMS[:1],
+            "responses": {"200": {"description": "CSV, UTF-8 with BOM",
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **_COMMON},
+        }
+    },
+}

@@ -1,0 +1,130 @@
+"""Dashboard, review of flagged responses, exports, and the plotly bundle served by the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..db import db
+from ..models import Campaign
+from ..models import Response as SurveyResponse
+from ..services import dashboard as dashboard_service
+from ..services import exports, scores
+from .access import can_read, can_write, roles_required
+
+bp = Blueprint("dashboard", __name__)
+
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+REVIEW_PAGE = 100
+
+
+def campaign_or_abort(campaign_id: int, *, write: bool = False) -> Campaign:
+    """The campaign if the signed-in user may read (or change) it; 404 / 403 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not (can_write if write else can_read)(current_user, campaign):
+        abort(403)
+    return campaign
+
+
+@bp.get(f"/assets/plotly-{plotly.__version__}.min.js")
+def plotly_js():
+    """The plotly.js bundle shipped with the plotly package (no CDN); cached for a year."""
+    return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=365 * 86400)
+
+
+def _filter() -> tuple[scores.ScoreFilter, str | None]:
+    try:
+        flt = scores.parse_filter(request.args.getlist("outlet"), request.args.get("channel"),
+                                  request.args.get("start"), request.args.get("end"))
+        return flt, None
+    except ValueError as e:
+        return scores.NO_FILTER, str(e)
+
+
+@bp.get("/campaigns/<int:campaign_id>/dashboard")
+@login_required
+def view(campaign_id: int):
+    """Scores, intervals, thresholds, outlets, distributions and collection progress."""
+    campaign = campaign_or_abort(campaign_id)
+    flt, error = _filter()
+    data = dashboard_service.build(campaign, flt)
+    return render_template(
+        "dashboard/view.html", campaign=campaign, d=data, flt=flt, filter_error=error,
+        writable=can_write(current_user, campaign),
+    ), (400 if error else 200)
+
+
+@bp.get("/campaigns/<int:campaign_id>/review")
+@login_required
+def review(campaign_id: int):
+    """Flagged and excluded responses, with why they were flagged and their history."""
+    campaign = campaign_or_abort(campaign_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = scores.flagged_responses(campaign, limit=REVIEW_PAGE,
+                                           offset=(page - 1) * REVIEW_PAGE)
+    return render_template(
+        "dashboard/review.html", campaign=campaign, rows=rows, total=total, page=page,
+        pages=max(1, -(-total // REVIEW_PAGE)), summary=scores.flag_summary(campaign),
+        outlets=scores.outlet_names(campaign), questions=scores.questions_of(campaign),
+        writable=can_write(current_user, campaign),
+    )
+
+
+@bp.post("/campaigns/<int:campaign_id>/responses/<int:response_id>/<any(exclude, reinstate):action>")
+@roles_required("admin", "auditor")
+def change(campaign_id: int, response_id: int, action: str):
+    """Exclude or reinstate a response with the reason given (recorded: who, when, why)."""
+    campaign = campaign_or_abort(campaign_id, write=True)
+    response = db.session.get(SurveyResponse, response_id)
+    if response is None or response.campaign_id != campaign.id:
+        abort(404)
+    do = scores.exclude if action == "exclude" else scores.reinstate
+    try:
+        do(response, request.form.get("reason", ""), current_user)
+    except scores.ReviewError as e:
+        flash(_("未能保存：%(message)s", message=e.message))
+        return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
+    done = _("已排除答卷 %(id)s。", id=response.id) if action == "exclude" else _(
+        "已恢复答卷 %(id)s。", id=response.id)
+    flash(done)
+    return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
+
+
+@bp.get("/campaigns/<int:campaign_id>/export/<any(responses, scores):kind>.<any(csv, xlsx):ext>")
+@login_required
+def export(campaign_id: int, kind: str, ext: str):
+    """Download responses or scores as CSV (UTF-8 with BOM, streamed) or XLSX."""
+    campaign = campaign_or_abort(campaign_id)
+    name = exports.disposition(campaign, kind, ext)
+    if ext == "csv":
+        if kind == "responses":
+            body = stream_with_context(exports.responses_csv(campaign))
+        else:
+            body = exports.scores_csv(campaign, _filter()[0])
+        return Response(body, mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": name})
+    try:
+        f = (exports.responses_xlsx(campaign) if kind == "responses"
+             else exports.scores_xlsx(campaign, _filter()[0]))
+    except exports.ExportTooLarge as e:
+        flash(str(e))
+        return redirect(url_for(".view", campaign_id=campaign.id), 303)
+    return send_file(f, as_attachment=True, download_name=f"campaign-{campaign.id}-{kind}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,189 @@
+"""The auditor's checklist page, finalization, and the printable evaluation report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from ..scoring import EVENT_TYPES, Scheme
+from ..scoring.model import EVENT_NAMES_ZH
+from ..services import dashboard as dashboard_service
+from ..services import evaluations
+from .access import can_write, roles_required
+from .dashboard import campaign_or_abort
+
+bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
+
+EXTRA_ROWS = 2  #: empty rows offered for new special deductions and events
+
+
+def _number(text: str) -> Any:
+    """A typed score: a number when it reads as one, else the text (the engine names it)."""
+    text = text.strip().replace("，", ".")
+    if text.endswith("%"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() else value
+
+
+def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, Any]:
+    """The evaluation input (CONTRACT.md, without scheme and survey) from the checklist form."""
+    scores: dict[str, Any] = {}
+    for item in scheme.items:
+        if item.mode == "survey" and not any(
+            form.get(f"score-{item.id}-{k}", "").strip() for k in range(columns)
+        ):
+            continue  # fed by the survey unless the auditors score it
+        if item.excludable and form.get(f"na-{item.id}"):
+            scores[item.id] = "n/a"
+            continue
+        values = [_number(v) for k in range(columns)
+                  if (v := form.get(f"score-{item.id}-{k}", "").strip())]
+        if len(values) == 1:
+            scores[item.id] = values[0]
+        elif values:
+            scores[item.id] = values
+    data: dict[str, Any] = {"scores": scores}
+    if form.get("evaluation_date"):
+        data["evaluation_date"] = form["evaluation_date"]
+    deductions = []
+    for k in range(form.get("deduction_rows", 0, type=int)):
+        item, note = form.get(f"ded-item-{k}", "").strip(), form.get(f"ded-note-{k}", "").strip()
+        if item or note:
+            deductions.append({"item": item or None, "note": note})
+    if deductions:
+        data["special_deductions"] = deductions
+    if form.get("bonus"):
+        data["special_bonus"] = {"note": form.get("bonus-note", "").strip()}
+    passed = form.get("audit-passed", "")
+    if passed:
+        severe = form.get("audit-severe", "0").strip() or "0"
+        data["management_audit"] = {
+            "passed": passed == "yes",
+            "severe_nonconformities": int(severe) if severe.isdigit() else severe,
+        }
+    if form.get("operating_since"):
+        data["organization"] = {"operating_since": form["operating_since"]}
+    events = []
+    for k in range(form.get("event_rows", 0, type=int)):
+        kind, day = form.get(f"ev-type-{k}", ""), form.get(f"ev-date-{k}", "")
+        if kind or day:
+            events.append({"type": kind, "date": day or None,
+                           "rectified": bool(form.get(f"ev-rectified-{k}"))})
+    data["events"] = events
+    return data
+
+
+def _columns(campaign, data: dict[str, Any] | None) -> list[str]:
+    """Auditor column headers: the campaign's auditors, at least as many as any stored list."""
+    names = [a.display_name or a.username for a in campaign.auditors]
+    stored = max((len(v) for v in ((data or {}).get("scores") or {}).values()
+                  if isinstance(v, list)), default=0)
+    while len(names) < max(stored, 1):
+        names.append(_("审查员 %(n)s", n=len(names) + 1))
+    return names
+
+
+def _defaults(campaign) -> dict[str, Any]:
+    data: dict[str, Any] = {"scores": {}, "events": []}
+    if campaign.evaluation_date:
+        data["evaluation_date"] = campaign.evaluation_date.isoformat()
+    since = campaign.organization.operating_since if campaign.organization else None
+    if since:
+        data["organization"] = {"operating_since": since.isoformat()}
+    return data
+
+
+def _render(campaign, data, *, error=None, result=None, pending=None, status=200):
+    scheme = evaluations.scheme_of(campaign)
+    ev = evaluations.current(campaign)
+    return render_template(
+        "evaluation/form.html",
+        campaign=campaign,
+        scheme=scheme,
+        data=data,
+        columns=_columns(campaign, data),
+        error=error,
+        result=result,
+        pending=pending,
+        ev=ev,
+        history=evaluations.history(campaign),
+        writable=can_write(current_user, campaign) and current_user.role != "viewer",
+        event_types=[(t, EVENT_NAMES_ZH[t]) for t in EVENT_TYPES],
+        extra_rows=EXTRA_ROWS,
+    ), status
+
+
+@bp.route("/<int:campaign_id>/evaluation", methods=["GET", "POST"])
+@login_required
+def form(campaign_id: int):
+    """The checklist of the campaign's scheme and the level it gives (POST saves the draft)."""
+    campaign = campaign_or_abort(campaign_id, write=request.method == "POST")
+    if request.method == "POST":
+        if current_user.role not in ("admin", "auditor"):
+            abort(403)
+        scheme = evaluations.scheme_of(campaign)
+        columns = len(_columns(campaign, None))
+        columns = max(columns, request.form.get("columns", 1, type=int) or 1)
+        data = input_from_form(request.form, scheme, columns)
+        try:
+            evaluations.put_input(campaign, data, current_user)
+        except evaluations.InputError as e:
+            return _render(campaign, data, error=e, status=422)
+        flash(_("已保存评价草稿。"))
+        return redirect(url_for(".form", campaign_id=campaign.id), 303)
+    ev = evaluations.current(campaign)
+    if ev is None:
+        return _render(campaign, _defaults(campaign))
+    try:
+        result = evaluations.result(campaign, ev)
+    except evaluations.EvaluationError as e:
+        return _render(campaign, ev.input, pending=e)
+    return _render(campaign, ev.input, result=result)
+
+
+@bp.post("/<int:campaign_id>/evaluation/finalize")
+@roles_required("admin", "auditor")
+def finalize(campaign_id: int):
+    """Freeze the draft; afterwards only a new draft can supersede it."""
+    campaign = campaign_or_abort(campaign_id, write=True)
+    if not request.form.get("confirm"):
+        flash(_("请勾选确认后再定稿。"))
+        return redirect(url_for(".form", campaign_id=campaign.id), 303)
+    try:
+        evaluations.finalize(campaign, current_user)
+    except evaluations.EvaluationError as e:
+        flash(_("未能定稿：%(message)s", message=e.message))
+        return redirect(url_for(".form", campaign_id=campaign.id), 303)
+    flash(_("评价已定稿。"))
+    return redirect(url_for(".report", campaign_id=campaign.id), 303)
+
+
+@bp.get("/<int:campaign_id>/report")
+@login_required
+def report(campaign_id: int):
+    """The printable A4 evaluation report (finalized, or marked as a draft)."""
+    campaign = campaign_or_abort(campaign_id)
+    try:
+        result = evaluations.result(campaign)
+    except evaluations.EvaluationError as e:
+        flash(e.message)
+        return redirect(url_for(".form", campaign_id=campaign.id), 303)
+    ev = result["evaluation"]
+    return render_template(
+        "report/report.html",
+        campaign=campaign,
+        scheme=evaluations.scheme_of(campaign),
+        r=result,
+        survey=result["survey"],
+        ev=ev,
+        dimension_json=dashboard_service.dimension_figure(result["survey"]),
+        finalized_by=evaluations.user_name(ev.get("finalized_by_id")),
+    )

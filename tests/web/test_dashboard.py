@@ -1,0 +1,151 @@
+"""Dashboard, review (exclude/reinstate), exports and the plotly bundle, for each role."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from surveyapp.db import db
+from surveyapp.models import Response, ResponseExclusion
+from surveyapp.services import scores
+from tests.scores_fixtures import add_responses, answers_all, make_campaign
+
+
+@pytest.fixture
+def setup(app, make_user):
+    scores.clear_cache()
+    users = {role: make_user(role, username=f"{role}1")[0] for role in ("admin", "auditor",
+                                                                         "viewer")}
+    users["other"] = make_user("auditor", username="other1")[0]
+    c = make_campaign(auditors=[users["auditor"]])
+    add_responses(c, "in_person", [answers_all(5)] * 3)
+    add_responses(c, "online", [answers_all(4)] * 2, outlet=c.outlets[1])
+    fast = add_responses(c, "online", [answers_all(3)], duration_s=5)[0]
+    return {"campaign": c, "fast": fast, **users}
+
+
+@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
+                                        ("other", 403)])
+def test_dashboard_roles(client, login, setup, who, status):
+    login(setup[who].username)
+    c = setup["campaign"]
+    resp = client.get(f"/campaigns/{c.id}/dashboard")
+    assert resp.status_code == status
+    if status == 200:
+        html = resp.get_data(as_text=True)
+        assert "样本不足" in html  # 3 + 3 responses: below 30 per channel
+        assert "网点1" in html and "网点2" in html
+        # figures travel as JSON data blocks; no inline executable script
+        blocks = re.findall(r'<script type="application/json" id="fig-([a-z_]+)">(.*?)</script>',
+                            html, re.S)
+        assert {name for name, _ in blocks} == {"measures", "dimensions", "distribution",
+                                                "over_time"}
+        for _name, body in blocks:
+            assert "data" in json.loads(body)
+        assert re.search(r"<script>(?!</script>)", html) is None
+        assert "/assets/plotly-" in html and "js/dashboard.js" in html
+        assert "cdn" not in html.lower()
+
+
+def test_dashboard_anonymous_redirects(client, setup):
+    resp = client.get(f"/campaigns/{setup['campaign'].id}/dashboard")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_dashboard_filters(client, login, setup):
+    login("viewer1")
+    c = setup["campaign"]
+    html = client.get(f"/campaigns/{c.id}/dashboard?channel=in_person").get_data(as_text=True)
+    assert "100.00" in html
+    resp = client.get(f"/campaigns/{c.id}/dashboard?start=yesterday")
+    assert resp.status_code == 400 and "筛选条件无效" in resp.get_data(as_text=True)
+    outlet = c.outlets[1].id
+    resp = client.get(f"/campaigns/{c.id}/dashboard?outlet={outlet}&start=2026-09-01&end=2026-09-30")
+    assert resp.status_code == 200
+
+
+def test_plotly_served_locally(client):
+    import plotly
+
+    resp = client.get(f"/assets/plotly-{plotly.__version__}.min.js")
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/javascript"
+    assert len(resp.get_data()) > 1_000_000
+    resp.close()
+
+
+@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
+                                        ("other", 403)])
+def test_review_page_roles(client, login, setup, who, status):
+    login(setup[who].username)
+    resp = client.get(f"/campaigns/{setup['campaign'].id}/review")
+    assert resp.status_code == status
+    if status == 200:
+        html = resp.get_data(as_text=True)
+        assert "答题过快" in html
+        has_buttons = 'name="reason"' in html
+        assert has_buttons == (who in ("admin", "auditor"))
+
+
+def test_exclude_and_reinstate_from_review(client, login, setup):
+    c, fast = setup["campaign"], setup["fast"]
+    base = f"/campaigns/{c.id}/responses/{fast.id}"
+    login("viewer1")
+    assert client.post(f"{base}/exclude", data={"reason": "x"}).status_code == 403
+    client.post("/logout")
+    login("other1")
+    assert client.post(f"{base}/exclude", data={"reason": "x"}).status_code == 403
+    client.post("/logout")
+    login("auditor1")
+    resp = client.post(f"{base}/exclude", data={"reason": ""})
+    assert resp.status_code == 303
+    assert not db.session.get(Response, fast.id).excluded  # reason required
+    resp = client.post(f"{base}/exclude", data={"reason": "用时 5 秒，不可能读完题目"},
+                       follow_redirects=True)
+    assert "已排除答卷" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Response, fast.id).excluded
+    html = client.get(f"/campaigns/{c.id}/review").get_data(as_text=True)
+    assert "用时 5 秒，不可能读完题目" in html and "已排除" in html  # stays visible
+    api = client.get(f"/campaigns/{c.id}/dashboard").get_data(as_text=True)
+    assert "已排除 1" in api
+    client.post(f"{base}/reinstate", data={"reason": "核实后保留"})
+    db.session.expire_all()
+    assert not db.session.get(Response, fast.id).excluded
+    assert db.session.scalar(db.select(db.func.count(ResponseExclusion.id))) == 2
+    assert client.post(f"/campaigns/{c.id}/responses/99999/exclude",
+                       data={"reason": "x"}).status_code == 404
+
+
+def test_review_form_carries_csrf_token(client, login, setup):
+    login("auditor1")
+    html = client.get(f"/campaigns/{setup['campaign'].id}/review").get_data(as_text=True)
+    assert 'name="csrf_token"' in html
+
+
+@pytest.mark.parametrize("kind,ext", [("responses", "csv"), ("responses", "xlsx"),
+                                      ("scores", "csv"), ("scores", "xlsx")])
+def test_exports_download(client, login, setup, kind, ext):
+    login("viewer1")
+    resp = client.get(f"/campaigns/{setup['campaign'].id}/export/{kind}.{ext}")
+    assert resp.status_code == 200
+    body = resp.get_data()
+    resp.close()
+    if ext == "csv":
+        assert body.startswith("\ufeff".encode())
+    else:
+        assert body[:2] == b"PK"
+    assert f"campaign-{setup['campaign'].id}-{kind}.{ext}" in resp.headers["Content-Disposition"]
+    client.post("/logout")
+    login("other1")
+    assert client.get(f"/campaigns/{setup['campaign'].id}/export/{kind}.{ext}").status_code == 403
+
+
+def test_dashboard_in_english(client, login, setup):
+    login("viewer1")
+    html = client.get(f"/campaigns/{setup['campaign'].id}/dashboard?lang=en").get_data(as_text=True)
+    assert "Customer perception survey dashboard" in html and "Insufficient sample" in html
+    html = client.get(f"/campaigns/{setup['campaign'].id}/review").get_data(as_text=True)
+    assert "Response review" in html

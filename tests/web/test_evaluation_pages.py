@@ -1,0 +1,139 @@
+"""The checklist page (form → draft → level), finalization and the report, for each role."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveyapp.db import db
+from surveyapp.models import Evaluation
+from surveyapp.services import evaluations, scores
+from tests.scores_fixtures import add_responses, answers_all, five_star_input, make_campaign
+
+FORM = {
+    "columns": "2",
+    "evaluation_date": "2026-10-15",
+    "operating_since": "2020-01-01",
+    "audit-passed": "yes",
+    "audit-severe": "0",
+    "score-4.1.1-0": "9.5",
+    "score-4.1.2-0": "14", "score-4.1.2-1": "13",
+    "score-4.1.3-0": "9.5",
+    "score-4.1.4-0": "23",
+    "score-4.1.5-0": "14",
+    "score-4.1.6-0": "7",
+    "score-4.1.7-0": "8",
+    "score-4.1.8-0": "9.5",
+    "event_rows": "2",
+    "ev-type-0": "major_complaint", "ev-date-0": "2026-03-01", "ev-rectified-0": "1",
+}
+
+
+@pytest.fixture
+def setup(app, make_user):
+    scores.clear_cache()
+    users = {role: make_user(role, username=f"{role}1")[0] for role in ("admin", "auditor",
+                                                                         "viewer")}
+    users["other"] = make_user("auditor", username="other1")[0]
+    c = make_campaign(auditors=[users["auditor"]])
+    add_responses(c, "in_person", [answers_all(5)] * 2)
+    add_responses(c, "online", [answers_all(4)] * 2)
+    return {"campaign": c, **users}
+
+
+@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
+                                        ("other", 403)])
+def test_checklist_page_roles(client, login, setup, who, status):
+    login(setup[who].username)
+    resp = client.get(f"/campaigns/{setup['campaign'].id}/evaluation")
+    assert resp.status_code == status
+    if status == 200:
+        html = resp.get_data(as_text=True)
+        for item in ("4.1.1", "4.1.8"):
+            assert f'name="score-{item}-0"' in html
+        assert "售后服务网点" in html and ">15<" in html  # item with its maximum points
+        assert ("保存并计算" in html) == (who != "viewer")
+
+
+def test_post_checklist_saves_draft_and_shows_level(client, login, setup):
+    login("auditor1")
+    c = setup["campaign"]
+    resp = client.post(f"/campaigns/{c.id}/evaluation", data=FORM)
+    assert resp.status_code == 303
+    ev = db.session.scalars(db.select(Evaluation)).one()
+    assert ev.input["scores"]["4.1.2"] == [14, 13]
+    assert ev.input["events"] == [{"type": "major_complaint", "date": "2026-03-01",
+                                   "rectified": True}]
+    html = client.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
+    # S = 0.5·100 + 0.5·80 = 90, S_in_person 100, X 94; one rectified complaint → four stars
+    assert "四星级" in html
+    assert "未能评为五星级" in html
+    assert 'value="13"' in html  # second auditor column kept
+
+
+def test_bad_checklist_is_not_saved(client, login, setup):
+    login("admin1")
+    c = setup["campaign"]
+    resp = client.post(f"/campaigns/{c.id}/evaluation", data={**FORM, "score-4.1.4-0": "26"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "scores.4.1.4" in html and "has-error" in html
+    assert 'value="26"' in html  # the typed value is kept
+    assert db.session.scalar(db.select(db.func.count(Evaluation.id))) == 0
+
+
+def test_viewer_and_stranger_cannot_write(client, login, setup):
+    c = setup["campaign"]
+    login("viewer1")
+    assert client.post(f"/campaigns/{c.id}/evaluation", data=FORM).status_code == 403
+    assert client.post(f"/campaigns/{c.id}/evaluation/finalize",
+                       data={"confirm": "1"}).status_code == 403
+    client.post("/logout")
+    login("other1")
+    assert client.post(f"/campaigns/{c.id}/evaluation", data=FORM).status_code == 403
+
+
+def test_finalize_and_report(client, login, setup):
+    c = setup["campaign"]
+    evaluations.put_input(c, five_star_input(), setup["auditor"])
+    login("auditor1")
+    draft = client.get(f"/campaigns/{c.id}/report").get_data(as_text=True)
+    assert "草稿" in draft and "五星级" in draft
+    resp = client.post(f"/campaigns/{c.id}/evaluation/finalize", data={})
+    assert resp.status_code == 303
+    assert evaluations.current(c).status == "draft"  # confirmation required
+    resp = client.post(f"/campaigns/{c.id}/evaluation/finalize", data={"confirm": "1"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/campaigns/{c.id}/report")
+    client.post("/logout")
+    for who in ("viewer1", "admin1"):
+        login(who)
+        html = client.get(f"/campaigns/{c.id}/report").get_data(as_text=True)
+        assert "售后服务认证评价报告" in html and "五星级" in html
+        assert "草稿 — 尚未定稿" not in html
+        assert 'id="fig-report-dimensions"' in html
+        assert "auditor1" in html  # auditors and who finalized
+        client.post("/logout")
+    login("other1")
+    assert client.get(f"/campaigns/{c.id}/report").status_code == 403
+
+
+def test_report_without_evaluation_redirects(client, login, setup):
+    login("viewer1")
+    resp = client.get(f"/campaigns/{setup['campaign'].id}/report")
+    assert resp.status_code == 303
+
+
+@pytest.mark.parametrize("scheme_id", ["dni-2026", "icas-27922", "xh-2025"])
+def test_checklist_page_for_every_scheme(client, login, app, make_user, scheme_id):
+    from surveyapp.schemes import load_scheme
+
+    scores.clear_cache()
+    auditor = make_user("auditor", username="a1")[0]
+    c = make_campaign(scheme_id, auditors=[auditor])
+    login("a1")
+    html = client.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
+    scheme = load_scheme(scheme_id)
+    assert all(f'id="item-{i.id}"' in html for i in scheme.items)
+    if any(i.excludable for i in scheme.items):
+        assert 'name="na-' in html
+    if scheme.special_deductions.enabled:
+        assert "特别扣分项" in html
