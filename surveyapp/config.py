@@ -29,6 +29,11 @@ class Defaults:
     PUBLIC_BASE_URL = ""  #: e.g. https://survey.example.cn; empty = the request's host
     LOGIN_MAX_FAILURES = 5  #: failed sign-ins per user+address before throttling
     LOGIN_LOCK_MINUTES = 15
+    PERMANENT_SESSION_LIFETIME = 12 * 3600  #: seconds; sign-ins are browser-session cookies
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600  #: seconds, should "remember me" ever be offered
+    REMEMBER_COOKIE_SECURE = False  #: set FLASK_REMEMBER_COOKIE_SECURE=true behind HTTPS
+    #: days after a campaign closes before its customers' comments and contacts may be purged
+    PERSONAL_DATA_RETENTION_DAYS = 365
 
 
 def sqlite_url(instance_path: str) -> str:

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from ..db import db
 from ..models import LedgerEntry, LedgerHead
@@ -75,15 +76,25 @@ def _ensure_head() -> None:
     )
 
 
-def append(kind: str, table: str, row_id: int, content: dict) -> LedgerEntry:
-    """Add an entry to the chain in the current transaction (the caller commits)."""
-    # take the lock first: on SQLite this write starts the transaction holding the write lock,
-    # on PostgreSQL it locks the head row until commit
+def lock() -> None:
+    """Take the chain's append lock in the current transaction (held until commit/rollback)."""
+    # on SQLite this write starts the transaction holding the write lock, on PostgreSQL it
+    # locks the head row until commit
     locked = db.session.execute(
         update(LedgerHead).where(LedgerHead.id == 1).values(last_hash=LedgerHead.last_hash)
     )
     if locked.rowcount == 0:
+        # first append ever: create the head, then lock it — the insert alone takes no row
+        # lock on PostgreSQL, and concurrent first appends would otherwise fork the chain
         _ensure_head()
+        db.session.execute(
+            update(LedgerHead).where(LedgerHead.id == 1).values(last_hash=LedgerHead.last_hash)
+        )
+
+
+def append(kind: str, table: str, row_id: int, content: dict) -> LedgerEntry:
+    """Add an entry to the chain in the current transaction (the caller commits)."""
+    lock()
     head = db.session.execute(
         select(LedgerHead.last_entry_id, LedgerHead.last_hash).where(LedgerHead.id == 1)
     ).one()
@@ -119,6 +130,8 @@ def record(kind: str, row) -> LedgerEntry:
 
 @dataclass(frozen=True)
 class Mismatch:
+    """The first thing found wrong: which entry, which table and row, what differs."""
+
     entry_id: int | None
     table: str | None
     row_id: int | None
@@ -127,83 +140,203 @@ class Mismatch:
     def __str__(self) -> str:
         where = f"entry {self.entry_id}" if self.entry_id is not None else "ledger head"
         if self.table:
-            where += f" ({self.table} row {self.row_id})"
+            where += f" (table {self.table}"
+            where += f", row {self.row_id})" if self.row_id is not None else ")"
         return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What verification covered: entries walked, live rows compared, the head it ended on."""
+
+    entries: int
+    rows: int
+    head_entry_id: int
+    head_hash: str
+    mismatch: Mismatch | None
 
 
 def verify(batch: int = 5000) -> tuple[int, Mismatch | None]:
     """Walk the chain and the live rows; return (entries checked, first mismatch or None)."""
-    prev = GENESIS
-    #: newest entry per live row: (entry id, content hash) — hashes keep memory small at 1M rows
-    latest: dict[tuple[str, int], tuple[int, str]] = {}
-    checked = 0
-    last_id = 0
-    while True:
-        rows = db.session.execute(
-            select(LedgerEntry).where(LedgerEntry.id > last_id).order_by(LedgerEntry.id).limit(batch)
-        ).scalars().all()
-        if not rows:
-            break
-        for e in rows:
-            if e.prev_hash != prev:
-                return checked, Mismatch(e.id, e.table_name, e.row_id, "chain broken: prev_hash does not match the previous entry")
-            if sha256(e.content) != e.content_hash:
-                return checked, Mismatch(e.id, e.table_name, e.row_id, "content does not match its hash")
-            if entry_hash(e.prev_hash, e.kind, e.table_name, e.row_id, e.content_hash) != e.entry_hash:
-                return checked, Mismatch(e.id, e.table_name, e.row_id, "entry hash does not match")
-            prev = e.entry_hash
-            latest[(e.table_name, e.row_id)] = (e.id, e.content_hash)
-            checked += 1
-            last_id = e.id
-        db.session.expunge_all()
-    head = db.session.get(LedgerHead, 1)
-    if head is not None and (head.last_hash != prev or head.last_entry_id != last_id):
-        return checked, Mismatch(None, None, None, "head does not point at the last entry (entries removed?)")
-    for table, (model, fn) in SNAPSHOTS.items():
-        mismatch = _verify_table(table, model, fn, latest, batch)
+    report = verify_report(batch)
+    return report.entries, report.mismatch
+
+
+def verify_report(batch: int = 5000, anchor: tuple[int, str] | None = None) -> Report:
+    """Check the chain, the head and every registered table; anchor=(entry id, hash) pins history.
+
+    Runs on its own connection inside one snapshot (a read transaction on SQLite, REPEATABLE
+    READ on PostgreSQL), so appends committed meanwhile are neither half-seen nor reported.
+    Memory stays constant: entries and rows are streamed and merged in row-id order.
+    """
+    engine = db.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # pysqlite would not begin a transaction for SELECTs: one explicit read snapshot
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        try:
+            return _verify_on(conn.execution_options(yield_per=batch), anchor)
+        finally:
+            conn.rollback()
+
+
+def _verify_on(conn, anchor: tuple[int, str] | None) -> Report:
+    entries, head_id, head_hash, mismatch = _verify_chain(conn, anchor)
+    if mismatch is not None:
+        return Report(entries, 0, head_id, head_hash, mismatch)
+    rows = 0
+    for table, (model, fn) in sorted(SNAPSHOTS.items()):
+        checked, mismatch = _verify_table(conn, table, model, fn, head_id)
+        rows += checked
         if mismatch is not None:
-            return checked, mismatch
-    return checked, None
-
-
-def _verify_table(table, model, fn, latest, batch) -> Mismatch | None:
-    seen = 0
-    last_id = 0
-    while True:
-        rows = db.session.execute(
-            select(model).where(model.id > last_id).order_by(model.id).limit(batch)
-        ).scalars().all()
-        if not rows:
             break
-        for row in rows:
-            last_id = row.id
-            got = latest.get((table, row.id))
-            if got is None:
-                return Mismatch(None, table, row.id, "live row has no ledger entry")
-            seen += 1
-            live = canonical_json(fn(row))
-            if sha256(live) != got[1]:
-                recorded = json.loads(db.session.get(LedgerEntry, got[0]).content)
-                now = json.loads(live)
-                fields = sorted(k for k in set(recorded) | set(now) if recorded.get(k) != now.get(k))
-                detail = "; ".join(f"{k}: ledger {recorded.get(k)!r} != live {now.get(k)!r}" for k in fields[:5])
-                return Mismatch(got[0], table, row.id, f"live row differs from its ledger entry ({detail})")
-        db.session.expunge_all()
-    recorded_rows = sum(1 for (t, _r) in latest if t == table)
-    if recorded_rows != seen:
-        return Mismatch(None, table, None, f"{recorded_rows - seen} recorded row(s) missing from the table")
+    return Report(entries, rows, head_id, head_hash, mismatch)
+
+
+def _check_entry(e, prev: str, last_id: int, anchor) -> str | None:
+    """What is wrong with one entry given the previous entry's hash, or None."""
+    if e.prev_hash != prev:
+        return (
+            f"chain broken: prev_hash {e.prev_hash[:12]}… but the previous entry"
+            f" ({last_id or 'genesis'}) hashes to {prev[:12]}… (entry inserted or removed?)"
+        )
+    actual = sha256(e.content)
+    if actual != e.content_hash:
+        return (
+            f"content does not match its hash (stored {e.content_hash[:12]}…, content hashes"
+            f" to {actual[:12]}…): the entry's content was edited"
+        )
+    if entry_hash(e.prev_hash, e.kind, e.table_name, e.row_id, e.content_hash) != e.entry_hash:
+        return "entry hash does not match its kind/table/row/content (entry fields edited)"
+    if anchor is not None and e.id == anchor[0] and e.entry_hash != anchor[1]:
+        return (
+            f"entry hash {e.entry_hash[:12]}… differs from the anchor {anchor[1][:12]}…"
+            " (history rewritten since the anchor was taken)"
+        )
     return None
+
+
+def _verify_chain(conn, anchor) -> tuple[int, int, str, Mismatch | None]:
+    """Walk the entries in id order; return (entries, last id, last hash, first mismatch)."""
+    E = LedgerEntry
+    cols = (E.id, E.kind, E.table_name, E.row_id, E.content, E.content_hash, E.prev_hash)
+    stmt = select(*cols, E.entry_hash).order_by(E.id)
+    prev, last_id, checked = GENESIS, 0, 0
+    with conn.execute(stmt) as result:
+        for e in result:
+            problem = _check_entry(e, prev, last_id, anchor)
+            if problem is not None:
+                return checked, last_id, prev, Mismatch(e.id, e.table_name, e.row_id, problem)
+            prev, last_id = e.entry_hash, e.id
+            checked += 1
+    mismatch = None
+    head = conn.execute(
+        select(LedgerHead.last_entry_id, LedgerHead.last_hash).where(LedgerHead.id == 1)
+    ).first()
+    if anchor is not None and anchor[0] > last_id:
+        mismatch = Mismatch(anchor[0], None, None, "anchored entry is missing (history truncated)")
+    elif head is None and checked:
+        mismatch = Mismatch(None, None, None, "ledger head row is missing")
+    elif head is not None and (head.last_hash != prev or head.last_entry_id != last_id):
+        mismatch = Mismatch(
+            None,
+            None,
+            None,
+            f"head points at entry {head.last_entry_id} but the chain ends at entry {last_id}"
+            " (entries removed from the end?)",
+        )
+    return checked, last_id, prev, mismatch
+
+
+def _latest_entries(conn, table: str, upto: int):
+    """(row id, entry id, content hash) of the newest entry per row of a table, by row id."""
+    E = LedgerEntry
+    newest = (
+        select(db.func.max(E.id).label("mid"))
+        .where(E.table_name == table, E.id <= upto)
+        .group_by(E.row_id)
+        .subquery()
+    )
+    return conn.execute(
+        select(E.row_id, E.id, E.content_hash).join(newest, E.id == newest.c.mid).order_by(E.row_id)
+    )
+
+
+def _live_rows(conn, model, fn):
+    """(id, snapshot) of every live row by id; rows come as Core rows, ORM objects if needed."""
+    stmt = select(model.__table__).order_by(model.__table__.c.id)
+    with conn.execute(stmt) as result:
+        first = next(iter(result), None)
+        if first is None:
+            return
+        try:
+            snap = fn(first)
+        except (AttributeError, KeyError, TypeError):
+            snap = None
+        if snap is not None:
+            yield first.id, snap
+            for row in result:
+                yield row.id, fn(row)
+            return
+    # a snapshot that needs the ORM (relationships): read ORM objects instead
+    with Session(bind=conn) as session:
+        for obj in session.execute(select(model).order_by(model.id)).scalars():
+            yield obj.id, fn(obj)
+
+
+def _differences(recorded: dict, live: dict, limit: int = 5) -> str:
+    keys = sorted(k for k in set(recorded) | set(live) if recorded.get(k) != live.get(k))
+    parts = [f"{k}: ledger {recorded.get(k)!r} != live {live.get(k)!r}" for k in keys[:limit]]
+    if len(keys) > limit:
+        parts.append(f"… {len(keys) - limit} more field(s)")
+    return "; ".join(parts)
+
+
+def _verify_table(conn, table, model, fn, upto) -> tuple[int, Mismatch | None]:
+    """Merge the newest entry per row with the live rows, both in id order."""
+    with _latest_entries(conn, table, upto) as recorded:
+        live = _live_rows(conn, model, fn)
+        try:
+            return _merge(conn, table, iter(recorded), live)
+        finally:
+            live.close()
+
+
+def _merge(conn, table, recorded, live) -> tuple[int, Mismatch | None]:
+    rec = next(recorded, None)
+    checked = 0
+    for row_id, snap in live:
+        if rec is not None and rec.row_id < row_id:
+            return checked, Mismatch(
+                rec.id, table, rec.row_id, "recorded row is missing from the table (deleted?)"
+            )
+        if rec is None or rec.row_id != row_id:
+            return checked, Mismatch(None, table, row_id, "live row has no ledger entry")
+        text = canonical_json(snap)
+        if sha256(text) != rec.content_hash:
+            content = conn.execute(
+                select(LedgerEntry.content).where(LedgerEntry.id == rec.id)
+            ).scalar_one()
+            detail = _differences(json.loads(content), json.loads(text))
+            return checked, Mismatch(
+                rec.id, table, row_id, f"live row differs from its ledger entry ({detail})"
+            )
+        checked += 1
+        rec = next(recorded, None)
+    if rec is not None:
+        return checked, Mismatch(
+            rec.id, table, rec.row_id, "recorded row is missing from the table (deleted?)"
+        )
+    return checked, None
 
 
 def append_many(kind: str, table: str, rows: list[tuple[int, dict]]) -> int:
     """Append many entries in one go (bulk loads); same chain as append, in the caller's txn."""
     if not rows:
         return 0
-    locked = db.session.execute(
-        update(LedgerHead).where(LedgerHead.id == 1).values(last_hash=LedgerHead.last_hash)
-    )
-    if locked.rowcount == 0:
-        _ensure_head()
+    lock()
     head = db.session.execute(
         select(LedgerHead.last_entry_id, LedgerHead.last_hash).where(LedgerHead.id == 1)
     ).one()

@@ -1,16 +1,43 @@
-"""Customer personal data: optional contact details, encrypted with a key kept outside the DB."""
+"""Customer personal data: contacts encrypted with a key kept outside the DB, masked, purged.
+
+Purging (after PERSONAL_DATA_RETENTION_DAYS from the campaign's close) sets each response's
+comment and encrypted contact to NULL and appends, per purged response, a ledger entry whose
+content is the previously *recorded* snapshot with the personal digests nulled (see
+services/records.py). Answers are never touched, and a row edited before the purge still
+fails verification afterwards: the purge does not re-read the live row into the ledger.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
+from sqlalchemy import func, or_, select, update
+
+from ..db import db, utcnow
+from ..models import Campaign, LedgerEntry, Response
+from . import audit, ledger
+from .records import purged_content
+
+#: the ledger's table name for purge summaries (one entry per purge of a campaign); no live
+#: table has this name, so verification checks these entries' chain links only
+PURGE_TABLE = "campaign_purges"
+
+
+class PrivacyError(ValueError):
+    """A purge that may not run (yet); the message says why."""
 
 
 def _key_path() -> Path:
-    return Path(current_app.config.get("CONTACT_KEY_FILE") or Path(current_app.instance_path) / "contact.key")
+    return Path(
+        current_app.config.get("CONTACT_KEY_FILE")
+        or Path(current_app.instance_path) / "contact.key"
+    )
 
 
 def _fernet() -> Fernet:
@@ -53,3 +80,120 @@ def mask_contact(text: str | None) -> str:
     if len(text) >= 7:
         return f"{text[:3]}****{text[-4:]}"
     return "*" * len(text)
+
+
+def display_contact(blob: bytes | None, reveal: bool = False) -> str:
+    """A stored contact for a page or export: masked unless reveal (admins, audited)."""
+    if blob is None:
+        return ""
+    text = decrypt_contact(blob)
+    if text is None:
+        return "(key mismatch)"
+    return text if reveal else mask_contact(text)
+
+
+def reveal_contact(response: Response) -> str | None:
+    """Decrypt one response's contact in full and audit who asked (admins only, checked by caller)."""
+    if response.contact_encrypted is None:
+        return None
+    audit.record("contact.reveal", target=f"response:{response.id}", commit=False)
+    db.session.commit()
+    return decrypt_contact(response.contact_encrypted)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    campaign_id: int
+    responses: int
+    retention_ended: datetime
+
+
+def retention_ends(campaign: Campaign) -> datetime | None:
+    """When personal data of a campaign may be purged: its close + the retention days.
+
+    The close is `closes_at`, or for a closed/finalized campaign without one, its last
+    submission. None while the campaign is still open-ended.
+    """
+    days = int(current_app.config.get("PERSONAL_DATA_RETENTION_DAYS", 365))
+    closed = campaign.closes_at
+    if closed is None and campaign.status in ("closed", "finalized"):
+        closed = (
+            db.session.scalar(
+                select(func.max(Response.submitted_at)).where(Response.campaign_id == campaign.id)
+            )
+            or campaign.created_at
+        )
+    return None if closed is None else closed + timedelta(days=days)
+
+
+def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult:
+    """Null comments and contacts of a campaign's responses after retention; the ledger stays valid."""
+    now = now or utcnow()
+    # the append lock before reading what was recorded, so no exclusion lands in between
+    ledger.lock()
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise PrivacyError(f"no campaign {campaign_id}")
+    ends = retention_ends(campaign)
+    if ends is None:
+        raise PrivacyError(f"campaign {campaign_id} is still open: nothing may be purged yet")
+    if now < ends:
+        raise PrivacyError(
+            f"campaign {campaign_id}: retention runs until {ends:%Y-%m-%d %H:%M} UTC"
+        )
+    personal = or_(Response.comment.is_not(None), Response.contact_encrypted.is_not(None))
+    ids = db.session.scalars(
+        select(Response.id)
+        .where(Response.campaign_id == campaign_id, personal)
+        .order_by(Response.id)
+    ).all()
+    entries = [
+        (row_id, purged_content(json.loads(content)))
+        for row_id, content in _recorded(campaign_id, personal)
+    ]
+    ledger.append_many("purge", "responses", entries)
+    for chunk in _chunks(ids, 500):
+        db.session.execute(
+            update(Response)
+            .where(Response.id.in_(chunk))
+            .values(comment=None, contact_encrypted=None)
+        )
+    ledger.append(
+        "purge",
+        PURGE_TABLE,
+        campaign_id,
+        {
+            "campaign_id": campaign_id,
+            "responses": len(ids),
+            "fields": ["comment", "contact"],
+            "retention_ended": ends.isoformat(),
+            "at": now.isoformat(),
+        },
+    )
+    audit.record(
+        "privacy.purge",
+        target=f"campaign:{campaign_id}",
+        detail={"responses": len(ids)},
+        commit=False,
+    )
+    db.session.commit()
+    return PurgeResult(campaign_id, len(ids), ends)
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _recorded(campaign_id: int, personal):
+    """(response id, newest recorded content) of a campaign's responses holding personal data."""
+    E = LedgerEntry
+    newest = (
+        select(func.max(E.id))
+        .join(Response, Response.id == E.row_id)
+        .where(E.table_name == "responses", Response.campaign_id == campaign_id, personal)
+        .group_by(E.row_id)
+    )
+    return db.session.execute(
+        select(E.row_id, E.content).where(E.id.in_(newest)).order_by(E.row_id)
+    ).all()

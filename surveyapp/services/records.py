@@ -1,7 +1,15 @@
 """What the ledger records for each kind of row (see services/ledger.py).
 
-A snapshot takes an ORM row or a plain mapping (bulk inserts use mappings), so the same
-content is hashed whichever way the row was written.
+A snapshot takes an ORM row, a Core row or a plain mapping (bulk inserts use mappings; a key
+left out of a mapping counts as NULL), so the same content is hashed whichever way the row
+was written.
+
+Personal data (the free-text comment and the encrypted contact) enters a snapshot only as a
+SHA-256 digest — of the ciphertext for the contact, so the ledger cannot be used to confirm a
+guessed phone number. Purging personal data after the retention period (services/privacy.py)
+appends a new entry for each purged response whose content is the previously recorded content
+with those digests set to null; the newest entry of a row is the one verified, so the chain
+stays valid while the answers stay as they were recorded.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from .ledger import snapshot
 
 
 def _get(row, name):
-    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -41,8 +49,8 @@ def _digest(value) -> str | None:
 def response_content(r) -> dict:
     """A response as recorded: answers, channel, outlet, times, exclusion state.
 
-    The comment and the encrypted contact are recorded as hashes only, so that purging
-    personal data after the retention period leaves the chain verifiable.
+    The comment and the encrypted contact are recorded as hashes only (PERSONAL_FIELDS), so
+    that purging personal data after the retention period leaves the chain verifiable.
     """
     return {
         "campaign_id": _get(r, "campaign_id"),
@@ -55,8 +63,18 @@ def response_content(r) -> dict:
         "submitted_at": _ts(_get(r, "submitted_at")),
         "answers": _get(r, "answers"),
         "comment_sha256": _digest(_get(r, "comment")),
+        "contact_sha256": _digest(_get(r, "contact_encrypted")),
         "excluded": bool(_get(r, "excluded")),
     }
+
+
+#: snapshot keys holding digests of personal data, and the columns they digest
+PERSONAL_FIELDS = {"comment_sha256": "comment", "contact_sha256": "contact_encrypted"}
+
+
+def purged_content(recorded: dict) -> dict:
+    """The recorded snapshot of a response after its personal data was purged."""
+    return {**recorded, **dict.fromkeys(PERSONAL_FIELDS)}
 
 
 @snapshot("response_exclusions", ResponseExclusion)

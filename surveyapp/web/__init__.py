@@ -43,7 +43,7 @@ def _error(status: int, code: str, message: str):
 
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, headers and error handlers."""
-    from . import api, auth, main
+    from . import admin, api, auth, main
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -56,6 +56,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)
+    from . import campaigns, interview, survey  # issue 4: campaigns and both survey channels
+
+    app.register_blueprint(campaigns.bp)
+    app.register_blueprint(survey.bp)
+    app.register_blueprint(interview.bp)
+    from . import dashboard, evaluation  # issue 5: dashboard, review, exports, evaluation
+
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(evaluation.bp)
     api.init_app(app)
     app.after_request(_security_headers)
 
