@@ -1,0 +1,179 @@
+"""submit: the public online-submission endpoint against a bare Flask + Core insert baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .common import ROOT, Client, Database, Section, Server, Skipped, create_user, flask_cli
+
+LUA = Path(__file__).with_name("submit.lua")
+CONNECTIONS = 16
+THREADS = 2
+#: minimum ratio of the app's throughput to the baseline's, and the p99 limit
+MIN_RATIO = 0.6
+MAX_P99_MS = 50.0
+
+
+def parse_wrk(output: str) -> dict:
+    """The BENCHJSON line printed by submit.lua's done(); ValueError when absent."""
+    for line in output.splitlines():
+        if line.startswith("BENCHJSON "):
+            return json.loads(line[len("BENCHJSON ") :])
+    raise ValueError(f"no BENCHJSON line in wrk output: {output[-500:]!r}")
+
+
+def run_wrk(url: str, path: str, body: str, run: str, seconds: float) -> dict:
+    """Drive `url` with wrk (2 threads, 16 connections) for `seconds`; the parsed summary."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise Skipped("wrk not installed (apt-get install -y wrk)")
+    env = dict(os.environ, BENCH_PATH=path, BENCH_BODY=body, BENCH_RUN=run)
+    proc = subprocess.run(
+        [
+            wrk,
+            f"-t{THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds:g}s",
+            "--latency",
+            "-s",
+            str(LUA),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
+    return parse_wrk(proc.stdout)
+
+
+def _answers(questionnaire: dict) -> dict:
+    """A plausible complete answer set: 4 on likert, 9 on NPS, n/a on free text."""
+    values = {"likert": 4, "nps": 9}
+    return {q["id"]: values.get(q.get("kind", "likert")) for q in questionnaire["questions"]}
+
+
+def _stored(url: str, table: str, run: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as c:
+            return int(
+                c.execute(
+                    sa.text(f"SELECT count(*) FROM {table} WHERE client_id LIKE :p"),  # noqa: S608
+                    {"p": f"{run}-%"},
+                ).scalar()
+            )
+    finally:
+        engine.dispose()
+
+
+def _side(
+    section: Section,
+    name: str,
+    server: Server,
+    path: str,
+    body: str,
+    db_url: str,
+    table: str,
+    seconds: float,
+) -> dict:
+    """Warm up, run the load, and count what was stored; figures prefixed with `name`."""
+    run_wrk(server.base, path, body, f"warm{uuid.uuid4().hex[:6]}", 2)
+    run = f"run{uuid.uuid4().hex[:8]}"
+    res = run_wrk(server.base, path, body, run, seconds)
+    stored = _stored(db_url, table, run)
+    rps = res["created"] / (res["duration_us"] / 1e6)
+    section.add(f"{name}_throughput", rps, "req/s")
+    section.add(f"{name}_p50", res["p50_us"] / 1000, "ms")
+    section.add(
+        f"{name}_p99",
+        res["p99_us"] / 1000,
+        "ms",
+        **({"op": "<=", "limit": MAX_P99_MS} if name == "app" else {}),
+    )
+    errors = sum(res["errors"].values()) - res["errors"]["status"]
+    section.add(f"{name}_acknowledged", res["created"], "rows")
+    section.add(f"{name}_stored", stored, "rows")
+    # rows in flight when wrk stopped may be stored without being acknowledged; never fewer
+    section.add(f"{name}_lost", max(0, res["created"] - stored), "rows", op="<=", limit=0)
+    section.add(
+        f"{name}_unacknowledged_stored",
+        stored - res["created"],
+        "rows",
+        note=f"≤ {CONNECTIONS} = requests in flight at cut-off",
+    )
+    section.add(
+        f"{name}_refused", res["refused"] + res["repeated"] + errors, "req", op="<=", limit=0
+    )
+    return {"rps": rps, **res}
+
+
+def run(db: Database, seconds: float = 15) -> Section:
+    """Submit benchmark on one database: baseline first, then the app, same load."""
+    section = Section("submit", db.backend)
+    out, _err = flask_cli(db, "synth", "--responses", "0", "--outlets", "4")
+    campaign_id = int(out.strip().splitlines()[-1])
+    engine = sa.create_engine(db.url)
+    with engine.connect() as c:
+        token = c.execute(
+            sa.text(
+                "SELECT token FROM survey_links WHERE campaign_id = :c AND single_use = :f "
+                "ORDER BY id LIMIT 1"
+            ),
+            {"c": campaign_id, "f": False},
+        ).scalar()
+    engine.dispose()
+    _name, _pw, api_token = create_user(db, "viewer")
+
+    base_url = f"sqlite:///{db.workdir / 'baseline.sqlite3'}" if db.backend == "sqlite" else db.url
+    sync = os.environ.get("FLASK_SQLITE_SYNCHRONOUS", "FULL")
+    base_env = dict(db.env(), BENCH_BASELINE_URL=base_url, BENCH_BASELINE_SYNCHRONOUS=sync)
+    body_base = json.dumps({"answers": {"q1": 4, "q2": 5, "q3": None}, "client_id": "CLIENT_ID"})
+    with Server("bench.baseline:app", base_env) as server:
+        base = _side(
+            section,
+            "baseline",
+            server,
+            "/submit",
+            body_base,
+            base_url,
+            "baseline_submissions",
+            seconds,
+        )
+
+    with Server("bench.wsgi:app", db.env()) as server:
+        client = Client(server.base, api_token)
+        status, raw, _h = client.request(f"/api/v1/campaigns/{campaign_id}/questionnaire")
+        if status != 200:
+            raise Skipped(f"endpoint missing: GET /api/v1/campaigns/<id>/questionnaire ({status})")
+        body = json.dumps({"answers": _answers(json.loads(raw)), "client_id": "CLIENT_ID"})
+        path = f"/api/v1/links/{token}/responses"
+        status, raw, _h = client.request(
+            path,
+            data=body.replace("CLIENT_ID", "probe-" + uuid.uuid4().hex[:8]).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        if status == 404 and b"bad_token" not in raw:
+            raise Skipped("endpoint missing: POST /api/v1/links/<token>/responses")
+        if status != 201:
+            raise RuntimeError(f"probe submission refused: {status} {raw[:300]!r}")
+        app = _side(section, "app", server, path, body, db.url, "responses", seconds)
+    section.add(
+        "throughput_ratio",
+        app["rps"] / base["rps"] if base["rps"] else None,
+        "×",
+        op=">=",
+        limit=MIN_RATIO,
+    )
+    section.figures.insert(0, section.figures.pop())  # the ratio first
+    return section
+
+
+__all__ = ["ROOT", "parse_wrk", "run"]
