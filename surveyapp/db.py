@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 #: constraint names fixed so that migrations are the same on SQLite and PostgreSQL
 NAMING = {
