@@ -24,6 +24,11 @@ def record(
         if user_id is None and current_user and current_user.is_authenticated:
             user_id = current_user.id
             username = username or current_user.username
+    if user_id is not None and username is None:
+        from ..models import User
+
+        user = db.session.get(User, user_id)
+        username = user.username if user is not None else None
     entry = AuditLog(
         action=action,
         target=target,

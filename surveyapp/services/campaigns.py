@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from .. import questionnaire as qbank
 from ..db import db, utcnow
 from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
-from . import audit
+from . import audit, text
 
 #: status -> the statuses it may move to (finalized is the end: the record is frozen)
 TRANSITIONS: Mapping[str, tuple[str, ...]] = {
@@ -69,6 +69,8 @@ def _text(value, field: str, max_len: int, required: bool = True) -> str | None:
     value = value.strip()
     if len(value) > max_len:
         raise CampaignError(f"{field} is longer than {max_len} characters", field)
+    if not text.storable(value):
+        raise CampaignError(f"{field} contains control characters or invalid text", field)
     return value
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import questionnaire as qbank
 from ..db import db, utcnow
 from ..models import Campaign, Outlet, Response, SurveyLink, User
-from . import ledger, privacy
+from . import audit, ledger, privacy, text
 
 try:  # the survey math package owns the storage format; same format inlined as a fallback
     from ..survey_math.packing import pack_answers
@@ -211,6 +211,10 @@ def validate_answers(
                 problems["comment"] = Problem(
                     "too_long", f"comment: at most {MAX_COMMENT} characters", {"max": MAX_COMMENT}
                 )
+            elif comment and not text.storable(comment):
+                problems["comment"] = Problem(
+                    "invalid_text", "comment: contains control characters or invalid text"
+                )
     if problems:
         first = next(iter(problems))
         p = problems[first]
@@ -242,6 +246,11 @@ def _contact(sub: Submission) -> bytes | None:
             "a contact is stored only with consent: tick the consent box or leave the contact empty",
             field="contact",
             fields={"contact": Problem("contact_without_consent", "consent needed")},
+        )
+    if not text.storable(contact):
+        raise ResponseError(
+            "invalid_text", "contact: contains control characters or invalid text", field="contact",
+            fields={"contact": Problem("invalid_text", "invalid text")},
         )
     if len(contact) > MAX_CONTACT:
         raise ResponseError(
@@ -275,7 +284,7 @@ def start_stamp(scope: str) -> str:
 
 def read_start_stamp(stamp: str | None, scope: str, now: datetime | None = None) -> datetime | None:
     """The server time a stamp was issued, if it is genuine, for this scope and recent."""
-    if not stamp or not isinstance(stamp, str) or len(stamp) > 300:
+    if not stamp or not isinstance(stamp, str) or len(stamp) > 300 or not text.storable(stamp):
         return None
     try:
         payload, issued = _serializer().loads(
@@ -358,6 +367,13 @@ def _store(row: Response, single_use: SurveyLink | None) -> Stored:
         db.session.add(row)
         db.session.flush()
         ledger.record("response", row)
+        if row.auditor_id is not None:
+            # an auditor's change of the record is audited; customers' own answers are not
+            audit.record(
+                "response.in_person", target=f"response:{row.id}",
+                detail={"campaign_id": row.campaign_id, "outlet_id": row.outlet_id},
+                user_id=row.auditor_id, commit=False,
+            )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

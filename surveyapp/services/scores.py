@@ -587,9 +587,12 @@ def parse_filter(
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            parsed = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{name}: expected a date YYYY-MM-DD") from None
+        if not dt.date(2000, 1, 1) <= parsed <= dt.date(2100, 12, 31):
+            raise ValueError(f"{name}: expected a date between 2000-01-01 and 2100-12-31")
+        return parsed
 
     if channel and channel not in CHANNELS:
         raise ValueError(f"channel: expected one of {', '.join(CHANNELS)}")

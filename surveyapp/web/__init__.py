@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from ..db import db
 from ..extensions import login_manager
@@ -28,6 +30,24 @@ def _security_headers(resp):
     return resp
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON whose parse errors are all ValueErrors: absurdly deep nesting is bad input, not a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> ids within a signed 64-bit column: larger ones are a 404, not a driver overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def wants_json() -> bool:
     """API paths and JSON clients get JSON errors; everyone else gets a page."""
     return request.path.startswith("/api/") or (
@@ -45,6 +65,8 @@ def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, headers and error handlers."""
     from . import admin, api, auth, main
 
+    app.json = SafeJSONProvider(app)
+    app.url_map.converters["int"] = BoundedIntConverter
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 

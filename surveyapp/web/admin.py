@@ -18,6 +18,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from ..db import db
 from ..models import AuditLog
 from ..services import audit
+from ..services.text import spreadsheet_safe
 from .access import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -94,10 +95,6 @@ def audit_log():
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @, tab, CR)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv_rows(stmt: Select) -> Iterator[str]:
@@ -111,7 +108,7 @@ def _csv_rows(stmt: Select) -> Iterator[str]:
         detail = json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else ""
         at = e.at.astimezone(UTC).isoformat(timespec="seconds")
         fields = (e.id, at, e.username, e.user_id, e.action, e.target, e.ip, detail)
-        writer.writerow([_cell(v) for v in fields])
+        writer.writerow([spreadsheet_safe(v) for v in fields])
         yield buf.getvalue()
 
 

@@ -31,6 +31,7 @@ from ..db import db
 from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
 from ..services.campaigns import CampaignError
+from ..services.text import spreadsheet_safe
 from .access import can_read, can_write, roles_required, visible_campaigns
 from .survey import survey_url
 
@@ -328,7 +329,8 @@ def issue_tokens(campaign_id: int, outlet_id: int):
 
 
 def _batch(campaign_id: int, batch: str) -> tuple[Campaign, list[SurveyLink]]:
-    campaign = _campaign(campaign_id)
+    # single-use links are answerable by whoever holds them: only those who run the campaign
+    campaign = _campaign(campaign_id, write=True)
     links = service.batch_links(campaign, batch)
     if not links:
         abort(404)
@@ -358,7 +360,8 @@ def batch_csv(campaign_id: int, batch: str):
     writer.writerow(["batch", "outlet_id", "outlet", "label", "url", "used_at", "revoked_at"])
     for link in links:
         writer.writerow([
-            link.batch, link.outlet_id, link.outlet.name, link.label or "", survey_url(link.token),
+            link.batch, link.outlet_id, spreadsheet_safe(link.outlet.name),
+            spreadsheet_safe(link.label), survey_url(link.token),
             link.used_at.isoformat() if link.used_at else "",
             link.revoked_at.isoformat() if link.revoked_at else "",
         ])

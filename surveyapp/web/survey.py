@@ -91,6 +91,7 @@ def problem_text(code: str, params: Mapping | None = None) -> str:
             need=params.get("need", ""), answered=params.get("answered", ""),
         ),
         "contact_without_consent": _("留下联系方式前，请先勾选同意。"),
+        "invalid_text": _("内容包含无法保存的字符，请删除后重试。"),
     }
     return messages.get(code, _("请检查此项。"))
 

@@ -65,8 +65,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("campaigns.qr_png", "GET"): READ,
     ("campaigns.qr_svg", "GET"): READ,
     ("campaigns.poster", "GET"): READ,
-    ("campaigns.batch_sheet", "GET"): READ,
-    ("campaigns.batch_csv", "GET"): READ,
+    ("campaigns.batch_sheet", "GET"): WRITE,
+    ("campaigns.batch_csv", "GET"): WRITE,
     # the customer's survey (no sign-in ever)
     ("survey.page", "GET"): PUBLIC,
     ("survey.page", "POST"): PUBLIC,

@@ -122,7 +122,25 @@ def openapi():
     paths: dict = {}
     for module in _feature_modules():
         paths.update(getattr(module, "PATHS", {}))
-    return jsonify({**BASE_DOC, "paths": dict(sorted(paths.items()))})
+    return jsonify({**BASE_DOC, "paths": _with_input_errors(paths)})
+
+
+def _with_input_errors(paths: dict) -> dict:
+    """Document the 400/415 that json_object and query validation give wherever input is read."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    out = {}
+    for path, item in sorted(paths.items()):
+        out[path] = {}
+        for method, op in item.items():
+            op = {**op, "responses": dict(op.get("responses", {}))}
+            has_query = any(p.get("in") == "query" for p in op.get("parameters", []))
+            if "requestBody" in op:
+                op["responses"].setdefault("400", {"description": "invalid JSON or input", **error})
+                op["responses"].setdefault("415", {"description": "not application/json", **error})
+            elif has_query:
+                op["responses"].setdefault("400", {"description": "invalid query", **error})
+            out[path][method] = op
+    return out
 
 
 def init_app(app: Flask) -> None:
