@@ -27,6 +27,7 @@ def ensure_demo(instance_path: str, responses: int = 300) -> str:
     from . import accounts
 
     cred_file = Path(instance_path) / "demo-login.txt"
+    cred_file.parent.mkdir(parents=True, exist_ok=True)
     if db.session.scalar(select(User.id).where(User.username == "demo-admin")) is None:
         password = secrets.token_urlsafe(9)
         accounts.create_user("demo-admin", "admin", password, display_name="演示管理员")
@@ -39,9 +40,7 @@ def ensure_demo(instance_path: str, responses: int = 300) -> str:
 
 
 def _load_demo_data(responses: int) -> None:
-    """Organization, campaign and responses, where the features that make them are present."""
-    try:
-        from . import demo_data
-    except ImportError:
-        return
+    """The demo organization, campaign, outlets, responses and checklist draft."""
+    from . import demo_data
+
     demo_data.load(responses)
