@@ -8,6 +8,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, select
 
+from ..db import db
 from ..models import Campaign, campaign_auditors
 
 
@@ -50,3 +51,13 @@ def visible_campaigns(user) -> Select:
     if user.role == "auditor":
         stmt = stmt.join(campaign_auditors).where(campaign_auditors.c.user_id == user.id)
     return stmt
+
+
+def campaign_or_abort(campaign_id: int, *, write: bool = False) -> Campaign:
+    """The campaign if the signed-in user may read (or change) it; 404 / 403 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not (can_write if write else can_read)(current_user, campaign):
+        abort(403)
+    return campaign

@@ -32,7 +32,7 @@ from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
 from ..services.campaigns import CampaignError
 from ..services.text import spreadsheet_safe
-from .access import can_read, can_write, roles_required, visible_campaigns
+from .access import campaign_or_abort, can_write, roles_required, visible_campaigns
 from .survey import survey_url
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -89,13 +89,6 @@ def _scheme_choices() -> list[tuple[str, str]]:
     return [(s.id, f"{s.id} · {s.title}") for s in list_schemes()]
 
 
-def _campaign(campaign_id: int, write: bool = False) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    if not (can_write if write else can_read)(current_user, campaign):
-        abort(403)
-    return campaign
 
 
 def _outlet(campaign: Campaign, outlet_id: int) -> Outlet:
@@ -151,7 +144,7 @@ def new():
 @login_required
 def detail(campaign_id: int):
     """A campaign: status, outlets with their links and QR codes, batches, counts, auditors."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_abort(campaign_id)
     links = service.outlet_links(campaign)
     return render_template(
         "campaigns/detail.html",
@@ -172,7 +165,7 @@ def detail(campaign_id: int):
 @roles_required("admin", "auditor")
 def edit(campaign_id: int):
     """Edit title, dates and organization (scheme and questionnaire stay frozen)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     form = CampaignForm(
         obj=None,
         data=None if request.method == "POST" else {
@@ -214,7 +207,7 @@ def edit(campaign_id: int):
 @roles_required("admin", "auditor")
 def add_outlet(campaign_id: int):
     """Add an outlet (and its reusable survey link)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     try:
         service.add_outlet(campaign, request.form.get("name", ""), request.form.get("address"), by=current_user)
     except CampaignError as err:
@@ -228,7 +221,7 @@ def add_outlet(campaign_id: int):
 @roles_required("admin", "auditor")
 def rotate(campaign_id: int, outlet_id: int):
     """Withdraw the outlet's link and issue a new one (old posters stop working)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     try:
         service.rotate_outlet_link(_outlet(campaign, outlet_id), by=current_user)
     except CampaignError as err:
@@ -242,7 +235,7 @@ def rotate(campaign_id: int, outlet_id: int):
 @roles_required("admin")
 def auditors(campaign_id: int):
     """Assign auditors to the campaign (admins only)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     ids = [int(x) for x in request.form.getlist("auditor") if x.isdigit()]
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     try:
@@ -258,7 +251,7 @@ def auditors(campaign_id: int):
 @roles_required("admin", "auditor")
 def status(campaign_id: int):
     """Move the campaign to its next status."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     try:
         service.change_status(campaign, request.form.get("status", ""), by=current_user)
     except CampaignError as err:
@@ -269,7 +262,7 @@ def status(campaign_id: int):
 
 
 def _outlet_url(campaign_id: int, outlet_id: int) -> tuple[Campaign, Outlet, str]:
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_abort(campaign_id)
     outlet = _outlet(campaign, outlet_id)
     link = service.outlet_link(outlet)
     if link is None:
@@ -314,7 +307,7 @@ def poster(campaign_id: int, outlet_id: int):
 @roles_required("admin", "auditor")
 def issue_tokens(campaign_id: int, outlet_id: int):
     """Issue a batch of single-use links (N, or one per line of labels such as order numbers)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     outlet = _outlet(campaign, outlet_id)
     labels = [x for x in request.form.get("labels", "").splitlines() if x.strip()]
     try:
@@ -330,7 +323,7 @@ def issue_tokens(campaign_id: int, outlet_id: int):
 
 def _batch(campaign_id: int, batch: str) -> tuple[Campaign, list[SurveyLink]]:
     # single-use links are answerable by whoever holds them: only those who run the campaign
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     links = service.batch_links(campaign, batch)
     if not links:
         abort(404)
@@ -375,7 +368,7 @@ def batch_csv(campaign_id: int, batch: str):
 @roles_required("admin", "auditor")
 def revoke(campaign_id: int, link_id: int):
     """Withdraw one single-use link (e.g. a lost slip)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = campaign_or_abort(campaign_id, write=True)
     link = db.session.get(SurveyLink, link_id)
     if link is None or link.campaign_id != campaign.id:
         abort(404)

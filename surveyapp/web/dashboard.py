@@ -21,11 +21,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import db
-from ..models import Campaign
 from ..models import Response as SurveyResponse
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
-from .access import can_read, can_write, roles_required
+from .access import campaign_or_abort, can_write, roles_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -33,14 +32,6 @@ PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.mi
 REVIEW_PAGE = 100
 
 
-def campaign_or_abort(campaign_id: int, *, write: bool = False) -> Campaign:
-    """The campaign if the signed-in user may read (or change) it; 404 / 403 otherwise."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    if not (can_write if write else can_read)(current_user, campaign):
-        abort(403)
-    return campaign
 
 
 @bp.get(f"/assets/plotly-{plotly.__version__}.min.js")

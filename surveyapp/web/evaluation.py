@@ -13,8 +13,7 @@ from ..scoring import EVENT_TYPES, Scheme
 from ..scoring.model import EVENT_NAMES_ZH
 from ..services import dashboard as dashboard_service
 from ..services import evaluations
-from .access import can_write, roles_required
-from .dashboard import campaign_or_abort
+from .access import campaign_or_abort, can_write, roles_required
 
 bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
 

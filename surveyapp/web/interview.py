@@ -9,23 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..db import db
-from ..models import Campaign, Outlet
+from ..models import Outlet
 from ..services import campaigns as campaign_service
 from ..services import responses
 from ..services.responses import ResponseError
-from .access import can_write, roles_required, visible_campaigns
+from .access import campaign_or_abort, roles_required, visible_campaigns
 from .survey import error_text, field_errors, questionnaire_context, submission_from_form
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    if not can_write(current_user, campaign):
-        abort(403)
-    return campaign
 
 
 @bp.get("/")
@@ -41,7 +34,7 @@ def index():
 @roles_required("admin", "auditor")
 def outlets(campaign_id: int):
     """Pick the outlet where the customer was served."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_abort(campaign_id, write=True)
     counts = campaign_service.response_counts(campaign)
     return render_template("interview/outlets.html", campaign=campaign, counts=counts)
 
@@ -50,7 +43,7 @@ def outlets(campaign_id: int):
 @roles_required("admin", "auditor")
 def form(campaign_id: int, outlet_id: int):
     """Fill the questionnaire with a customer; records channel in_person, auditor and times."""
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_abort(campaign_id, write=True)
     outlet = db.session.get(Outlet, outlet_id)
     if outlet is None or outlet.campaign_id != campaign.id:
         abort(404)

@@ -70,6 +70,20 @@ def api_auth(*roles: str):
     return decorator
 
 
+def api_campaign(campaign_id: int, *, write: bool = False):
+    """The campaign if the token's user may read (or change) it; 404 / 403 ApiError otherwise."""
+    from ...db import db
+    from ...models import Campaign
+    from ..access import can_read, can_write
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+    if not (can_write if write else can_read)(g.api_user, campaign):
+        raise ApiError(403, "forbidden", "this campaign is not assigned to you")
+    return campaign
+
+
 def json_object() -> dict:
     """The request body as a JSON object, or a 400 ApiError naming what is wrong."""
     if not request.is_json:

@@ -9,21 +9,13 @@ from ...db import db
 from ...models import Campaign, Outlet, User
 from ...services import campaigns as service
 from ...services.campaigns import CampaignError
-from ..access import can_read, can_write
 from ..survey import survey_url
-from . import ApiError, api_auth, bp, json_object
+from . import ApiError, api_auth, api_campaign, bp, json_object
 
 CREATE_KEYS = {"organization", "scheme", "outlets", "title", "evaluation_date", "opens_at",
                "closes_at", "status", "auditors"}
 
 
-def _campaign(campaign_id: int, write: bool = False) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
-    if not (can_write if write else can_read)(g.api_user, campaign):
-        raise ApiError(403, "forbidden", "this campaign is not assigned to you")
-    return campaign
 
 
 def _error(err: CampaignError) -> ApiError:
@@ -108,7 +100,7 @@ def create_campaign_api():
 @api_auth("admin", "auditor", "viewer")
 def campaign_detail_api(campaign_id: int):
     """One campaign with outlets, survey URLs and response counts."""
-    return campaign_json(_campaign(campaign_id))
+    return campaign_json(api_campaign(campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/questionnaire")
@@ -144,7 +136,7 @@ def questionnaire_json(campaign: Campaign) -> dict:
 @api_auth("admin", "auditor")
 def campaign_status_api(campaign_id: int):
     """Move a campaign draft → collecting → closed → finalized (closed may reopen)."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = api_campaign(campaign_id, write=True)
     status = json_object().get("status")
     if not isinstance(status, str):
         raise ApiError(422, "required", "status is required", "status")
@@ -159,7 +151,7 @@ def campaign_status_api(campaign_id: int):
 @api_auth("admin", "auditor")
 def issue_links_api(campaign_id: int, outlet_id: int):
     """Issue a batch of single-use survey links for an outlet."""
-    campaign = _campaign(campaign_id, write=True)
+    campaign = api_campaign(campaign_id, write=True)
     outlet = db.session.get(Outlet, outlet_id)
     if outlet is None or outlet.campaign_id != campaign.id:
         raise ApiError(404, "not_found", f"no outlet {outlet_id} in campaign {campaign_id}")

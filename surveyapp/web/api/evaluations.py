@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import g
 
 from ...services import evaluations
-from . import ApiError, api_auth, bp, json_object
-from .scores import READERS, campaign_for
+from . import ApiError, api_auth, api_campaign, bp, json_object
+from .scores import READERS
 
 
 def _as_api(e: evaluations.EvaluationError) -> ApiError:
@@ -17,7 +17,7 @@ def _as_api(e: evaluations.EvaluationError) -> ApiError:
 @api_auth("admin", "auditor")
 def put_evaluation(campaign_id: int):
     """Save the checklist input (without scheme and survey) as the draft; returns the result."""
-    campaign = campaign_for(campaign_id, write=True)
+    campaign = api_campaign(campaign_id, write=True)
     data = json_object()
     try:
         ev = evaluations.put_input(campaign, data, g.api_user)
@@ -34,7 +34,7 @@ def put_evaluation(campaign_id: int):
 @api_auth(*READERS)
 def get_evaluation(campaign_id: int):
     """The evaluation result, with `survey` taken from the campaign's own responses."""
-    campaign = campaign_for(campaign_id)
+    campaign = api_campaign(campaign_id)
     try:
         return evaluations.result(campaign)
     except evaluations.EvaluationError as e:
@@ -45,7 +45,7 @@ def get_evaluation(campaign_id: int):
 @api_auth("admin", "auditor")
 def finalize_evaluation(campaign_id: int):
     """Freeze the draft evaluation (input, scheme hash, survey figures, result)."""
-    campaign = campaign_for(campaign_id, write=True)
+    campaign = api_campaign(campaign_id, write=True)
     try:
         ev = evaluations.finalize(campaign, g.api_user)
     except evaluations.EvaluationError as e:

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, g, request, stream_with_context
+from flask import Response, request, stream_with_context
 
-from ...db import db
-from ...models import Campaign
 from ...services import exports, scores
-from ..access import can_read, can_write
-from . import ApiError, api_auth, bp
+from . import ApiError, api_auth, api_campaign, bp
 
 READERS = ("admin", "auditor", "viewer")
 
 
-def campaign_for(campaign_id: int, *, write: bool = False) -> Campaign:
-    """The campaign if the token's user may read (or write) it; 404 / 403 otherwise."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
-    allowed = can_write if write else can_read
-    if not allowed(g.api_user, campaign):
-        raise ApiError(403, "forbidden", "this campaign is not assigned to you")
-    return campaign
 
 
 def request_filter() -> scores.ScoreFilter:
@@ -42,7 +30,7 @@ def request_filter() -> scores.ScoreFilter:
 @api_auth(*READERS)
 def campaign_scores(campaign_id: int):
     """S, S_in_person, S_online, dimensions, intervals and sufficiency over valid responses."""
-    campaign = campaign_for(campaign_id)
+    campaign = api_campaign(campaign_id)
     return scores.campaign_scores(campaign, request_filter())
 
 
@@ -50,7 +38,7 @@ def campaign_scores(campaign_id: int):
 @api_auth(*READERS)
 def export_csv(campaign_id: int):
     """Every response, one row each, streamed as UTF-8 CSV with BOM."""
-    campaign = campaign_for(campaign_id)
+    campaign = api_campaign(campaign_id)
     body = exports.responses_csv(campaign)
     return Response(
         stream_with_context(body),
@@ -63,7 +51,7 @@ def export_csv(campaign_id: int):
 @api_auth(*READERS)
 def scores_csv(campaign_id: int):
     """The scores (overall, per channel, per dimension, per outlet) as CSV."""
-    campaign = campaign_for(campaign_id)
+    campaign = api_campaign(campaign_id)
     return Response(
         exports.scores_csv(campaign, request_filter()),
         mimetype="text/csv; charset=utf-8",
