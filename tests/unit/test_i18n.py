@@ -37,6 +37,23 @@ def test_every_message_has_english():
     assert not missing, "no English for:\n" + "\n".join(f"{f}: {m}" for m, f in sorted(missing.items(), key=lambda x: x[1]))
 
 
+def test_catalogues_agree():
+    """Feature catalogues are merged, so one message must not get two translations."""
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for po in sorted((ROOT / "surveyapp" / "translations").glob("*/en/LC_MESSAGES/messages.po")):
+        with po.open("rb") as f:
+            for m in read_po(f):
+                mid = m.id if isinstance(m.id, str) else (m.id or ("",))[0]
+                if not mid:
+                    continue
+                feature = po.parts[-4]
+                if mid in seen and seen[mid][1] != m.string:
+                    conflicts.append(f"{mid!r}: {seen[mid]} vs {(feature, m.string)}")
+                seen.setdefault(mid, (feature, m.string))
+    assert not conflicts, "\n".join(conflicts)
+
+
 def test_catalogues_compile():
     from surveyapp.i18n import compile_catalogues
 
