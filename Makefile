@@ -42,7 +42,9 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## bench: the load generator is Debian's wrk; installed here when missing (as root)
 bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || echo "wrk not installed: the submit benchmark will be skipped"
 	$(BIN)/python -m bench
 
 ## i18n: re-extract messages and update the English catalogue (compiled at start-up)
