@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask_migrate import Migrate
@@ -51,6 +55,59 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class _WriteGate:
+    """Queue this process's SQLite writers on an OS file lock instead of SQLite's busy sleeps.
+
+    SQLite has one writer at a time; a writer that finds the lock taken sleeps 1, 2, 5, 10 …
+    ms in its busy handler and tries again, so with two busy workers much of the time goes to
+    sleeping while the lock is already free. Writers that pass through this gate wait on
+    flock() instead and are woken the moment the holder is done. Writers that do not (CLI,
+    backups) still meet SQLite's own lock and busy timeout: the gate only orders, it does not
+    replace SQLite's locking, and a failing writer releases it on the way out.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd: int | None = None
+        self.threads = threading.Lock()  # flock() is per process: threads queue here first
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        import fcntl
+
+        with self.threads:
+            if self.fd is None:
+                try:
+                    self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                except OSError:  # no place for the lock file: SQLite's own locking only
+                    yield
+                    return
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_gates: dict[str, _WriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+def write_gate():
+    """Context manager around a short write transaction: on a SQLite file, writers of this
+    process and of the other workers queue on a lock file next to the database; elsewhere
+    (PostgreSQL, in-memory SQLite, no fcntl) it does nothing."""
+    url = db.engine.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or os.name != "posix":
+        return contextlib.nullcontext()
+    gate = _gates.get(database)
+    if gate is None:
+        with _gates_lock:
+            gate = _gates.setdefault(database, _WriteGate(f"{database}-writegate"))
+    return gate.hold()
+
+
 def _sqlite_pragmas(synchronous: str):
     def on_connect(dbapi_connection, _record):
         cur = dbapi_connection.cursor()
@@ -83,4 +140,4 @@ def init_app(app) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas(sync))
 
 
-__all__ = ["Base", "Engine", "UTCDateTime", "db", "init_app", "migrate", "utcnow"]
+__all__ = ["Base", "Engine", "UTCDateTime", "db", "init_app", "migrate", "utcnow", "write_gate"]

@@ -20,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import questionnaire as qbank
-from ..db import db, utcnow
+from ..db import db, utcnow, write_gate
 from ..models import Campaign, Outlet, Response, SurveyLink, User
-from . import audit, ledger, privacy, text
+from . import audit, ledger, privacy, records, text
 
 try:  # the survey math package owns the storage format; same format inlined as a fallback
     from ..survey_math.packing import pack_answers
@@ -93,16 +94,70 @@ class Stored:
 # ── readers ──────────────────────────────────────────────────────────────────────────────
 
 
+#: parsed questionnaires by (campaign id, version): a campaign's frozen questionnaire never
+#: changes, and parsing it on every submission is wasted work on the hot path
+_QUESTIONNAIRES: dict[tuple[int, str], tuple[tuple, qbank.Questionnaire]] = {}
+_QUESTIONNAIRE_CACHE_SIZE = 256
+
+
+def _questionnaire_shape(data) -> tuple:
+    """What a cached parse must agree with: the question ids and kinds, in order."""
+    questions = data.get("questions") if isinstance(data, Mapping) else None
+    if not isinstance(questions, list):
+        return ()
+    return tuple(
+        (q.get("id"), q.get("kind"), q.get("required")) if isinstance(q, Mapping) else (None,)
+        for q in questions
+    )
+
+
 def questionnaire_for(campaign: Campaign) -> qbank.Questionnaire:
-    """The questionnaire frozen in the campaign."""
-    return qbank.from_frozen(campaign.questionnaire)
+    """The questionnaire frozen in the campaign (parsed once per campaign and version).
+
+    The key is the campaign id and the questionnaire's version (the bank file's sha256); the
+    cached parse is also checked against the question ids, kinds and required flags, so a
+    different questionnaire under the same key (another database, a rewritten draft) is
+    parsed afresh instead of served stale.
+    """
+    data = campaign.questionnaire
+    if campaign.id is None or not isinstance(data, Mapping):
+        return qbank.from_frozen(data)
+    key = (campaign.id, str(data.get("version", "")))
+    shape = _questionnaire_shape(data)
+    hit = _QUESTIONNAIRES.get(key)
+    if hit is not None and hit[0] == shape:
+        return hit[1]
+    parsed = qbank.from_frozen(data)
+    if len(_QUESTIONNAIRES) >= _QUESTIONNAIRE_CACHE_SIZE:
+        _QUESTIONNAIRES.clear()
+    _QUESTIONNAIRES[key] = (shape, parsed)
+    return parsed
 
 
 def find_link(token: str) -> SurveyLink | None:
     """The survey link of a token, or None (tokens are compared as stored, never parsed)."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(SurveyLink).where(SurveyLink.token == token))
+    return db.session.scalar(_LINK_BY_TOKEN, {"token": token})
+
+
+#: built once (statement construction costs more CPU than running it); the campaign comes
+#: with the link in the same query, every submission needs both
+_LINK_BY_TOKEN = (
+    select(SurveyLink)
+    .options(joinedload(SurveyLink.campaign))
+    .where(SurveyLink.token == bindparam("token"))
+)
+_INSERT_RESPONSE = Response.__table__.insert().returning(Response.__table__.c.id)
+_TAKE_SINGLE_USE = (
+    update(SurveyLink.__table__)
+    .where(
+        SurveyLink.__table__.c.id == bindparam("link_id"),
+        SurveyLink.__table__.c.used_at.is_(None),
+        SurveyLink.__table__.c.revoked_at.is_(None),
+    )
+    .values(used_at=bindparam("used_at"))
+)
 
 
 def open_link(token: str) -> SurveyLink:
@@ -321,7 +376,8 @@ def fingerprint(address: str | None, user_agent: str | None) -> str | None:
 # ── writes ───────────────────────────────────────────────────────────────────────────────
 
 
-def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> Response:
+def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> dict:
+    """The validated response as column values (every column given: the ledger hashes them)."""
     values, comment = validate_answers(
         questionnaire_for(campaign),
         sub.answers,
@@ -331,74 +387,102 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
     contact = _contact(sub)
     now = utcnow()
     started = sub.started_at if sub.started_at is not None and sub.started_at <= now else None
-    return Response(
-        campaign_id=campaign.id,
-        client_id=client_id,
-        started_at=started,
-        submitted_at=now,
-        duration_s=round((now - started).total_seconds(), 3) if started else None,
-        fingerprint=fingerprint(sub.address, sub.user_agent),
-        answers=pack_answers(values),
-        comment=comment,
-        contact_encrypted=contact,
-        contact_consent=bool(sub.contact_consent and contact is not None),
-        excluded=False,
-        **kw,
-    )
+    row = {
+        "campaign_id": campaign.id,
+        "outlet_id": None,
+        "link_id": None,
+        "channel": None,
+        "client_id": client_id,
+        "auditor_id": None,
+        "started_at": started,
+        "submitted_at": now,
+        "duration_s": round((now - started).total_seconds(), 3) if started else None,
+        "fingerprint": fingerprint(sub.address, sub.user_agent),
+        "answers": pack_answers(values),
+        "comment": comment,
+        "contact_encrypted": contact,
+        "contact_consent": bool(sub.contact_consent and contact is not None),
+        "excluded": False,
+    }
+    row.update(kw)
+    return row
 
 
-def _store(row: Response, single_use: SurveyLink | None) -> Stored:
-    """Consume the single-use link, insert, record in the ledger, commit — or nothing at all."""
+def _store(row: dict, single_use: SurveyLink | None) -> Stored:
+    """Consume the single-use link, insert, record in the ledger, commit — or nothing at all.
+
+    The ledger content and its hash are computed before the first write, so the write lock
+    (SQLite) or the ledger head's row lock (PostgreSQL) is held only for the statements.
+    A client_id stored earlier is found by the unique constraint, not by a query beforehand.
+    """
+    prepared = ledger.prepare(records.response_content(row))
+    with write_gate():
+        return _write(row, single_use, prepared)
+
+
+def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) -> Stored:
     try:
         if single_use is not None:
             taken = db.session.execute(
-                update(SurveyLink)
-                .where(SurveyLink.id == single_use.id, SurveyLink.used_at.is_(None),
-                       SurveyLink.revoked_at.is_(None))
-                .values(used_at=row.submitted_at)
-                .execution_options(synchronize_session=False)
+                _TAKE_SINGLE_USE, {"link_id": single_use.id, "used_at": row["submitted_at"]}
             )
             if taken.rowcount != 1:
                 db.session.rollback()
-                earlier = existing_response(row.campaign_id, row.client_id)
+                earlier = existing_response(row["campaign_id"], row["client_id"])
                 if earlier is not None:
                     return Stored(earlier, False)
                 raise ResponseError("link_used", "this single-use survey link has already been used", 409)
-        db.session.add(row)
-        db.session.flush()
-        ledger.record("response", row)
-        if row.auditor_id is not None:
+        row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
+        ledger.append_prepared("response", "responses", row_id, prepared)
+        if row["auditor_id"] is not None:
             # an auditor's change of the record is audited; customers' own answers are not
             audit.record(
-                "response.in_person", target=f"response:{row.id}",
-                detail={"campaign_id": row.campaign_id, "outlet_id": row.outlet_id},
-                user_id=row.auditor_id, commit=False,
+                "response.in_person", target=f"response:{row_id}",
+                detail={"campaign_id": row["campaign_id"], "outlet_id": row["outlet_id"]},
+                user_id=row["auditor_id"], commit=False,
             )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        earlier = existing_response(row.campaign_id, row.client_id)
+        earlier = existing_response(row["campaign_id"], row["client_id"])
         if earlier is not None:
             return Stored(earlier, False)
         raise
     except BaseException:
         db.session.rollback()
         raise
-    return Stored(row.id, True)
+    return Stored(row_id, True)
 
 
-def submit_online(token: str, sub: Submission) -> Stored:
-    """Store a customer's response through a survey link (channel online)."""
-    link = find_link(token)
+def _earlier_or_raise(err: ResponseError, campaign_id: int, client_id: str | None) -> Stored:
+    """A refused retry of a response stored earlier under its client_id answers with that one.
+
+    (A browser retrying after its first submit went through is told it worked, even when the
+    link is now used up, the campaign closed since, or the retry's answers differ.)
+    """
+    earlier = existing_response(campaign_id, client_id)
+    if earlier is not None:
+        return Stored(earlier, False)
+    raise err
+
+
+def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -> Stored:
+    """Store a customer's response through a survey link (channel online).
+
+    `link` is the token's link when the caller has looked it up already (same token).
+    """
+    if link is None or link.token != token:
+        link = find_link(token)
     if link is None:
         raise ResponseError("bad_token", "no survey at this address", 404)
     client_id = _client_id(sub.client_id)
-    earlier = existing_response(link.campaign_id, client_id)
-    if earlier is not None:
-        return Stored(earlier, False)
-    check_open(link.campaign)
-    check_link(link)
-    row = _build(link.campaign, sub, client_id, outlet_id=link.outlet_id, link_id=link.id, channel="online")
+    try:
+        check_open(link.campaign)
+        check_link(link)
+        row = _build(link.campaign, sub, client_id, outlet_id=link.outlet_id, link_id=link.id,
+                     channel="online")
+    except ResponseError as err:
+        return _earlier_or_raise(err, link.campaign_id, client_id)
     return _store(row, link if link.single_use else None)
 
 
@@ -409,10 +493,10 @@ def submit_in_person(campaign: Campaign, outlet_id: object, auditor: User, sub: 
     if outlet is None or outlet.campaign_id != campaign.id:
         raise ResponseError("unknown_outlet", "no such outlet in this campaign", field="outlet")
     client_id = _client_id(sub.client_id)
-    earlier = existing_response(campaign.id, client_id)
-    if earlier is not None:
-        return Stored(earlier, False)
-    check_open(campaign)
-    row = _build(campaign, sub, client_id, outlet_id=outlet.id, link_id=None, channel="in_person",
-                 auditor_id=auditor.id)
+    try:
+        check_open(campaign)
+        row = _build(campaign, sub, client_id, outlet_id=outlet.id, link_id=None, channel="in_person",
+                     auditor_id=auditor.id)
+    except ResponseError as err:
+        return _earlier_or_raise(err, campaign.id, client_id)
     return _store(row, None)

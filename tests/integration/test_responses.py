@@ -224,3 +224,65 @@ def test_concurrent_retries_of_one_client_id_store_one(app, make_campaign):
     assert len({b["id"] for _s, b in results.values()}) == 1
     db.session.remove()
     assert db.session.scalar(select(func.count(Response.id))) == 1
+
+
+def test_retry_of_a_stored_client_id_is_told_it_worked_even_when_refused_now(app, make_campaign):
+    """No pre-check any more: a refused retry (closed campaign, bad answers) finds the earlier one."""
+    c = make_campaign()
+    token = outlet_token(c)
+    first = service.submit_online(token, sub(c, client_id="late-retry-01"))
+    bad = {**full_answers(c), "fun1": 9}
+    assert service.submit_online(token, sub(c, client_id="late-retry-01", answers=bad)) == \
+        service.Stored(first.id, False)
+    campaign_service.change_status(c, "closed")
+    assert service.submit_online(token, sub(c, client_id="late-retry-01")) == service.Stored(first.id, False)
+    with pytest.raises(ResponseError) as e:  # a new client is still refused
+        service.submit_online(token, sub(c, client_id="late-newcomer"))
+    assert e.value.code == "campaign_closed"
+    assert counts() == (1, 1)
+    assert ledger.verify()[1] is None
+
+
+def test_link_passed_by_the_caller_is_used_only_for_its_own_token(app, make_campaign):
+    c = make_campaign()
+    _batch, links = campaign_service.issue_single_use(c.outlets[1], 1)
+    outlet_link = service.find_link(outlet_token(c))
+    stored = service.submit_online(links[0].token, sub(c, client_id="mismatch-01"), link=outlet_link)
+    assert db.session.get(Response, stored.id).link_id == links[0].id
+
+
+def test_questionnaire_parse_is_cached_and_follows_a_changed_questionnaire(app, make_campaign):
+    c = make_campaign()
+    q1 = service.questionnaire_for(c)
+    assert service.questionnaire_for(c) is q1  # parsed once per campaign and version
+    # the same campaign id and version with other questions (another database, a rewrite)
+    changed = dict(c.questionnaire)
+    changed["questions"] = [dict(q) for q in c.questionnaire["questions"]][:-1]
+    c.questionnaire = changed
+    q2 = service.questionnaire_for(c)
+    assert q2 is not q1 and len(q2.questions) == len(q1.questions) - 1
+    assert service.questionnaire_for(c) is q2
+    changed = dict(changed, version="another-version")
+    c.questionnaire = changed
+    assert service.questionnaire_for(c) is not q2
+    db.session.rollback()
+
+
+def test_prepared_append_makes_the_same_chain_as_append(app):
+    e1 = ledger.append("test", "nowhere", 1, {"a": 1})
+    e2_id = ledger.append_prepared("test", "nowhere", 2, ledger.prepare({"b": "售后"}))
+    db.session.commit()
+    e2 = db.session.get(LedgerEntry, e2_id)
+    assert e2.prev_hash == e1.entry_hash and e2.content == ledger.canonical_json({"b": "售后"})
+    assert e2.entry_hash == ledger.entry_hash(e1.entry_hash, "test", "nowhere", 2, e2.content_hash)
+    e3 = ledger.append("test", "nowhere", 3, {"c": 3})
+    db.session.commit()
+    assert e3.prev_hash == e2.entry_hash
+    assert ledger.verify()[1] is None
+
+
+def test_prepared_append_on_an_empty_ledger_creates_the_head(app):
+    entry_id = ledger.append_prepared("test", "nowhere", 1, ledger.prepare({"a": 1}))
+    db.session.commit()
+    assert db.session.get(LedgerEntry, entry_id).prev_hash == ledger.GENESIS
+    assert ledger.verify()[1] is None

@@ -87,7 +87,7 @@ def submit_online_api(token: str):
     link = responses.find_link(token)
     started = responses.read_start_stamp(body.get("started"), responses.link_scope(link)) if link else None
     try:
-        return _stored(responses.submit_online(token, _submission(body, started)))
+        return _stored(responses.submit_online(token, _submission(body, started), link=link))
     except ResponseError as err:
         return _refused(err)
 
