@@ -23,10 +23,11 @@ from ..db import db
 from ..models import Campaign, Response
 from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
 from ..survey_math import DEFAULT_TZ, FLAG_COLUMNS, unpack_answers
+from ..survey_math.quality import row_flags
 from . import dashboard, scores
 
 BOM = "\ufeff"
-PAGE = 20_000  #: responses per page read and written
+PAGE = 10_000  #: responses per page read and written (a page costs ~2 KB per row while built)
 XLSX_MAX_ROWS = 1_048_575  #: Excel's limit minus the header
 CHANNEL_ZH = {"in_person": "当面", "online": "电子"}
 
@@ -63,7 +64,9 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
     scored = np.array([q.scored for q in questions], dtype=bool)
     scale = np.array([v in params.scale for v in range(11)], dtype=bool)
     need = max(0, math.ceil(params.min_answered_fraction * int(scored.sum()) - 1e-9))
-    flags = scores.flags(campaign)
+    # campaign-wide flag inputs from light paradata columns (no answers matrix); the
+    # answer-based flags are computed with each page
+    context = scores.flag_context(campaign)
     outlets = scores.outlet_names(campaign)
     reasons = scores.exclusion_reasons(campaign)
     users = _usernames({x.user_id for x in reasons.values()})
@@ -86,7 +89,8 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
         answers = unpack_answers(packed, len(questions))
         answered = ((answers >= 0) & scale[np.clip(answers, 0, 10)])[:, scored].sum(axis=1)
         excl = np.asarray(excluded, dtype=bool)
-        f = flags.reindex(ids)
+        f = row_flags(context, context.positions(np.asarray(ids, dtype=np.int64)), answers,
+                      questions, ids=np.asarray(ids, dtype=np.int64))
         last_change = [reasons.get(i) for i in ids]
         page = pd.DataFrame(
             {

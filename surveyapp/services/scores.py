@@ -30,6 +30,8 @@ from ..survey_math import (
     quality_flags,
     unpack_answers,
 )
+from ..survey_math.quality import FlagContext
+from ..survey_math.quality import flag_context as quality_flag_context
 from . import audit, ledger
 
 
@@ -374,6 +376,146 @@ def load_frame(campaign: Campaign, *, full: bool = False) -> ResponseFrame:
         meta = meta.iloc[order].reset_index(drop=True)
         answers = answers[order]
     return ResponseFrame(meta, answers, questions)
+
+
+#: responses per page of the light paradata load (a page's aggregate strings are ~5 MB)
+FLAG_PAGE = 50_000
+
+
+def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int):
+    """The aggregate strings of the next `limit` responses by id after `after`: paradata only."""
+    r = Response
+    # `+ 0`: walk the primary key from `after` (keyset paging), not the campaign index
+    page = (
+        select(r.id, r.channel, r.submitted_at, r.duration_s, r.link_id, r.fingerprint)
+        .where((r.campaign_id + 0) == campaign_id, r.id > after)
+        .order_by(r.id)
+        .limit(limit)
+        .subquery()
+    )
+    p = page.c
+    return select(
+        func.count().label("n"),
+        func.max(p.id).label("last"),
+        _agg(p.id).label("id"),
+        _agg(case((p.channel == CHANNELS[0], "0"), else_="1"), "").label("channel"),
+        _agg(_ts_text(p.submitted_at, dialect)).label("submitted_at"),
+        _agg(func.coalesce(p.duration_s, -1.0)).label("duration_s"),
+        _agg(func.coalesce(p.link_id, 0)).label("link_id"),
+        _agg(func.substr(func.coalesce(p.fingerprint, "") + _NO_PRINT, 1, _PRINT_WIDTH),
+             "").label("fingerprint"),
+    )
+
+
+def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
+    """What the campaign-wide quality flags need, without the answers: compact numpy columns.
+
+    id, channel, submitted_at, duration_s, token_id (single-use links) and fingerprint (codes
+    of the 64-bit prefix), ordered by id; no client_id column, as duplicates cannot be stored
+    (unique per campaign). Read in keyset pages of aggregate strings into arrays sized from a
+    count first, so a million responses take ~40 MB and no per-row Python objects.
+    """
+    dialect = db.session.get_bind().dialect.name
+    expected = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+    ) or 0
+    columns = {
+        "id": np.int64, "channel": bool, "submitted_at": np.int64, "duration_s": np.float64,
+        "link_id": np.int64,
+    }
+    cap = int(expected) + 1
+    arrays = {name: np.empty(cap, dtype) for name, dtype in columns.items()}
+    prints = np.empty((cap, _PRINT_WIDTH), dtype=np.uint8)
+    filled, after = 0, 0
+    while True:
+        row = db.session.execute(_paradata_page_select(campaign.id, dialect, after, page)).one()
+        n = int(row.n)
+        if n == 0:
+            break
+        if filled + n > cap:  # responses stored since the count: grow (rare)
+            cap = max(2 * cap, filled + n)
+            arrays = {k: np.resize(v, cap) for k, v in arrays.items()}
+            prints = np.resize(prints, (cap, _PRINT_WIDTH))
+        at = slice(filled, filled + n)
+        arrays["id"][at] = _ints(row.id, n)
+        arrays["channel"][at] = _flags01(row.channel, n)
+        arrays["submitted_at"][at] = utc_ns_of(_timestamps(row.submitted_at, n))
+        duration = np.fromstring(row.duration_s or "", sep=_SEP)
+        if len(duration) != n:
+            raise ValueError(f"expected {n} durations, decoded {len(duration)}")
+        arrays["duration_s"][at] = duration
+        arrays["link_id"][at] = _ints(row.link_id, n)
+        raw = np.frombuffer((row.fingerprint or "").encode("ascii"), dtype=np.uint8)
+        if len(raw) != n * _PRINT_WIDTH:
+            raise ValueError(f"expected {n} fingerprints, decoded {len(raw) // _PRINT_WIDTH}")
+        prints[at] = raw.reshape(n, _PRINT_WIDTH)
+        filled += n
+        after = int(row.last)
+        del row, raw, duration
+        if n < page:
+            break
+    n = filled
+    id_col = arrays["id"][:n]
+    single_use = db.session.scalars(
+        select(SurveyLink.id).where(
+            SurveyLink.campaign_id == campaign.id, SurveyLink.single_use.is_(True)
+        )
+    ).all()
+    links = arrays.pop("link_id")[:n]
+    token = np.where(np.isin(links, np.asarray(single_use, dtype=np.int64)), links, 0)
+    del links
+    no_print = prints[:n, 0] == ord("-")
+    codes = _row_codes(prints[:n])
+    del prints
+    duration = arrays.pop("duration_s")[:n]
+    meta = pd.DataFrame({"id": id_col})
+    meta["channel"] = pd.Categorical.from_codes(arrays.pop("channel")[:n].astype(np.int8),
+                                                categories=list(CHANNELS))
+    meta["submitted_at"] = pd.Series(
+        pd.DatetimeIndex(arrays.pop("submitted_at")[:n].view("datetime64[ns]")).tz_localize("UTC")
+    )
+    meta["duration_s"] = np.where(duration < 0, np.nan, duration)
+    del duration
+    meta["token_id"] = pd.Series(pd.array(token, dtype="Int64")).mask(token == 0)
+    del token
+    meta["fingerprint"] = pd.Series(pd.array(codes, dtype="Int64")).mask(no_print)
+    del codes
+    order = np.argsort(id_col, kind="stable")
+    if n and not (order == np.arange(n)).all():
+        meta = meta.iloc[order].reset_index(drop=True)
+    return meta
+
+
+def _row_codes(raw: np.ndarray) -> np.ndarray:
+    """Equal byte rows (n, 16) get equal int64 codes, different rows different ones.
+
+    Sorts two uint64 words with lexsort instead of np.unique(axis=0), which copies the rows
+    into a structured array several times over (hundreds of MB at a million rows).
+    """
+    n = len(raw)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    words = np.ascontiguousarray(raw).view(np.uint64)
+    hi, lo = words[:, 0], words[:, 1]
+    order = np.lexsort((lo, hi))
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = (hi[order][1:] != hi[order][:-1]) | (lo[order][1:] != lo[order][:-1])
+    codes = np.empty(n, dtype=np.int64)
+    codes[order] = np.cumsum(new_group) - 1
+    return codes
+
+
+def utc_ns_of(series: pd.Series) -> np.ndarray:
+    """A datetime64[ns, UTC] series as int64 ns (NaT stays the NaT sentinel)."""
+    return series.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").view(np.int64)
+
+
+def flag_context(campaign: Campaign) -> FlagContext:
+    """The campaign-wide part of the quality flags (cached like the flags): exports flag
+    page by page with it instead of building the full frame with every answer."""
+    fp = fingerprint(campaign)
+    return _RESULTS.get_or_make(("flag_context", fp),
+                                lambda: quality_flag_context(load_paradata(campaign)))
 
 
 def _frame(campaign: Campaign, fp: tuple, full: bool = False) -> ResponseFrame:

@@ -100,7 +100,14 @@ class ResponseFrame:
 
 
 def utc_ns(values: pd.Series | Iterable) -> np.ndarray:
-    """Timestamps (aware or naive UTC) as int64 nanoseconds since the epoch; NaT -> NAT."""
+    """Timestamps (aware or naive UTC) as int64 nanoseconds since the epoch; NaT -> NAT.
+
+    A datetime64[ns, UTC] series (as loaded) is read without a copy: the result is read-only.
+    """
+    if isinstance(values, pd.Series) and str(values.dtype) == "datetime64[ns, UTC]":
+        out = values.array.asi8.view()
+        out.flags.writeable = False
+        return out
     ts = pd.to_datetime(pd.Series(values), utc=True)
     return ts.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").view(np.int64)
 

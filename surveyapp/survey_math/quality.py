@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -31,15 +33,138 @@ def quality_flags(
       (the first response of each stays unflagged);
     - burst: one of ≥ 5 responses from the same fingerprint within 10 minutes.
     Returns a DataFrame indexed by response id, boolean flag columns, and a Chinese reason.
+
+    The same as `row_flags(flag_context(frame.meta), …)` over every row: the campaign-wide
+    part needs no answers, so an export can compute it from light columns and flag page-wise.
     """
-    meta = frame.meta
-    n = len(frame)
-    speeding, why_speed = _speeding(frame, speeding_median_fraction, min_seconds_per_answer)
-    straight, why_straight = _straight_lining(frame, straight_min_answers)
+    context = flag_context(
+        frame.meta,
+        burst_count=burst_count,
+        burst_minutes=burst_minutes,
+    )
+    return row_flags(
+        context,
+        np.arange(len(frame)),
+        frame.answers,
+        frame.questions,
+        speeding_median_fraction=speeding_median_fraction,
+        min_seconds_per_answer=min_seconds_per_answer,
+        straight_min_answers=straight_min_answers,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class FlagContext:
+    """The campaign-wide inputs of the flags, per response in meta order (no answers needed).
+
+    ids, channel codes and durations (NaN = unknown) of every response; the median duration
+    of each channel; duplicate client ids and tokens (in submission order); bursts.
+    """
+
+    ids: np.ndarray
+    channel: np.ndarray
+    duration: np.ndarray
+    channel_median: np.ndarray
+    dup_client: np.ndarray
+    dup_token: np.ndarray
+    burst: np.ndarray
+    burst_count: int
+    burst_minutes: float
+    #: argsort of ids, None when they are ascending already (as loaded: by id)
+    id_order: np.ndarray | None = None
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Row positions of response ids in this context; -1 for ids it does not know."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(self.ids) == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        order = self.id_order
+        sorted_ids = self.ids if order is None else self.ids[order]
+        at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        found = sorted_ids[at] == ids
+        return np.where(found, at if order is None else order[at], -1)
+
+
+def _channel_codes(meta: pd.DataFrame) -> np.ndarray:
+    return ResponseFrame(meta, np.zeros((len(meta), 0), dtype=np.int8), ()).channel_codes()
+
+
+def flag_context(
+    meta: pd.DataFrame, *, burst_count: int = 5, burst_minutes: float = 10.0
+) -> FlagContext:
+    """The campaign-wide part of the flags from response metadata alone (see FlagContext)."""
+    n = len(meta)
+    channel = _channel_codes(meta)
+    if "duration_s" in meta.columns:
+        duration = meta["duration_s"].to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        duration = np.full(n, np.nan)
+    has = np.isfinite(duration)
+    medians = np.full(len(CHANNELS), np.nan)
+    for c in range(len(CHANNELS)):
+        sel = has & (channel == c)
+        if sel.any():
+            medians[c] = np.median(duration[sel])
     order = _time_order(meta)
-    dup_client = _seen_before(meta, "client_id", order)
-    dup_token = _seen_before(meta, "token_id", order)
-    burst = _bursts(meta, burst_count, burst_minutes)
+    ids = meta["id"].to_numpy(dtype=np.int64)
+    ascending = len(ids) < 2 or bool((ids[1:] > ids[:-1]).all())
+    return FlagContext(
+        ids=ids,
+        channel=channel,
+        duration=duration,
+        channel_median=medians,
+        dup_client=_seen_before(meta, "client_id", order),
+        dup_token=_seen_before(meta, "token_id", order),
+        burst=_bursts(meta, burst_count, burst_minutes),
+        burst_count=burst_count,
+        burst_minutes=burst_minutes,
+        id_order=None if ascending else np.argsort(ids, kind="stable"),
+    )
+
+
+def row_flags(
+    context: FlagContext,
+    positions: np.ndarray,
+    answers: np.ndarray,
+    questions,
+    *,
+    ids: np.ndarray | None = None,
+    speeding_median_fraction: float = 0.5,
+    min_seconds_per_answer: float = 3.0,
+    straight_min_answers: int = 6,
+) -> pd.DataFrame:
+    """The flags of some responses, given their positions in the context and their answers.
+
+    A position of -1 (a response the context does not know, e.g. stored after it was
+    computed) gets no flag and no reason. The index is `ids`, by default the context's ids.
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    answers = np.asarray(answers)
+    n = len(positions)
+    known = positions >= 0 if len(context.ids) else np.zeros(n, dtype=bool)
+    at = np.where(known, positions, 0)
+
+    def pick(values: np.ndarray, fill) -> np.ndarray:
+        if len(values) == 0:
+            return np.full(n, fill, dtype=values.dtype)
+        return np.where(known, values[at], fill)
+
+    if ids is None:
+        ids = pick(context.ids, -1)
+    duration = pick(context.duration, np.nan)  # unknown rows: no duration, never speeding
+    median = np.where(known, context.channel_median[pick(context.channel, 0)], np.nan)
+    asked = np.array([q.kind != "text" for q in questions], dtype=bool)
+    n_answered = (answers[:, asked] >= 0).sum(axis=1)
+    speeding, why_speed = _speeding(
+        duration, median, n_answered, speeding_median_fraction, min_seconds_per_answer
+    )
+    straight, why_straight = _straight_lining(answers, questions, straight_min_answers)
+    if not known.all():
+        why_straight = why_straight[known[np.nonzero(straight)[0]]]
+        straight = straight & known
+    dup_client = pick(context.dup_client, False)
+    dup_token = pick(context.dup_token, False)
+    burst = pick(context.burst, False)
 
     reason = np.full(n, "", dtype=object)
     parts = [
@@ -47,7 +172,7 @@ def quality_flags(
         (straight, why_straight),
         (dup_client, "重复提交：同一客户端 id 已有更早的答卷"),
         (dup_token, "重复使用：一次性链接已被使用过"),
-        (burst, f"集中提交：同一设备 {burst_minutes:g} 分钟内 ≥{burst_count} 份"),
+        (burst, f"集中提交：同一设备 {context.burst_minutes:g} 分钟内 ≥{context.burst_count} 份"),
     ]
     for mask, text in parts:  # strings only for the flagged rows
         idx = np.nonzero(mask)[0]
@@ -61,7 +186,7 @@ def quality_flags(
             "duplicate": dup_client | dup_token,
             "burst": burst,
         },
-        index=pd.Index(meta["id"].to_numpy(), name="id"),
+        index=pd.Index(np.asarray(ids, dtype=np.int64), name="id"),
     )
     out["flagged"] = out[list(FLAG_COLUMNS)].any(axis=1)
     out["reason"] = reason
@@ -73,21 +198,15 @@ def _as_text(values: np.ndarray) -> np.ndarray:
     return np.rint(values).astype(np.int64).astype(str).astype(object)
 
 
-def _speeding(frame: ResponseFrame, fraction: float, per_answer: float):
-    """Speeding mask and, for the flagged rows in order, the reason texts."""
-    n = len(frame)
-    if "duration_s" not in frame.meta.columns:
-        return np.zeros(n, dtype=bool), np.array([], dtype=object)
-    duration = frame.meta["duration_s"].to_numpy(dtype=np.float64, na_value=np.nan)
-    channel = frame.channel_codes()
-    asked = np.array([q.kind != "text" for q in frame.questions], dtype=bool)
-    n_answered = (frame.answers[:, asked] >= 0).sum(axis=1)
+def _speeding(
+    duration: np.ndarray, median: np.ndarray, n_answered: np.ndarray, fraction: float,
+    per_answer: float,
+):
+    """Speeding mask and, for the flagged rows in order, the reason texts.
+
+    duration: seconds (NaN = unknown); median: the row's channel median (NaN = none).
+    """
     has = np.isfinite(duration)
-    median = np.full(n, np.nan)
-    for c in range(len(CHANNELS)):
-        sel = has & (channel == c)
-        if sel.any():
-            median[channel == c] = np.median(duration[sel])
     ok_median = ~np.isnan(median)
     under_median = has & ok_median & (duration < np.where(ok_median, median * fraction, 0.0))
     under_rate = has & (duration < per_answer * n_answered)
@@ -99,10 +218,10 @@ def _speeding(frame: ResponseFrame, fraction: float, per_answer: float):
     return flag, secs + np.where(under_median[idx], by_median, by_rate)
 
 
-def _straight_lining(frame: ResponseFrame, min_answers: int):
+def _straight_lining(answers: np.ndarray, questions, min_answers: int):
     """Straight-lining mask and, for the flagged rows in order, the reason texts."""
-    likert = np.array([q.kind == "likert" for q in frame.questions], dtype=bool)
-    vals = frame.answers[:, likert]
+    likert = np.array([q.kind == "likert" for q in questions], dtype=bool)
+    vals = answers[:, likert]
     answered = (vals >= 1) & (vals <= 5)
     count = answered.sum(axis=1)
     high = np.where(answered, vals, np.int8(-1)).max(axis=1, initial=-1)
@@ -127,12 +246,23 @@ def _seen_before(meta: pd.DataFrame, column: str, order: np.ndarray) -> np.ndarr
     n = len(meta)
     if column not in meta.columns:
         return np.zeros(n, dtype=bool)
-    values = meta[column].iloc[order].reset_index(drop=True)
+    column_values = meta[column]
+    out = np.zeros(n, dtype=bool)
+    if pd.api.types.is_integer_dtype(column_values.dtype):
+        # nullable ints (ids, codes): only the present values, as plain int64 (no hashing of
+        # a million NA)
+        present = column_values.notna().to_numpy()[order]
+        if not present.any():
+            return out
+        taken = order[present]
+        raw = column_values.to_numpy(dtype=np.int64, na_value=0)[taken]
+        out[taken] = pd.Series(raw).duplicated(keep="first").to_numpy()
+        return out
+    values = column_values.iloc[order].reset_index(drop=True)
     present = values.notna().to_numpy()
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
         present = present & (values.astype(object) != "").to_numpy()
     dup_sorted = values.duplicated(keep="first").to_numpy() & present
-    out = np.zeros(n, dtype=bool)
     out[order] = dup_sorted
     return out
 
@@ -144,15 +274,30 @@ def _bursts(meta: pd.DataFrame, count: int, minutes: float) -> np.ndarray:
     if "fingerprint" not in meta.columns or "submitted_at" not in meta.columns or count < 1:
         return out
     fp = meta["fingerprint"]
-    keep = fp.notna().to_numpy() & (fp.astype(object) != "").to_numpy()
+    keep = fp.notna().to_numpy().copy()
+    if pd.api.types.is_integer_dtype(fp.dtype):  # codes (nullable ints): no Python objects
+        values = fp.to_numpy(dtype=np.int64, na_value=-1)
+    else:
+        keep &= (fp.astype(object) != "").to_numpy()
+        values = fp.to_numpy()
     t = utc_ns(meta["submitted_at"])
     keep &= t != NAT
     pos = np.nonzero(keep)[0]
     if len(pos) < count:
         return out
-    group, _ = pd.factorize(fp.to_numpy()[pos])
-    order = np.lexsort((t[pos], group))
-    g, ts, p = group[order], t[pos][order], pos[order]
+    if pd.api.types.is_integer_dtype(fp.dtype):
+        group = values[pos]  # already one integer per device: no hashing needed
+    else:
+        group, _ = pd.factorize(values[pos])
+    del values, keep
+    t_kept = t[pos]
+    order = np.lexsort((t_kept, group))
+    g = group[order]
+    del group
+    ts = t_kept[order]
+    del t_kept
+    p = pos[order]
+    del pos, order  # a million rows: free each temporary before the next one is made
     span = count - 1
     starts = np.nonzero(
         (g[span:] == g[: len(g) - span]) & (ts[span:] - ts[: len(ts) - span] <= minutes * 60e9)

@@ -94,3 +94,38 @@ def test_csv_pages(campaign, monkeypatch):
     assert len(chunks) == 1 + 3  # header, then pages of 2, 2, 1
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == sorted((r[0] for r in rows[1:]), key=int)
+
+
+def test_page_wise_flags_equal_the_campaign_flags(app):
+    """The export flags each page from light paradata + the page's answers: same as scores.flags."""
+    import numpy as np
+    import pandas as pd
+
+    from surveyapp.services import synth
+    from surveyapp.survey_math.quality import row_flags
+
+    scores.clear_cache()
+    c = synth.create_campaign(5)
+    synth.fill(c, 4000, seed=2)  # speeders, straight-liners, a burst, reused single-use tokens
+    whole = scores.flags(c)
+    assert whole[["speeding", "straight_lining", "duplicate", "burst"]].any().all()
+    paradata = scores.load_paradata(c, page=700)  # pages of the light load line up too
+    assert list(paradata["id"]) == list(whole.index)
+    context = scores.flag_context(c)
+    frame = scores.load_frame(c)
+    ids = frame.meta["id"].to_numpy()
+    parts = []
+    for lo in range(0, len(ids), 999):
+        page_ids = ids[lo: lo + 999]
+        parts.append(row_flags(context, context.positions(page_ids), frame.answers[lo: lo + 999],
+                               frame.questions, ids=page_ids))
+    pd.testing.assert_frame_equal(pd.concat(parts), whole)
+    # a response the context does not know (stored after it was made) carries no flag
+    late = row_flags(context, context.positions(np.array([ids[0], 10**9])), frame.answers[:2],
+                     frame.questions, ids=np.array([ids[0], 10**9]))
+    assert not late.loc[10**9, ["speeding", "straight_lining", "duplicate", "burst", "flagged"]].any()
+    assert late.loc[10**9, "reason"] == ""
+    pd.testing.assert_series_equal(late.loc[ids[0]], whole.loc[ids[0]], check_names=False)
+    rows = list(csv.DictReader(io.StringIO(b"".join(exports.responses_csv(c)).decode("utf-8-sig"))))
+    flagged = {int(r["id"]) for r in rows if r["flag_reason"]}
+    assert flagged == set(whole.index[whole["flagged"]])
