@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..models import Evaluation, Response, ResponseExclusion
 from .ledger import snapshot
 
 
 def _get(row, name):
+    # a plain dict first: bulk loads snapshot a million of them, and the ABC check is slow
+    if type(row) is dict:
+        return row.get(name)
     return row.get(name) if isinstance(row, Mapping) else getattr(row, name)
 
 
@@ -30,8 +33,6 @@ def _ts(value: datetime | None) -> str | None:
     # stored timestamps are UTC; SQLite gives them back at microsecond precision, as does PG
     if value is None:
         return None
-    from datetime import UTC
-
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="microseconds")

@@ -42,3 +42,22 @@ def test_deleted_last_entry_detected(app):
 def test_canonical_json_is_stable():
     assert ledger.canonical_json({"b": 1, "a": "满意"}) == '{"a":"满意","b":1}'
     assert db is not None and LedgerEntry is not None
+
+
+def test_bulk_entries_are_stored_as_single_appends_would_be(app):
+    """append_many writes through the driver (executemany / COPY): same columns, same forms."""
+    from datetime import UTC, datetime, timedelta
+
+    content = {"b": "售后", "when": datetime(2026, 1, 2, 3, 4, 5, 60, tzinfo=UTC), "n": None}
+    ledger.append("test", "nowhere", 1, {"a": 1})
+    assert ledger.append_many("test", "nowhere", [(2, content), (3, {"c": [1, 2]})]) == 2
+    db.session.commit()
+    db.session.expire_all()
+    e2, e3 = db.session.get(LedgerEntry, 2), db.session.get(LedgerEntry, 3)
+    assert e2.content == ledger.canonical_json(content) and e2.content_hash == ledger.sha256(e2.content)
+    assert e3.prev_hash == e2.entry_hash and e2.kind == "test" and e3.row_id == 3
+    assert e2.created_at.tzinfo is not None
+    assert abs(datetime.now(UTC) - e2.created_at) < timedelta(minutes=5)
+    assert ledger.append("test", "nowhere", 4, {"d": 4}).id == 4  # the sequence moved past them
+    db.session.commit()
+    assert ledger.verify() == (4, None)
