@@ -286,3 +286,38 @@ def test_prepared_append_on_an_empty_ledger_creates_the_head(app):
     db.session.commit()
     assert db.session.get(LedgerEntry, entry_id).prev_hash == ledger.GENESIS
     assert ledger.verify()[1] is None
+
+
+def test_write_gate_queues_writers_on_sqlite_files_only(app, db_backend):
+    """SQLite writers of all workers queue on a lock file; elsewhere the gate does nothing."""
+    import os
+
+    from surveyapp.db import write_gate
+
+    url = db.engine.url
+    inside, most = [], [0]
+    lock = threading.Lock()
+
+    def writer():
+        with app.app_context(), write_gate():
+            with lock:
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+            time.sleep(0.01)
+            with lock:
+                inside.pop()
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    if db_backend == "sqlite" and url.database not in (None, "", ":memory:"):
+        assert most[0] == 1  # one writer at a time
+        assert os.path.exists(f"{url.database}-writegate")
+        with pytest.raises(RuntimeError), write_gate():  # a failing writer releases the gate
+            raise RuntimeError("boom")
+        with write_gate():
+            pass
+    else:
+        assert most[0] > 1  # no gate: writers ran side by side
