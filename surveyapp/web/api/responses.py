@@ -6,13 +6,11 @@ from datetime import datetime, timedelta
 
 from flask import g, jsonify, request
 
-from ...db import db, utcnow
-from ...models import Campaign
+from ...db import utcnow
 from ...services import responses
 from ...services.responses import ResponseError, Submission
-from ..access import can_write
 from ..survey import error_text, problem_text, submit_limits
-from . import ApiError, api_auth, bp, error_body, json_object
+from . import ApiError, api_auth, api_campaign, bp, error_body, json_object
 from .campaigns import QUESTIONNAIRE_SCHEMA, questionnaire_json
 
 ONLINE_KEYS = {"answers", "comment", "client_id", "contact", "contact_consent", "started"}
@@ -96,11 +94,7 @@ def submit_online_api(token: str):
 @api_auth("admin", "auditor")
 def submit_in_person_api(campaign_id: int):
     """Store a response collected face to face by an assigned auditor (channel in_person)."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
-    if not can_write(g.api_user, campaign):
-        raise ApiError(403, "forbidden", "this campaign is not assigned to you")
+    campaign = api_campaign(campaign_id, write=True)
     body = _body(IN_PERSON_KEYS)
     if "outlet" not in body:
         raise ApiError(422, "required", "outlet is required", "outlet")
