@@ -12,13 +12,13 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import func, select, text
 
 from ..db import db, utcnow
-from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
+from ..models import Campaign, Outlet, Response, SurveyLink, User
 from . import ledger, records
 
 #: share of in-person interviews (当面); the rest answer online
@@ -70,49 +70,22 @@ class FillResult:
         return self.responses / self.seconds if self.seconds else float("inf")
 
 
-def frozen_questionnaire(name: str = "default") -> dict:
-    """The questionnaire a new campaign freezes: the question bank schemes/questions/<name>.toml."""
-    from .. import questionnaire
-
-    return questionnaire.freeze(name)
-
-
 def create_campaign(
     outlets: int = 12, *, scheme_id: str = "cqm-2019", title: str | None = None
 ) -> Campaign:
     """Create an organization, a collecting campaign under the scheme and outlets with links."""
-    from ..schemes import load_scheme
+    from . import campaigns
 
-    scheme = load_scheme(scheme_id)
     now = utcnow()
-    org = Organization(name="示例家电服务有限公司", operating_since=date(2018, 3, 1))
-    campaign = Campaign(
-        organization=org,
-        scheme_id=scheme.id,
-        title=title or f"{scheme.title} 顾客感知调查（合成数据）",
+    return campaigns.create_campaign(
+        organization={"name": "示例家电服务有限公司", "operating_since": "2018-03-01"},
+        scheme_id=scheme_id,
+        title=title or "顾客感知调查（合成数据）",
+        outlets=[f"服务网点 {i + 1:02d}" for i in range(outlets)],
         evaluation_date=(now + timedelta(days=14)).date(),
         opens_at=now - timedelta(weeks=DEFAULT_WEEKS),
         closes_at=now + timedelta(days=7),
-        status="collecting",
-        questionnaire=frozen_questionnaire(scheme.questionnaire),
-        survey_params=scheme.survey.as_dict(),
     )
-    db.session.add(campaign)
-    db.session.flush()
-    for i in range(outlets):
-        outlet = Outlet(campaign_id=campaign.id, name=f"服务网点 {i + 1:02d}", address=None)
-        db.session.add(outlet)
-        db.session.flush()
-        db.session.add(
-            SurveyLink(
-                token=secrets.token_urlsafe(32),
-                campaign_id=campaign.id,
-                outlet_id=outlet.id,
-                single_use=False,
-            )
-        )
-    db.session.commit()
-    return campaign
 
 
 def _question_kinds(campaign: Campaign) -> np.ndarray:
