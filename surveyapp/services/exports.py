@@ -24,7 +24,7 @@ from ..models import Campaign, Response
 from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
 from ..survey_math import DEFAULT_TZ, FLAG_COLUMNS, unpack_answers
 from ..survey_math.quality import row_flags
-from . import dashboard, scores
+from . import dashboard, review, scores
 
 BOM = "\ufeff"
 PAGE = 10_000  #: responses per page read and written (a page costs ~2 KB per row while built)
@@ -68,7 +68,7 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
     # answer-based flags are computed with each page
     context = scores.flag_context(campaign)
     outlets = scores.outlet_names(campaign)
-    reasons = scores.exclusion_reasons(campaign)
+    reasons = review.exclusion_reasons(campaign)
     users = _usernames({x.user_id for x in reasons.values()})
     r = Response
     cols = (r.id, r.channel, r.outlet_id, type_coerce(r.started_at, String),

@@ -24,6 +24,7 @@ from ..db import db
 from ..models import Response as SurveyResponse
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
+from ..services import review as review_service
 from .access import campaign_or_abort, can_write, roles_required
 
 bp = Blueprint("dashboard", __name__)
@@ -68,7 +69,7 @@ def review(campaign_id: int):
     """Flagged and excluded responses, with why they were flagged and their history."""
     campaign = campaign_or_abort(campaign_id)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = scores.flagged_responses(campaign, limit=REVIEW_PAGE,
+    rows, total = review_service.flagged_responses(campaign, limit=REVIEW_PAGE,
                                            offset=(page - 1) * REVIEW_PAGE)
     return render_template(
         "dashboard/review.html", campaign=campaign, rows=rows, total=total, page=page,
@@ -86,10 +87,10 @@ def change(campaign_id: int, response_id: int, action: str):
     response = db.session.get(SurveyResponse, response_id)
     if response is None or response.campaign_id != campaign.id:
         abort(404)
-    do = scores.exclude if action == "exclude" else scores.reinstate
+    do = review_service.exclude if action == "exclude" else review_service.reinstate
     try:
         do(response, request.form.get("reason", ""), current_user)
-    except scores.ReviewError as e:
+    except review_service.ReviewError as e:
         flash(_("未能保存：%(message)s", message=e.message))
         return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
     done = _("已排除答卷 %(id)s。", id=response.id) if action == "exclude" else _(

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from surveyapp.db import db
 from surveyapp.models import Response
-from surveyapp.services import exports, scores
+from surveyapp.services import exports, review, scores
 from tests.scores_fixtures import QUESTIONS, SCORED, T0, add_responses, answers_all, make_campaign
 
 SCALE = {1: 20, 2: 40, 3: 60, 4: 80, 5: 100}
@@ -25,7 +25,7 @@ def campaign(app, make_user):
     add_responses(c, "online", [answers_all(2), answers_all(4, nps=10)], outlet=c.outlets[1],
                   start=T0 + timedelta(days=2))
     r = db.session.scalars(db.select(Response).order_by(Response.id)).first()
-    scores.exclude(r, "测试排除", make_user("auditor")[0])
+    review.exclude(r, "测试排除", make_user("auditor")[0])
     return c
 
 

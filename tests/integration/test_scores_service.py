@@ -8,7 +8,7 @@ import pytest
 
 from surveyapp.db import db
 from surveyapp.models import AuditLog, LedgerEntry, Response, ResponseExclusion
-from surveyapp.services import ledger, scores
+from surveyapp.services import ledger, review, scores
 from tests.scores_fixtures import SCORED, T0, add_responses, answers_all, make_campaign
 
 
@@ -92,7 +92,7 @@ def test_cache_invalidated_by_new_response_and_exclusion(campaign, make_user):
     r = db.session.scalars(
         db.select(Response).where(Response.channel == "online").order_by(Response.id.desc())
     ).first()
-    scores.exclude(r, "测试：答题过快", user)
+    review.exclude(r, "测试：答题过快", user)
     third = scores.campaign_scores(campaign)
     assert third["n"]["online"] == 2
     assert third["S_online"] == pytest.approx(80)
@@ -101,15 +101,15 @@ def test_cache_invalidated_by_new_response_and_exclusion(campaign, make_user):
 def test_exclude_and_reinstate_are_recorded(campaign, make_user):
     user, _ = make_user("auditor")
     r = db.session.scalars(db.select(Response).order_by(Response.id)).first()
-    with pytest.raises(scores.ReviewError) as e:
-        scores.exclude(r, "  ", user)
+    with pytest.raises(review.ReviewError) as e:
+        review.exclude(r, "  ", user)
     assert e.value.field == "reason"
     assert not db.session.get(Response, r.id).excluded
-    scores.exclude(r, "同一顾客重复作答", user)
+    review.exclude(r, "同一顾客重复作答", user)
     assert r.excluded
-    with pytest.raises(scores.ReviewError):
-        scores.exclude(r, "again", user)
-    scores.reinstate(r, "核实为不同顾客", user)
+    with pytest.raises(review.ReviewError):
+        review.exclude(r, "again", user)
+    review.reinstate(r, "核实为不同顾客", user)
     assert not r.excluded
     history = db.session.scalars(
         db.select(ResponseExclusion).where(ResponseExclusion.response_id == r.id)
@@ -134,13 +134,13 @@ def test_flags_and_review_rows(app, make_user):
     assert summary["speeding"] == 1
     assert summary["total"] == 5
     assert summary["straight_lining"] == 5  # every response answers one value throughout
-    rows, total = scores.flagged_responses(c)
+    rows, total = review.flagged_responses(c)
     assert total == 5
     assert rows[0].id == fast.id and "speeding" in rows[0].flags
     assert "答题过快" in rows[0].reason
     user, _ = make_user("auditor")
-    scores.exclude(db.session.get(Response, fast.id), "答题过快", user)
-    rows, _ = scores.flagged_responses(c)
+    review.exclude(db.session.get(Response, fast.id), "答题过快", user)
+    rows, _ = review.flagged_responses(c)
     assert rows[0].excluded and rows[0].history[0].reason == "答题过快"
 
 
@@ -150,7 +150,7 @@ def test_empty_campaign(app):
     s = scores.campaign_scores(c)
     assert s["S"] is None and s["n"] == {"in_person": 0, "online": 0}
     assert scores.flag_summary(c)["total"] == 0
-    assert scores.flagged_responses(c) == ([], 0)
+    assert review.flagged_responses(c) == ([], 0)
 
 
 def test_burst_flag_from_fingerprint(app):

@@ -1,0 +1,144 @@
+"""Review of flagged responses: exclude or reinstate with a reason (writes own their commit).
+
+A response is never deleted; each change appends an exclusion row, records it and the
+response's new state in the ledger, and writes the audit log, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+
+from ..db import db, utcnow
+from ..models import Campaign, Response, ResponseExclusion, User
+from ..survey_math import FLAG_COLUMNS
+from . import audit, ledger
+from .scores import flags, outlet_names
+
+
+class ReviewError(Exception):
+    """A refused exclusion or reinstatement, with a message an auditor can act on."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One response on the review page: paradata, flags with reasons, exclusion history."""
+
+    id: int
+    channel: str
+    outlet: str
+    submitted_at: dt.datetime | None
+    duration_s: float | None
+    answers: str
+    flags: tuple[str, ...]
+    reason: str
+    excluded: bool
+    history: tuple[ResponseExclusion, ...] = field(default_factory=tuple)
+
+
+def flagged_responses(
+    campaign: Campaign, *, include_excluded: bool = True, limit: int = 200, offset: int = 0
+) -> tuple[list[ReviewRow], int]:
+    """Flagged responses (and excluded ones, which stay visible), newest first; and the total."""
+    f = flags(campaign)
+    mask = f["flagged"].to_numpy()
+    ids = f.index.to_numpy()
+    if include_excluded:
+        excluded_ids = db.session.scalars(
+            select(Response.id).where(Response.campaign_id == campaign.id,
+                                      Response.excluded.is_(True))
+        ).all()
+        mask = mask | np.isin(ids, np.asarray(excluded_ids, dtype=np.int64))
+    chosen = ids[mask][::-1]
+    total = len(chosen)
+    page = [int(i) for i in chosen[offset: offset + limit]]
+    if not page:
+        return [], total
+    rows = db.session.scalars(select(Response).where(Response.id.in_(page))).all()
+    by_id = {r.id: r for r in rows}
+    outlets = outlet_names(campaign)
+    history: dict[int, list[ResponseExclusion]] = {}
+    for x in db.session.scalars(
+        select(ResponseExclusion).where(ResponseExclusion.response_id.in_(page))
+        .order_by(ResponseExclusion.id)
+    ):
+        history.setdefault(x.response_id, []).append(x)
+    out = []
+    for rid in page:
+        r = by_id[rid]
+        flag_row = f.loc[rid]
+        out.append(
+            ReviewRow(
+                id=r.id,
+                channel=r.channel,
+                outlet=outlets.get(r.outlet_id, str(r.outlet_id)),
+                submitted_at=r.submitted_at,
+                duration_s=r.duration_s,
+                answers=r.answers,
+                flags=tuple(name for name in FLAG_COLUMNS if bool(flag_row[name])),
+                reason=str(flag_row["reason"]),
+                excluded=r.excluded,
+                history=tuple(history.get(rid, ())),
+            )
+        )
+    return out, total
+
+
+def _change(response: Response, action: str, reason: str, user: User) -> ResponseExclusion:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError("reason", "请填写原因（排除或恢复答卷都须记录原因）")
+    if len(reason) > 2000:
+        raise ReviewError("reason", "原因过长（最多 2000 字）")
+    if action == "exclude" and response.excluded:
+        raise ReviewError("response", f"答卷 {response.id} 已被排除")
+    if action == "reinstate" and not response.excluded:
+        raise ReviewError("response", f"答卷 {response.id} 未被排除，无需恢复")
+    row = ResponseExclusion(
+        response_id=response.id, action=action, reason=reason, user_id=user.id, at=utcnow()
+    )
+    db.session.add(row)
+    response.excluded = action == "exclude"
+    db.session.flush()
+    ledger.record("exclusion", row)
+    ledger.record(f"response.{action}", response)
+    audit.record(
+        f"response.{action}",
+        target=f"response:{response.id}",
+        detail={"campaign_id": response.campaign_id, "reason": reason, "exclusion_id": row.id},
+        user_id=user.id,
+        username=user.username,
+        commit=False,
+    )
+    db.session.commit()
+    return row
+
+
+def exclude(response: Response, reason: str, user: User) -> ResponseExclusion:
+    """Exclude a response from the scores; it stays stored and visible. Reason required."""
+    return _change(response, "exclude", reason, user)
+
+
+def reinstate(response: Response, reason: str, user: User) -> ResponseExclusion:
+    """Bring an excluded response back into the scores. Reason required."""
+    return _change(response, "reinstate", reason, user)
+
+
+def exclusion_reasons(campaign: Campaign) -> dict[int, ResponseExclusion]:
+    """The latest exclusion/reinstatement of each response that has one."""
+    out: dict[int, ResponseExclusion] = {}
+    for x in db.session.scalars(
+        select(ResponseExclusion)
+        .join(Response, Response.id == ResponseExclusion.response_id)
+        .where(Response.campaign_id == campaign.id)
+        .order_by(ResponseExclusion.id)
+    ):
+        out[x.response_id] = x
+    return out
