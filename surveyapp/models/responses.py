@@ -32,7 +32,9 @@ class Response(Base):
         CheckConstraint("channel IN ('in_person', 'online')", name="channel"),
         #: the same client_id sent twice stores one response (idempotent retries)
         UniqueConstraint("campaign_id", "client_id", name="uq_responses_campaign_client"),
-        Index("ix_responses_campaign_channel", "campaign_id", "channel"),
+        #: ends in id so the newest response per channel (the scores cache key) is one index
+        #: probe; without id, PostgreSQL walks the primary key backwards past newer campaigns
+        Index("ix_responses_campaign_channel_id", "campaign_id", "channel", "id"),
         Index("ix_responses_campaign_submitted", "campaign_id", "submitted_at"),
     )
 
