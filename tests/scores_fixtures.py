@@ -116,3 +116,10 @@ def five_star_input() -> dict:
         "organization": {"operating_since": "2020-01-01"},
         "events": [],
     }
+
+
+def role_users(make_user) -> dict:
+    """One user per role (admin1, auditor1, viewer1) and an unassigned auditor (other1)."""
+    users = {role: make_user(role, username=f"{role}1")[0] for role in ("admin", "auditor", "viewer")}
+    users["other"] = make_user("auditor", username="other1")[0]
+    return users

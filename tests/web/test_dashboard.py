@@ -10,15 +10,13 @@ import pytest
 from surveyapp.db import db
 from surveyapp.models import Response, ResponseExclusion
 from surveyapp.services import scores
-from tests.scores_fixtures import add_responses, answers_all, make_campaign
+from tests.scores_fixtures import add_responses, answers_all, make_campaign, role_users
 
 
 @pytest.fixture
 def setup(app, make_user):
     scores.clear_cache()
-    users = {role: make_user(role, username=f"{role}1")[0] for role in ("admin", "auditor",
-                                                                         "viewer")}
-    users["other"] = make_user("auditor", username="other1")[0]
+    users = role_users(make_user)
     c = make_campaign(auditors=[users["auditor"]])
     add_responses(c, "in_person", [answers_all(5)] * 3)
     add_responses(c, "online", [answers_all(4)] * 2, outlet=c.outlets[1])
