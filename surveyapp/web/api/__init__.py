@@ -94,6 +94,18 @@ def json_object() -> dict:
     return data
 
 
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def campaign_errors(not_found: str = "no such campaign") -> dict:
+    """The 401/403/404 responses every campaign-scoped operation documents in PATHS."""
+    return {
+        "401": {"description": "no valid token", "content": ERROR_CONTENT},
+        "403": {"description": "campaign not assigned / role not allowed", "content": ERROR_CONTENT},
+        "404": {"description": not_found, "content": ERROR_CONTENT},
+    }
+
+
 BASE_DOC = {
     "openapi": "3.0.3",
     "info": {"title": "surveyapp API", "version": "1.0.0"},

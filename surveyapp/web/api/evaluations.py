@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from ...services import evaluations
-from . import ApiError, api_auth, api_campaign, bp, json_object
+from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, campaign_errors, json_object
 from .scores import READERS
 
 
@@ -53,7 +53,7 @@ def finalize_evaluation(campaign_id: int):
     return evaluations.result(campaign, ev)
 
 
-_ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_ERR = ERROR_CONTENT
 _ID = [{"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 INPUT_SCHEMA = {
     "type": "object",
@@ -118,11 +118,7 @@ RESULT_SCHEMA = {
     },
 }
 _RESULT = {"application/json": {"schema": RESULT_SCHEMA}}
-_COMMON = {
-    "401": {"description": "no valid token", "content": _ERR},
-    "403": {"description": "campaign not assigned / role not allowed", "content": _ERR},
-    "404": {"description": "no such campaign or no evaluation", "content": _ERR},
-}
+_COMMON = campaign_errors("no such campaign or no evaluation")
 PATHS = {
     "/campaigns/{campaign_id}/evaluation": {
         "put": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request, stream_with_context
 
 from ...services import exports, scores
-from . import ApiError, api_auth, api_campaign, bp
+from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, campaign_errors
 
 READERS = ("admin", "auditor", "viewer")
 
@@ -59,7 +59,7 @@ def scores_csv(campaign_id: int):
     )
 
 
-_ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_ERR = ERROR_CONTENT
 _INTERVAL = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
              "nullable": True}
 _SCORE = {"type": "number", "nullable": True, "minimum": 0, "maximum": 100}
@@ -116,11 +116,7 @@ FILTER_PARAMS = [
     {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"},
      "description": "last local day, inclusive"},
 ]
-_COMMON = {
-    "401": {"description": "no valid token", "content": _ERR},
-    "403": {"description": "campaign not assigned / role not allowed", "content": _ERR},
-    "404": {"description": "no such campaign", "content": _ERR},
-}
+_COMMON = campaign_errors()
 PATHS = {
     "/campaigns/{campaign_id}/scores": {
         "get": {
