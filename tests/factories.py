@@ -11,13 +11,14 @@ def make_campaign(
     status: str = "collecting",
     scheme: str = "cqm-2019",
     organization: str = "示例电器有限公司",
+    operating_since: str | None = "2019-03-01",
     created_by=None,
     auditors=(),
     **kwargs,
 ):
     """A campaign with outlets (each with its reusable link), collecting unless told."""
     return campaign_service.create_campaign(
-        organization={"name": organization, "operating_since": "2019-03-01"},
+        organization={"name": organization, "operating_since": operating_since},
         scheme_id=scheme,
         outlets=list(outlets),
         status=status,

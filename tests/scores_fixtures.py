@@ -1,7 +1,9 @@
-"""Campaigns with responses for the scores, dashboard and evaluation tests (models directly).
+"""Campaigns with responses for the scores, dashboard and evaluation tests.
 
-Used until the campaigns feature's factories cover these cases; answers are packed with
-survey_math.pack_answers, exactly as the survey endpoints store them.
+The campaign comes from the shared factory (the real campaign service); what differs is a
+small literal questionnaire (12 scored questions) and optional survey parameters, so that
+expected scores can be computed by hand. Responses are inserted directly with controlled
+times and durations, packed with survey_math.pack_answers as the survey endpoints store them.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from surveyapp.db import db
-from surveyapp.models import Campaign, Organization, Outlet, Response
+from surveyapp.models import Campaign, Outlet, Response
 from surveyapp.schemes import load_scheme
 from surveyapp.scoring.survey import DIMENSIONS
 from surveyapp.survey_math import pack_answers
+from tests import factories
 
 #: two likert questions per dimension (12 scored), an overall question and an NPS question
 QUESTIONS = [
@@ -43,25 +46,19 @@ def make_campaign(
     operating_since: date | None = date(2020, 1, 1),
     title: str = "测试评价项目",
 ) -> Campaign:
-    """A campaign with its organization and outlets, questionnaire and the scheme's parameters."""
-    scheme = load_scheme(scheme_id)
-    org = Organization(name="示例电器有限公司", operating_since=operating_since)
-    params = scheme.survey.as_dict()
-    params.update(survey_params or {})
-    campaign = Campaign(
-        organization=org,
-        scheme_id=scheme_id,
+    """A campaign on the literal questionnaire, with the scheme's (or overridden) parameters."""
+    campaign = factories.make_campaign(
+        outlets=[f"网点{k + 1}" for k in range(outlets)],
+        scheme=scheme_id,
+        operating_since=operating_since.isoformat() if operating_since else None,
+        auditors=auditors,
         title=title,
-        evaluation_date=date(2026, 10, 15),
-        status="collecting",
-        questionnaire={"version": 1, "questions": QUESTIONS},
-        survey_params=params,
+        evaluation_date="2026-10-15",
     )
-    campaign.auditors = list(auditors)
-    db.session.add(campaign)
-    db.session.flush()
-    for k in range(outlets):
-        db.session.add(Outlet(campaign_id=campaign.id, name=f"网点{k + 1}"))
+    params = load_scheme(scheme_id).survey.as_dict()
+    params.update(survey_params or {})
+    campaign.questionnaire = {"version": 1, "questions": QUESTIONS}
+    campaign.survey_params = params
     db.session.commit()
     return campaign
 
