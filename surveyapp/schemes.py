@@ -122,8 +122,8 @@ def _dec(value: object, w: _Where, where: str) -> Decimal:
     return Decimal(value)
 
 
-def _str(table: Mapping, key: str, w: _Where, where: str, default: str | None = None) -> str:
-    value = table.get(key, default)
+def _str(table: Mapping, key: str, w: _Where, where: str) -> str:
+    value = table.get(key)
     if not isinstance(value, str) or not value:
         raise w.error(where, f"missing or empty {key!r}")
     return value
@@ -133,6 +133,19 @@ def _check_keys(table: Mapping, allowed: set[str], w: _Where, where: str) -> Non
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise w.error(where, f"unknown key(s) {', '.join(unknown)}")
+
+
+def _new_id(
+    table: Mapping, allowed: set[str], seen: set[str], w: _Where, where: str, kind: str
+) -> tuple[str, str]:
+    """Check a group's or item's keys and that its id is new; return the id and "kind id"."""
+    _check_keys(table, allowed, w, where)
+    new = _str(table, "id", w, where)
+    where = f"{kind} {new}"
+    if new in seen:
+        raise w.error(where, "duplicate id")
+    seen.add(new)
+    return new, where
 
 
 def _survey_params(raw: Mapping, levels: tuple[Level, ...], w: _Where) -> tuple[SurveyParams, str]:
@@ -166,11 +179,10 @@ def _survey_params(raw: Mapping, levels: tuple[Level, ...], w: _Where) -> tuple[
                 f"needs the six dimensions {', '.join(DIMENSIONS)} summing to 1",
             )
         kwargs["dimension_weights"] = dw
-    for key in ("combine",):
-        if key in raw:
-            if raw[key] not in ("weighted", "pooled"):
-                raise w.error(f"[survey].{key}", "expected 'weighted' or 'pooled'")
-            kwargs[key] = raw[key]
+    if "combine" in raw:
+        if raw["combine"] not in ("weighted", "pooled"):
+            raise w.error("[survey].combine", "expected 'weighted' or 'pooled'")
+        kwargs["combine"] = raw["combine"]
     for key in ("min_answered_fraction", "max_half_width", "alpha_acceptable"):
         if key in raw:
             kwargs[key] = float(_dec(raw[key], w, f"[survey].{key}"))
@@ -258,13 +270,7 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
     seen: set[str] = set()
     groups: list[Group] = []
     for k, g in enumerate(data.get("groups", [])):
-        where = f"groups[{k}]"
-        _check_keys(g, _GROUP_KEYS, w, where)
-        gid = _str(g, "id", w, where)
-        where = f"group {gid}"
-        if gid in seen:
-            raise w.error(where, "duplicate id")
-        seen.add(gid)
+        gid, where = _new_id(g, _GROUP_KEYS, seen, w, f"groups[{k}]", "group")
         groups.append(
             Group(
                 gid,
@@ -298,13 +304,7 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
 
     items: list[Item] = []
     for k, it in enumerate(data.get("items", [])):
-        where = f"items[{k}]"
-        _check_keys(it, _ITEM_KEYS, w, where)
-        iid = _str(it, "id", w, where)
-        where = f"item {iid}"
-        if iid in seen:
-            raise w.error(where, "duplicate id")
-        seen.add(iid)
+        iid, where = _new_id(it, _ITEM_KEYS, seen, w, f"items[{k}]", "item")
         points = _dec(it.get("points"), w, f"{where}.points")
         if points < 0:
             raise w.error(where, "negative points")
@@ -506,7 +506,6 @@ def evaluate_input(
             if str(e).startswith("unknown scheme"):
                 raise InputError("scheme", str(e)) from None
             raise
-        data = dict(data)
     else:
         data = {**data, "scheme": scheme.id}
     return evaluate_data(data, scheme, survey)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
+from typing import NoReturn
 
 import click
 
@@ -13,21 +14,21 @@ from ..scoring import InputError, SchemeError
 from ..scoring.numbers import fmt
 
 
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """Print `error: message` on stderr and exit: 2 for a bad input, 1 for a bad scheme file."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
 @click.command("schemes")
 def schemes_command() -> None:
     """Print one line per scheme: <id> TAB <title> TAB <max points>."""
     try:
         found = scheme_files.list_schemes()
     except SchemeError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        _fail(str(e), 1)
     for scheme in found:
         click.echo(f"{scheme.id}\t{scheme.title}\t{fmt(scheme.max_points)}")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.command("evaluate")
@@ -50,8 +51,7 @@ def evaluate_command(source: str) -> None:
     except InputError as e:
         _fail(str(e))
     except SchemeError as e:
-        click.echo(f"error: scheme file: {e}", err=True)
-        sys.exit(1)
+        _fail(f"scheme file: {e}", 1)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 

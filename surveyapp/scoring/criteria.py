@@ -14,9 +14,10 @@ from .model import (
     SURVEY_MEASURE_NAMES_ZH,
     SURVEY_MEASURES,
     EvaluationInput,
+    Event,
     Scheme,
 )
-from .numbers import HUNDRED, div, fmt, fmt2, mul, round2
+from .numbers import HUNDRED, fmt, fmt2, mul, round2
 from .results import Check, Computation
 
 
@@ -74,11 +75,6 @@ def register(
     return deco
 
 
-def kind(name: str) -> Kind:
-    """The registered kind, or KeyError."""
-    return REGISTRY[name]
-
-
 # ---- dates ------------------------------------------------------------------------------------
 
 
@@ -110,13 +106,15 @@ def _dec(params: Mapping[str, object], key: str) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _events_in_window(ctx: Context, event_type: str, months: int):
+def _events_in_window(ctx: Context, event_type: str, months: int) -> tuple[date, list[Event]]:
+    """The window's first day, and the events of the type dated inside it."""
     start = window_start(ctx.input.evaluation_date, months)
-    return [
+    found = [
         e
         for e in ctx.input.events
         if e.type == event_type and start <= e.date <= ctx.input.evaluation_date
     ]
+    return start, found
 
 
 # ---- kinds ------------------------------------------------------------------------------------
@@ -285,8 +283,7 @@ def operating_at_least_months(params: Mapping[str, object], ctx: Context) -> Che
 def no_event_within_months(params: Mapping[str, object], ctx: Context) -> Check:
     """No event of the type dated within `months` months before the evaluation date (inclusive)."""
     event, months = str(params["event"]), int(params["months"])  # type: ignore[arg-type]
-    found = _events_in_window(ctx, event, months)
-    start = window_start(ctx.input.evaluation_date, months)
+    start, found = _events_in_window(ctx, event, months)
     met = not found
     dates = ", ".join(e.date.isoformat() for e in found)
     actual = f"{len(found)}" + (f" ({dates})" if found else "")
@@ -316,8 +313,7 @@ def at_most_events_within_months(params: Mapping[str, object], ctx: Context) -> 
     event, months = str(params["event"]), int(params["months"])  # type: ignore[arg-type]
     limit = int(params["max"])  # type: ignore[arg-type]
     need_rectified = bool(params.get("rectified", True))
-    found = _events_in_window(ctx, event, months)
-    start = window_start(ctx.input.evaluation_date, months)
+    start, found = _events_in_window(ctx, event, months)
     open_ = [e for e in found if not e.rectified]
     met = len(found) <= limit and not (need_rectified and open_)
     rect = " rectified" if need_rectified else ""
@@ -337,8 +333,3 @@ def at_most_events_within_months(params: Mapping[str, object], ctx: Context) -> 
         f"（已有效整改 {len(found) - len(open_)} 起），要求 ≤ {limit} 起"
         + ("且均已有效整改" if need_rectified else ""),
     )
-
-
-def ratio_percent(score: Decimal, maximum: Decimal) -> Decimal:
-    """score / maximum as a percentage, unrounded."""
-    return mul(div(score, maximum), HUNDRED)

@@ -16,23 +16,19 @@ def survey_item_value(
     """Points of a survey-fed item: S (or the weighted mean of the dimensions) × points / 100."""
     survey = ev.survey
     assert survey is not None and survey.S is not None
+    pct, warning = survey.S, None
     if item.survey_source == "dimensions":
-        weights = scheme.survey.dimension_weights
-        present = {
-            d: v for d, v in survey.dimensions.items() if Decimal(str(weights.get(d, 0))) > 0
-        }
+        weights = {d: Decimal(str(w)) for d, w in scheme.survey.dimension_weights.items()}
+        present = {d: v for d, v in survey.dimensions.items() if weights.get(d, ZERO) > 0}
         if present:
-            total_w = sum((Decimal(str(weights[d])) for d in present), ZERO)
-            pct = div(
-                sum((mul(Decimal(str(weights[d])), v) for d, v in present.items()), ZERO), total_w
+            total_w = sum((weights[d] for d in present), ZERO)
+            pct = div(sum((mul(weights[d], v) for d, v in present.items()), ZERO), total_w)
+        else:
+            warning = (
+                f"{item.id} {item.title}: survey.dimensions not given; the combined S "
+                f"({fmt2(survey.S)}) stands for the six dimensions"
             )
-            return mul(div(pct, HUNDRED), item.points), None
-        warning = (
-            f"{item.id} {item.title}: survey.dimensions not given; the combined S "
-            f"({fmt2(survey.S)}) stands for the six dimensions"
-        )
-        return mul(div(survey.S, HUNDRED), item.points), warning
-    return mul(div(survey.S, HUNDRED), item.points), None
+    return mul(div(pct, HUNDRED), item.points), warning
 
 
 def compute(scheme: Scheme, ev: EvaluationInput) -> Computation:
@@ -128,17 +124,13 @@ def evaluate(scheme: Scheme, ev: EvaluationInput) -> Result:
         if all(c.check.met for c in checked if c.level == lv.id):
             level = lv.id
             break
-    ids = scheme.level_ids
-    index = ids.index(level)
-    upper = ids[index - 1] if index > 0 else None
+    upper = scheme.level_above(level)
     limited = tuple(c for c in checked if c.level == upper and not c.check.met)
     return Result(
         scheme=scheme,
         input=ev,
         computation=comp,
         level=level,
-        level_name=scheme.level_name(level),
         criteria=checked,
         limited_by=limited,
-        warnings=comp.warnings,
     )

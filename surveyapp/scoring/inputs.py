@@ -313,7 +313,7 @@ def _parse_events(raw: object, evaluation_date: date | None) -> tuple[Event, ...
             rectified = False
         if not isinstance(rectified, bool):
             raise InputError(f"{field}.rectified", f"expected true or false, got {rectified!r}")
-        events.append(Event(type=kind, date=day, rectified=rectified, index=k))
+        events.append(Event(type=kind, date=day, rectified=rectified))
     return tuple(events)
 
 

@@ -162,9 +162,11 @@ class Scheme:
             return self.fallback_name
         return next(lv.name for lv in self.levels if lv.id == level_id)
 
-    def criteria_of_kind(self, kind: str) -> tuple[Criterion, ...]:
-        """Every criterion of the given kind, over all levels."""
-        return tuple(c for lv in self.levels for c in lv.criteria if c.kind == kind)
+    def level_above(self, level_id: str) -> str | None:
+        """The level just above `level_id` (None at the top)."""
+        ids = self.level_ids
+        index = ids.index(level_id)
+        return ids[index - 1] if index > 0 else None
 
     def ancestors(self, item: Item) -> tuple[str, ...]:
         """Ids of the groups above an item, nearest first."""
@@ -192,7 +194,6 @@ class ItemScore:
     item_id: str
     values: tuple[Decimal, ...] = ()  #: points, one per auditor; empty when excluded
     excluded: bool = False
-    source: str = "scores"  #: "scores" or "survey" (xh-2025 survey-fed items)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,6 @@ class Event:
     type: str
     date: date
     rectified: bool = False
-    index: int = 0  #: position in the input's events list, for messages
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,7 @@ def round2(value: Decimal, mode: str = "half_up") -> Decimal:
 
 def fmt(value: Decimal) -> str:
     """A threshold or point value without trailing zeros: 90, 0.5, 1.5."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def fmt2(value: Decimal, mode: str = "half_up") -> str:

@@ -86,14 +86,20 @@ class Result:
     input: EvaluationInput
     computation: Computation
     level: str
-    level_name: str
     criteria: tuple[CriterionResult, ...]
     limited_by: tuple[CriterionResult, ...]  #: failed criteria of the level just above `level`
-    warnings: tuple[str, ...] = ()
+
+    @property
+    def level_name(self) -> str:
+        """Chinese name of the level given."""
+        return self.scheme.level_name(self.level)
 
     @property
     def upper_level(self) -> str | None:
         """The level just above the one given (None at the top)."""
-        ids = self.scheme.level_ids
-        index = ids.index(self.level)
-        return ids[index - 1] if index > 0 else None
+        return self.scheme.level_above(self.level)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The input's and the computation's warnings."""
+        return self.computation.warnings

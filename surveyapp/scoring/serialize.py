@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .numbers import fmt, round2
+from .numbers import as_json_number, fmt, round2
 from .results import CriterionResult, NodeScore, Result
 
 ENGINE_VERSION = "1"
@@ -14,15 +14,11 @@ def _num(value: Decimal, mode: str = "half_up") -> float:
     return float(round2(value, mode))
 
 
-def _points(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _node(node: NodeScore, mode: str) -> dict:
     return {
         "title": node.title,
         "score": _num(node.score, mode),
-        "max": _points(node.max),
+        "max": as_json_number(node.max),
         "ratio": None if node.ratio is None else float(round2(node.ratio * 100, mode) / 100),
     }
 
@@ -87,7 +83,7 @@ def result_to_dict(result: Result) -> dict:
         "level": result.level,
         "level_name": result.level_name,
         "score": _num(comp.final, mode),
-        "max_score": _points(scheme.max_points),
+        "max_score": as_json_number(scheme.max_points),
         "groups": {g.id: _node(g, mode) for g in comp.groups},
         **({"parts": {p.id: _node(p, mode) for p in comp.parts}} if comp.parts else {}),
         "special_deductions": comp.deductions,
@@ -107,11 +103,11 @@ def result_to_dict(result: Result) -> dict:
         ],
         "computation": {
             "actual": _num(comp.actual, mode),
-            "applicable_points": _points(comp.applicable),
+            "applicable_points": as_json_number(comp.applicable),
             "rescaled": _num(comp.rescaled, mode),
             "excluded": [i.id for i in comp.excluded_items],
-            "deduction_points": _points(comp.deduction_points),
-            "bonus_points": _points(comp.bonus_points),
+            "deduction_points": as_json_number(comp.deduction_points),
+            "bonus_points": as_json_number(comp.bonus_points),
             "items": {i.id: (None if i.score is None else _num(i.score, mode)) for i in comp.items},
         },
         "explanation_zh": explanation_zh(result),
