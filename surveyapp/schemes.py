@@ -413,6 +413,10 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
     def adjustment(key: str) -> Adjustment:
         raw = data.get(key, {})
         max_count = raw.get("max_count")
+        if max_count is not None and (
+            isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 0
+        ):
+            raise w.error(f"[{key}].max_count", "expected a whole number >= 0")
         return Adjustment(
             enabled=bool(raw.get("enabled", False)),
             points_each=_dec(raw.get("points_each", 1), w, f"[{key}].points_each"),
