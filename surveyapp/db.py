@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -130,7 +131,7 @@ def init_app(app) -> None:
         opts.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
     db.init_app(app)
-    migrations = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+    migrations = str(Path(__file__).resolve().parent.parent / "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
     if uri.startswith("sqlite"):
         sync = app.config.get("SQLITE_SYNCHRONOUS", "FULL")

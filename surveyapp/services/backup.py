@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..db import db
+from .ledger import GENESIS
 
 #: tables whose rows make a database "non-empty" for restore (alembic_version does not count)
 _IGNORED = {"alembic_version"}
@@ -71,13 +72,20 @@ def backup(path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
     return BackupResult(target, target.stat().st_size, _dialect(), *head)
 
 
-def _head(conn) -> tuple[int, str]:
+_HEAD_SQL = "SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1"
+
+
+def _head(row) -> tuple[int, str]:
+    """(last entry id, last hash) of a ledger_head row; the genesis state when there is none."""
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _sqlite_head(conn: sqlite3.Connection) -> tuple[int, str]:
     try:
-        row = conn.execute("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1")
-        found = row.fetchone()
-    except sqlite3.OperationalError:
-        found = None
-    return (found[0], found[1]) if found else (0, "0" * 64)
+        row = conn.execute(_HEAD_SQL).fetchone()
+    except sqlite3.OperationalError:  # no ledger_head table
+        row = None
+    return _head(row)
 
 
 def _sqlite_backup(source: Path, target: Path) -> tuple[int, str]:
@@ -91,7 +99,7 @@ def _sqlite_backup(source: Path, target: Path) -> tuple[int, str]:
         check = dst.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise BackupError(f"the copy failed its integrity check: {check}")
-        head = _head(dst)
+        head = _sqlite_head(dst)
     finally:
         dst.close()
         src.close()
@@ -134,10 +142,7 @@ def _pg_backup(target: Path) -> tuple[int, str]:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             snapshot = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
-            row = conn.execute(
-                sa.text("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1")
-            ).first()
-            head = (row[0], row[1]) if row else (0, "0" * 64)
+            head = _head(conn.execute(sa.text(_HEAD_SQL)).first())
             cmd = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
             cmd += [f"--snapshot={snapshot}", f"--file={tmp}"]
             _run(cmd)
@@ -200,7 +205,7 @@ def _sqlite_restore(source: Path, target: Path) -> tuple[int, str]:
     dst = sqlite3.connect(target, timeout=30)
     try:
         src.backup(dst)
-        head = _head(dst)
+        head = _sqlite_head(dst)
         dst.execute("PRAGMA journal_mode=WAL")
     finally:
         dst.close()
@@ -213,7 +218,4 @@ def _pg_restore(source: Path) -> tuple[int, str]:
     cmd += ["--single-transaction", "--exit-on-error", f"--dbname={db.engine.url.database}"]
     _run([*cmd, str(source)])
     with db.engine.connect() as conn:
-        row = conn.execute(
-            sa.text("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1")
-        ).first()
-    return (row[0], row[1]) if row else (0, "0" * 64)
+        return _head(conn.execute(sa.text(_HEAD_SQL)).first())

@@ -374,11 +374,6 @@ def change_status(campaign: Campaign, new_status: str, by: User | None = None) -
 # ── readers ──────────────────────────────────────────────────────────────────────────────
 
 
-def get_campaign(campaign_id: int) -> Campaign | None:
-    """The campaign with this id, or None."""
-    return db.session.get(Campaign, campaign_id)
-
-
 def outlet_link(outlet: Outlet) -> SurveyLink | None:
     """The outlet's current reusable link (the newest one not revoked)."""
     return db.session.scalar(
@@ -462,8 +457,3 @@ def assignable_auditors() -> list[User]:
             select(User).where(User.role == "auditor", User.active.is_(True)).order_by(User.username)
         )
     )
-
-
-def questionnaire_of(campaign: Campaign) -> qbank.Questionnaire:
-    """The campaign's frozen questionnaire."""
-    return qbank.from_frozen(campaign.questionnaire)

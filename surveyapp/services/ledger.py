@@ -92,34 +92,6 @@ def lock() -> None:
         )
 
 
-def append(kind: str, table: str, row_id: int, content: dict) -> LedgerEntry:
-    """Add an entry to the chain in the current transaction (the caller commits)."""
-    lock()
-    head = db.session.execute(
-        select(LedgerHead.last_entry_id, LedgerHead.last_hash).where(LedgerHead.id == 1)
-    ).one()
-    text = canonical_json(content)
-    c_hash = sha256(text)
-    e_hash = entry_hash(head.last_hash, kind, table, row_id, c_hash)
-    entry = LedgerEntry(
-        kind=kind,
-        table_name=table,
-        row_id=row_id,
-        content=text,
-        content_hash=c_hash,
-        prev_hash=head.last_hash,
-        entry_hash=e_hash,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    db.session.execute(
-        update(LedgerHead)
-        .where(LedgerHead.id == 1)
-        .values(last_entry_id=entry.id, last_hash=e_hash)
-    )
-    return entry
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An entry's canonical content and its hash, computed before the append lock is taken."""
@@ -162,10 +134,10 @@ def _lock_and_read_head() -> tuple[int, str]:
 
 
 def append_prepared(kind: str, table: str, row_id: int, prepared: Prepared) -> int:
-    """`append` for content prepared beforehand; returns the entry id (the caller commits).
+    """Append content prepared beforehand; returns the entry id (the caller commits).
 
     Inside the lock only three statements run: lock-and-read the head, insert the entry, move
-    the head. The chain is the same as `append` makes.
+    the head. `append` and the hot submission path both go through here.
     """
     _last_id, prev = _lock_and_read_head()
     e_hash = entry_hash(prev, kind, table, row_id, prepared.content_hash)
@@ -183,6 +155,12 @@ def append_prepared(kind: str, table: str, row_id: int, prepared: Prepared) -> i
     ).scalar_one()
     db.session.execute(_MOVE_HEAD, {"entry_id": entry_id, "entry_hash": e_hash})
     return entry_id
+
+
+def append(kind: str, table: str, row_id: int, content: dict) -> LedgerEntry:
+    """Add an entry to the chain in the current transaction (the caller commits)."""
+    entry_id = append_prepared(kind, table, row_id, prepare(content))
+    return db.session.get(LedgerEntry, entry_id)
 
 
 def record(kind: str, row) -> LedgerEntry:
@@ -432,16 +410,13 @@ def append_many(kind: str, table: str, rows: list[tuple[int, dict]]) -> int:
     """
     if not rows:
         return 0
-    lock()
-    head = db.session.execute(
-        select(LedgerHead.last_entry_id, LedgerHead.last_hash).where(LedgerHead.id == 1)
-    ).one()
+    _last_id, last_hash = _lock_and_read_head()
     first_id = (db.session.scalar(select(db.func.max(LedgerEntry.id))) or 0) + 1
     dialect = db.session.get_bind().dialect.name
     created = utcnow().astimezone(UTC).replace(tzinfo=None)  # stored as naive UTC
     if dialect == "sqlite":
         created = created.isoformat(sep=" ", timespec="microseconds")
-    values, prev = _bulk_rows(kind, table, rows, first_id, head.last_hash, created)
+    values, prev = _bulk_rows(kind, table, rows, first_id, last_hash, created)
     last_id = first_id + len(values) - 1
     connection = db.session.connection()
     names = ", ".join(_ENTRY_COLUMNS)

@@ -27,15 +27,8 @@ from sqlalchemy.orm import joinedload
 from .. import questionnaire as qbank
 from ..db import db, utcnow, write_gate
 from ..models import Campaign, Outlet, Response, SurveyLink, User
+from ..survey_math.packing import pack_answers
 from . import audit, ledger, privacy, records, text
-
-try:  # the survey math package owns the storage format; same format inlined as a fallback
-    from ..survey_math.packing import pack_answers
-except ImportError:  # pragma: no cover - only while survey_math is being written
-    def pack_answers(values):  # type: ignore[no-redef]
-        """Pack answers in questionnaire order: 0-9 as digits, 10 as 'A', None as '-'."""
-        return "".join("-" if v is None else "0123456789A"[v] for v in values)
-
 
 MAX_COMMENT = 2000
 MAX_CONTACT = 100
@@ -428,10 +421,8 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
             )
             if taken.rowcount != 1:
                 db.session.rollback()
-                earlier = existing_response(row["campaign_id"], row["client_id"])
-                if earlier is not None:
-                    return Stored(earlier, False)
-                raise ResponseError("link_used", "this single-use survey link has already been used", 409)
+                used = ResponseError("link_used", "this single-use survey link has already been used", 409)
+                return _earlier_or_raise(used, row["campaign_id"], row["client_id"])
         row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
         ledger.append_prepared("response", "responses", row_id, prepared)
         if row["auditor_id"] is not None:
@@ -442,19 +433,16 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
                 user_id=row["auditor_id"], commit=False,
             )
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as err:
         db.session.rollback()
-        earlier = existing_response(row["campaign_id"], row["client_id"])
-        if earlier is not None:
-            return Stored(earlier, False)
-        raise
+        return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
     except BaseException:
         db.session.rollback()
         raise
     return Stored(row_id, True)
 
 
-def _earlier_or_raise(err: ResponseError, campaign_id: int, client_id: str | None) -> Stored:
+def _earlier_or_raise(err: Exception, campaign_id: int, client_id: str | None) -> Stored:
     """A refused retry of a response stored earlier under its client_id answers with that one.
 
     (A browser retrying after its first submit went through is told it worked, even when the

@@ -24,7 +24,7 @@ def describe_database() -> str:
 
 def ensure_demo(instance_path: str, responses: int = 300) -> str:
     """Create the demo accounts and data unless they exist; return the sign-in text to print."""
-    from . import accounts
+    from . import accounts, demo_data  # demo_data pulls in numpy: only when a demo is made
 
     cred_file = Path(instance_path) / "demo-login.txt"
     cred_file.parent.mkdir(parents=True, exist_ok=True)
@@ -35,12 +35,6 @@ def ensure_demo(instance_path: str, responses: int = 300) -> str:
         cred_file.write_text(
             f"demo sign-in: demo-admin / {password}  (auditor: demo-auditor / {password})\n"
         )
-        _load_demo_data(responses)
+        demo_data.load(responses)
     return cred_file.read_text().strip() if cred_file.exists() else "demo users exist"
 
-
-def _load_demo_data(responses: int) -> None:
-    """The demo organization, campaign, outlets, responses and checklist draft."""
-    from . import demo_data
-
-    demo_data.load(responses)

@@ -9,7 +9,6 @@ entries in the same transaction, so `verify-ledger` passes afterwards.
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from sqlalchemy import func, select, text
 
 from ..db import db, utcnow
 from ..models import Campaign, Outlet, Response, SurveyLink, User
-from . import ledger, records
+from . import campaigns, ledger, records
 
 #: share of in-person interviews (当面); the rest answer online
 IN_PERSON_SHARE = 0.30
@@ -74,8 +73,6 @@ def create_campaign(
     outlets: int = 12, *, scheme_id: str = "cqm-2019", title: str | None = None
 ) -> Campaign:
     """Create an organization, a collecting campaign under the scheme and outlets with links."""
-    from . import campaigns
-
     now = utcnow()
     return campaigns.create_campaign(
         organization={"name": "示例家电服务有限公司", "operating_since": "2018-03-01"},
@@ -218,7 +215,7 @@ def _single_use_links(campaign: Campaign, plan: _Plan, count: int) -> list[tuple
     for i in range(count):
         outlet_id = int(plan.outlet_ids[i % len(plan.outlet_ids)])
         link = SurveyLink(
-            token=secrets.token_urlsafe(32),
+            token=campaigns.new_token(),
             campaign_id=campaign.id,
             outlet_id=outlet_id,
             single_use=True,
