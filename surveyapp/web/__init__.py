@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     from . import campaigns, interview, survey  # issue 4: campaigns and both survey channels
 
     app.register_blueprint(campaigns.bp)
+    app.jinja_env.globals["status_names"] = campaigns.STATUS_NAMES
     app.register_blueprint(survey.bp)
     app.register_blueprint(interview.bp)
     from . import dashboard, evaluation  # issue 5: dashboard, review, exports, evaluation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -10,6 +11,8 @@ from sqlalchemy import Select, select
 
 from ..db import db
 from ..models import Campaign, campaign_auditors
+
+T = TypeVar("T")
 
 
 def roles_required(*roles: str):
@@ -61,3 +64,11 @@ def campaign_or_abort(campaign_id: int, *, write: bool = False) -> Campaign:
     if not (can_write if write else can_read)(current_user, campaign):
         abort(403)
     return campaign
+
+
+def in_campaign_or_abort(model: type[T], obj_id: int, campaign: Campaign) -> T:
+    """The row (outlet, link, response…) with that id if it belongs to the campaign; 404 otherwise."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.campaign_id != campaign.id:
+        abort(404)
+    return obj

@@ -63,6 +63,11 @@ def _query(form: AuditFilter) -> Select:
     return stmt.order_by(AuditLog.id.desc())
 
 
+def _filter_args() -> dict[str, str]:
+    """The non-empty filters of the query string, without the page."""
+    return {k: v for k, v in request.args.items() if k != "page" and v}
+
+
 def _filter_form() -> AuditFilter:
     form = AuditFilter(request.args)
     form.validate()
@@ -82,7 +87,6 @@ def audit_log():
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     entries = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pages = max(1, -(-total // PER_PAGE))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/audit.html",
         form=form,
@@ -90,11 +94,9 @@ def audit_log():
         total=total,
         page=page,
         pages=pages,
-        args=args,
+        args=_filter_args(),
         zone=_zone(),
     )
-
-
 
 
 def _csv_rows(stmt: Select) -> Iterator[str]:
@@ -117,8 +119,7 @@ def _csv_rows(stmt: Select) -> Iterator[str]:
 def audit_csv():
     """The filtered audit log as CSV (UTF-8 with BOM); the export itself is audited."""
     form = _filter_form()
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    audit.record("audit.export", detail={"filters": filters})
+    audit.record("audit.export", detail={"filters": _filter_args()})
     stamp = datetime.now(_zone()).strftime("%Y%m%d-%H%M")
     return Response(
         stream_with_context(_csv_rows(_query(form))),

@@ -32,7 +32,13 @@ from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
 from ..services.campaigns import CampaignError
 from ..services.text import spreadsheet_safe
-from .access import campaign_or_abort, can_write, roles_required, visible_campaigns
+from .access import (
+    campaign_or_abort,
+    can_write,
+    in_campaign_or_abort,
+    roles_required,
+    visible_campaigns,
+)
 from .survey import survey_url
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -89,15 +95,6 @@ def _scheme_choices() -> list[tuple[str, str]]:
     return [(s.id, f"{s.id} · {s.title}") for s in list_schemes()]
 
 
-
-
-def _outlet(campaign: Campaign, outlet_id: int) -> Outlet:
-    outlet = db.session.get(Outlet, outlet_id)
-    if outlet is None or outlet.campaign_id != campaign.id:
-        abort(404)
-    return outlet
-
-
 def _flash_error(err: CampaignError) -> None:
     flash(_("未能保存：%(message)s", message=err.message))
 
@@ -107,7 +104,7 @@ def _flash_error(err: CampaignError) -> None:
 def index():
     """The campaigns the user may see."""
     rows = db.session.scalars(visible_campaigns(current_user).limit(500)).all()
-    return render_template("campaigns/index.html", campaigns=rows, status_names=STATUS_NAMES)
+    return render_template("campaigns/index.html", campaigns=rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -156,7 +153,6 @@ def detail(campaign_id: int):
         outlets_by_id={o.id: o for o in campaign.outlets},
         writable=can_write(current_user, campaign),
         transitions=service.TRANSITIONS.get(campaign.status, ()),
-        status_names=STATUS_NAMES,
         auditors=service.assignable_auditors() if current_user.role == "admin" else [],
     )
 
@@ -223,7 +219,7 @@ def rotate(campaign_id: int, outlet_id: int):
     """Withdraw the outlet's link and issue a new one (old posters stop working)."""
     campaign = campaign_or_abort(campaign_id, write=True)
     try:
-        service.rotate_outlet_link(_outlet(campaign, outlet_id), by=current_user)
+        service.rotate_outlet_link(in_campaign_or_abort(Outlet, outlet_id, campaign), by=current_user)
     except CampaignError as err:
         _flash_error(err)
     else:
@@ -263,7 +259,7 @@ def status(campaign_id: int):
 
 def _outlet_url(campaign_id: int, outlet_id: int) -> tuple[Campaign, Outlet, str]:
     campaign = campaign_or_abort(campaign_id)
-    outlet = _outlet(campaign, outlet_id)
+    outlet = in_campaign_or_abort(Outlet, outlet_id, campaign)
     link = service.outlet_link(outlet)
     if link is None:
         abort(404)
@@ -308,7 +304,7 @@ def poster(campaign_id: int, outlet_id: int):
 def issue_tokens(campaign_id: int, outlet_id: int):
     """Issue a batch of single-use links (N, or one per line of labels such as order numbers)."""
     campaign = campaign_or_abort(campaign_id, write=True)
-    outlet = _outlet(campaign, outlet_id)
+    outlet = in_campaign_or_abort(Outlet, outlet_id, campaign)
     labels = [x for x in request.form.get("labels", "").splitlines() if x.strip()]
     try:
         batch, _links = service.issue_single_use(
@@ -369,9 +365,7 @@ def batch_csv(campaign_id: int, batch: str):
 def revoke(campaign_id: int, link_id: int):
     """Withdraw one single-use link (e.g. a lost slip)."""
     campaign = campaign_or_abort(campaign_id, write=True)
-    link = db.session.get(SurveyLink, link_id)
-    if link is None or link.campaign_id != campaign.id:
-        abort(404)
+    link = in_campaign_or_abort(SurveyLink, link_id, campaign)
     service.revoke_link(link, by=current_user)
     flash(_("链接已停用。"))
     if link.batch:

@@ -8,7 +8,6 @@ import plotly
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -20,19 +19,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..db import db
 from ..models import Response as SurveyResponse
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
 from ..services import review as review_service
-from .access import campaign_or_abort, can_write, roles_required
+from .access import campaign_or_abort, can_write, in_campaign_or_abort, roles_required
 
 bp = Blueprint("dashboard", __name__)
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 REVIEW_PAGE = 100
-
-
 
 
 @bp.get(f"/assets/plotly-{plotly.__version__}.min.js")
@@ -84,18 +80,15 @@ def review(campaign_id: int):
 def change(campaign_id: int, response_id: int, action: str):
     """Exclude or reinstate a response with the reason given (recorded: who, when, why)."""
     campaign = campaign_or_abort(campaign_id, write=True)
-    response = db.session.get(SurveyResponse, response_id)
-    if response is None or response.campaign_id != campaign.id:
-        abort(404)
+    response = in_campaign_or_abort(SurveyResponse, response_id, campaign)
     do = review_service.exclude if action == "exclude" else review_service.reinstate
     try:
         do(response, request.form.get("reason", ""), current_user)
     except review_service.ReviewError as e:
         flash(_("未能保存：%(message)s", message=e.message))
-        return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
-    done = _("已排除答卷 %(id)s。", id=response.id) if action == "exclude" else _(
-        "已恢复答卷 %(id)s。", id=response.id)
-    flash(done)
+    else:
+        flash(_("已排除答卷 %(id)s。", id=response.id) if action == "exclude"
+              else _("已恢复答卷 %(id)s。", id=response.id))
     return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
 
 

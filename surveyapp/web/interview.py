@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,12 +13,10 @@ from ..models import Outlet
 from ..services import campaigns as campaign_service
 from ..services import responses
 from ..services.responses import ResponseError
-from .access import campaign_or_abort, roles_required, visible_campaigns
+from .access import campaign_or_abort, in_campaign_or_abort, roles_required, visible_campaigns
 from .survey import error_text, field_errors, questionnaire_context, submission_from_form
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
-
-
 
 
 @bp.get("/")
@@ -44,9 +42,7 @@ def outlets(campaign_id: int):
 def form(campaign_id: int, outlet_id: int):
     """Fill the questionnaire with a customer; records channel in_person, auditor and times."""
     campaign = campaign_or_abort(campaign_id, write=True)
-    outlet = db.session.get(Outlet, outlet_id)
-    if outlet is None or outlet.campaign_id != campaign.id:
-        abort(404)
+    outlet = in_campaign_or_abort(Outlet, outlet_id, campaign)
     scope = responses.interview_scope(campaign.id, outlet.id, current_user.id)
     questionnaire = responses.questionnaire_for(campaign)
     errors: dict[str, str] = {}

@@ -207,10 +207,10 @@ def page(token: str):
     errors: dict[str, str] = {}
     values: dict = {}
     status = 200
-    started = responses.start_stamp(responses.link_scope(link))
+    scope = responses.link_scope(link)
+    started = responses.start_stamp(scope)
     client_id = uuid.uuid4().hex
     if request.method == "POST":
-        scope = responses.link_scope(link)
         sub = submission_from_form(
             questionnaire, responses.read_start_stamp(request.form.get("started"), scope)
         )

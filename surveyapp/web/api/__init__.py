@@ -24,6 +24,11 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
 
+    @classmethod
+    def of(cls, err) -> ApiError:
+        """The API error of a domain error carrying status, code, message and field."""
+        return cls(err.status, err.code, err.message, err.field)
+
 
 def error_body(code: str, message: str, field: str | None = None) -> dict:
     err = {"code": code, "message": message}
@@ -153,7 +158,7 @@ def openapi():
 
 def _with_input_errors(paths: dict) -> dict:
     """Document the 400/415 that json_object and query validation give wherever input is read."""
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    error = {"content": ERROR_CONTENT}
     out = {}
     for path, item in sorted(paths.items()):
         out[path] = {}

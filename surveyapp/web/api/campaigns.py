@@ -10,16 +10,10 @@ from ...models import Campaign, Outlet, User
 from ...services import campaigns as service
 from ...services.campaigns import CampaignError
 from ..survey import survey_url
-from . import ApiError, api_auth, api_campaign, bp, json_object
+from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, json_object
 
 CREATE_KEYS = {"organization", "scheme", "outlets", "title", "evaluation_date", "opens_at",
                "closes_at", "status", "auditors"}
-
-
-
-
-def _error(err: CampaignError) -> ApiError:
-    return ApiError(err.status, err.code, err.message, err.field)
 
 
 def _auditors(value) -> list[User]:
@@ -92,7 +86,7 @@ def create_campaign_api():
             auditors=_auditors(body.get("auditors")),
         )
     except CampaignError as err:
-        raise _error(err) from None
+        raise ApiError.of(err) from None
     return campaign_json(campaign), 201
 
 
@@ -143,7 +137,7 @@ def campaign_status_api(campaign_id: int):
     try:
         service.change_status(campaign, status, by=g.api_user)
     except CampaignError as err:
-        raise _error(err) from None
+        raise ApiError.of(err) from None
     return {"id": campaign.id, "status": campaign.status}
 
 
@@ -162,7 +156,7 @@ def issue_links_api(campaign_id: int, outlet_id: int):
     try:
         batch, links = service.issue_single_use(outlet, body.get("count", 0), labels, by=g.api_user)
     except CampaignError as err:
-        raise _error(err) from None
+        raise ApiError.of(err) from None
     return {
         "batch": batch,
         "outlet": outlet.id,
@@ -172,7 +166,7 @@ def issue_links_api(campaign_id: int, outlet_id: int):
 
 # ── OpenAPI ──────────────────────────────────────────────────────────────────────────────
 
-_ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERR = {"content": ERROR_CONTENT}
 _BILINGUAL = {"type": "object", "required": ["zh", "en"],
               "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
 _COUNTS = {"type": "object", "properties": {"in_person": {"type": "integer"}, "online": {"type": "integer"}}}

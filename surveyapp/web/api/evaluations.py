@@ -9,10 +9,6 @@ from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, campaign_erro
 from .scores import READERS
 
 
-def _as_api(e: evaluations.EvaluationError) -> ApiError:
-    return ApiError(e.status, e.code, e.message, e.field)
-
-
 @bp.put("/campaigns/<int:campaign_id>/evaluation")
 @api_auth("admin", "auditor")
 def put_evaluation(campaign_id: int):
@@ -38,7 +34,7 @@ def get_evaluation(campaign_id: int):
     try:
         return evaluations.result(campaign)
     except evaluations.EvaluationError as e:
-        raise _as_api(e) from None
+        raise ApiError.of(e) from None
 
 
 @bp.post("/campaigns/<int:campaign_id>/evaluation/finalize")
@@ -49,7 +45,7 @@ def finalize_evaluation(campaign_id: int):
     try:
         ev = evaluations.finalize(campaign, g.api_user)
     except evaluations.EvaluationError as e:
-        raise _as_api(e) from None
+        raise ApiError.of(e) from None
     return evaluations.result(campaign, ev)
 
 

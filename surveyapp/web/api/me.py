@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
-from . import api_auth, bp
+from . import ERROR_CONTENT, api_auth, bp
 
 
 @bp.get("/me")
@@ -37,7 +37,7 @@ PATHS = {
                         }
                     },
                 },
-                "401": {"description": "no valid token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "no valid token", "content": ERROR_CONTENT},
             },
         }
     }

@@ -10,7 +10,7 @@ from ...db import utcnow
 from ...services import responses
 from ...services.responses import ResponseError, Submission
 from ..survey import error_text, problem_text, submit_limits
-from . import ApiError, api_auth, api_campaign, bp, error_body, json_object
+from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, error_body, json_object
 from .campaigns import QUESTIONNAIRE_SCHEMA, questionnaire_json
 
 ONLINE_KEYS = {"answers", "comment", "client_id", "contact", "contact_consent", "started"}
@@ -160,7 +160,7 @@ _FIELD_ERR = {
         }},
     }}},
 }
-_ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERR = {"content": ERROR_CONTENT}
 _TOKEN = [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
 
 PATHS = {

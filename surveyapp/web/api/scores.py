@@ -10,8 +10,6 @@ from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, campaign_erro
 READERS = ("admin", "auditor", "viewer")
 
 
-
-
 def request_filter() -> scores.ScoreFilter:
     """The ?outlet=&channel=&start=&end= filter, or a 400 naming the bad parameter."""
     try:
