@@ -17,6 +17,7 @@ from ..db import db, utcnow
 from ..models import Campaign, Evaluation, User
 from ..schemes import InputError, evaluate_input, load_scheme
 from ..scoring import Scheme
+from ..scoring.survey import DIMENSIONS
 from . import audit, ledger, scores
 
 __all__ = [
@@ -71,9 +72,7 @@ def _stand_in(figures: Mapping[str, Any]) -> dict[str, Any]:
         "S": figures.get("S") or 0.0,
         "S_in_person": figures.get("S_in_person") or 0.0,
         "S_online": figures.get("S_online") or 0.0,
-        "dimensions": {d: dims.get(d) or 0.0 for d in
-                       ("functionality", "economy", "safety", "timeliness", "comfort",
-                        "civility")},
+        "dimensions": {d: dims.get(d) or 0.0 for d in DIMENSIONS},
     }
 
 

@@ -20,9 +20,10 @@ from openpyxl import Workbook
 from sqlalchemy import String, select, type_coerce
 
 from ..db import db
-from ..models import Campaign, Response
+from ..models import Campaign, Response, User
 from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
 from ..survey_math import DEFAULT_TZ, FLAG_COLUMNS, unpack_answers
+from ..survey_math.core import make_layout, score_arrays, valid_mask
 from ..survey_math.quality import row_flags
 from . import dashboard, review, scores
 
@@ -60,10 +61,7 @@ def _local(values: list) -> pd.Series:
 def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
     """The campaign's responses as DataFrames of up to PAGE rows, in id order, export columns."""
     questions = scores.questions_of(campaign)
-    params = scores.params_of(campaign)
-    scored = np.array([q.scored for q in questions], dtype=bool)
-    scale = np.array([v in params.scale for v in range(11)], dtype=bool)
-    need = max(0, math.ceil(params.min_answered_fraction * int(scored.sum()) - 1e-9))
+    layout = make_layout(questions, scores.params_of(campaign))  # validity exactly as the scores
     # campaign-wide flag inputs from light paradata columns (no answers matrix); the
     # answer-based flags are computed with each page
     context = scores.flag_context(campaign)
@@ -87,10 +85,10 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
         ids, channel, outlet, started, submitted, duration, excluded, packed = map(
             list, zip(*rows, strict=True))
         answers = unpack_answers(packed, len(questions))
-        answered = ((answers >= 0) & scale[np.clip(answers, 0, 10)])[:, scored].sum(axis=1)
         excl = np.asarray(excluded, dtype=bool)
-        f = row_flags(context, context.positions(np.asarray(ids, dtype=np.int64)), answers,
-                      questions, ids=np.asarray(ids, dtype=np.int64))
+        valid = valid_mask(score_arrays(answers, layout)[2], excl, layout)
+        id_arr = np.asarray(ids, dtype=np.int64)
+        f = row_flags(context, context.positions(id_arr), answers, questions, ids=id_arr)
         last_change = [reasons.get(i) for i in ids]
         page = pd.DataFrame(
             {
@@ -101,7 +99,7 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
                 "started_at": _local(started),
                 "submitted_at": _local(submitted),
                 "duration_s": duration,
-                "valid": (answered >= need) & ~excl,
+                "valid": valid,
                 **{name: f[name].fillna(False).astype(bool).to_numpy() for name in FLAG_COLUMNS},
                 "flag_reason": f["reason"].fillna("").to_numpy(),
                 "excluded": excl,
@@ -121,8 +119,6 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
 
 
 def _usernames(ids: set[int]) -> dict[int, str]:
-    from ..models import User
-
     if not ids:
         return {}
     return {u.id: u.username for u in db.session.scalars(select(User).where(User.id.in_(ids)))}

@@ -27,10 +27,9 @@ from ..survey_math import (
     ResponseFrame,
     compute_scores,
     filter_responses,
-    quality_flags,
     unpack_answers,
 )
-from ..survey_math.quality import FlagContext
+from ..survey_math.quality import FlagContext, row_flags
 from ..survey_math.quality import flag_context as quality_flag_context
 
 # ---- parameters and questionnaire -------------------------------------------------------------
@@ -200,7 +199,6 @@ def fingerprint(campaign: Campaign) -> tuple:
 
 _SEP = ","
 _TS_WIDTH = 26  #: 'YYYY-MM-DD HH:MM:SS.ffffff'
-_NO_TIME = "1900-01-01 00:00:00.000000"  #: stands for NULL in a timestamp column
 _PRINT_WIDTH = 16
 _NO_PRINT = "-" * _PRINT_WIDTH  #: pads a fingerprint; all dashes = none
 
@@ -216,9 +214,9 @@ def _ts_text(column, dialect: str):
     return type_coerce(column, String)
 
 
-def _aggregate_select(campaign_id: int, dialect: str, full: bool):
+def _aggregate_select(campaign_id: int, dialect: str):
     r = Response
-    cols = [
+    return select(
         func.count().label("n"),
         _agg(r.id).label("id"),
         _agg(r.outlet_id).label("outlet_id"),
@@ -226,19 +224,7 @@ def _aggregate_select(campaign_id: int, dialect: str, full: bool):
         _agg(case((r.excluded, "1"), else_="0"), "").label("excluded"),
         _agg(_ts_text(r.submitted_at, dialect)).label("submitted_at"),
         _agg(r.answers).label("answers"),
-    ]
-    if full:
-        # fixed-width or numeric text with sentinels for NULL, so numpy decodes it without
-        # a Python string per row; the device fingerprint (a salted sha256 hex) is compared
-        # on its first 16 characters (64 bits)
-        cols += [
-            _agg(func.coalesce(_ts_text(r.started_at, dialect), _NO_TIME)).label("started_at"),
-            _agg(func.coalesce(r.duration_s, -1.0)).label("duration_s"),
-            _agg(func.coalesce(r.link_id, 0)).label("link_id"),
-            _agg(func.substr(func.coalesce(r.fingerprint, "") + _NO_PRINT, 1, _PRINT_WIDTH),
-                 "").label("fingerprint"),
-        ]
-    return select(*cols).where(r.campaign_id == campaign_id)
+    ).where(r.campaign_id == campaign_id)
 
 
 def _ints(blob: str | None, n: int) -> np.ndarray:
@@ -297,41 +283,28 @@ def _civil_ns(m: np.ndarray) -> np.ndarray:
     return secs * 1_000_000_000 + num(20, 26) * 1000
 
 
-def _timestamps(blob: str | None, n: int) -> pd.Series:
-    """Separated timestamp texts (UTC) as a datetime64[ns, UTC] series; '' = NaT."""
+def _timestamp_ns(blob: str | None, n: int) -> np.ndarray:
+    """Separated timestamp texts (UTC) as int64 ns since the epoch; '' = NaT."""
     fixed = _fixed(blob, n, _TS_WIDTH)
     if fixed is not None and (fixed[:, 19] == ord(".")).all():
-        ns = _civil_ns(fixed)
-    else:
-        text = (blob or "").split(_SEP) if n else []
-        ns = np.array([t.replace(" ", "T") if t else "NaT" for t in text],
-                      dtype="datetime64[us]").astype("datetime64[ns]").view(np.int64)
+        return _civil_ns(fixed)
+    text = (blob or "").split(_SEP) if n else []
+    return np.array([t.replace(" ", "T") if t else "NaT" for t in text],
+                    dtype="datetime64[us]").astype("datetime64[ns]").view(np.int64)
+
+
+def _utc_series(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
 
 
-def _print_codes(blob: str | None, n: int) -> pd.Series:
-    """Fixed-width fingerprint prefixes as nullable integer codes (all dashes = none)."""
-    raw = np.frombuffer((blob or "").encode("ascii"), dtype=np.uint8)
-    if len(raw) != n * _PRINT_WIDTH:
-        raise ValueError(f"expected {n} fingerprints, decoded {len(raw) // _PRINT_WIDTH}")
-    words = raw.reshape(n, _PRINT_WIDTH).view(np.uint64)  # two 8-byte words per row
-    if n:
-        _, codes = np.unique(words, axis=0, return_inverse=True)
-    else:
-        codes = np.zeros(0, dtype=np.int64)
-    out = pd.Series(pd.array(codes.reshape(-1).astype(np.int64), dtype="Int64"))
-    return out.mask(raw.reshape(n, _PRINT_WIDTH)[:, 0] == ord("-") if n else np.zeros(0, bool))
-
-
-def load_frame(campaign: Campaign, *, full: bool = False) -> ResponseFrame:
+def load_frame(campaign: Campaign) -> ResponseFrame:
     """Every stored response of the campaign (one aggregate select), ordered by id.
 
-    `full` adds the paradata the quality flags need (start time, duration, single-use token,
-    device fingerprint); the scores need only the core columns.
+    The core columns the scores and dashboard need; the flags' paradata is `load_paradata`.
     """
     questions = questions_of(campaign)
     dialect = db.session.get_bind().dialect.name
-    row = db.session.execute(_aggregate_select(campaign.id, dialect, full)).one()
+    row = db.session.execute(_aggregate_select(campaign.id, dialect)).one()
     n = int(row.n)
     ids = _ints(row.id, n)
     meta = pd.DataFrame(
@@ -340,27 +313,11 @@ def load_frame(campaign: Campaign, *, full: bool = False) -> ResponseFrame:
             "channel": pd.Categorical.from_codes(_flags01(row.channel, n).astype(np.int8),
                                                  categories=list(CHANNELS)),
             "outlet_id": _ints(row.outlet_id, n),
-            "submitted_at": _timestamps(row.submitted_at, n),
+            "submitted_at": _utc_series(_timestamp_ns(row.submitted_at, n)),
             "excluded": _flags01(row.excluded, n),
         }
     )
     answers = _answers(row.answers, n, len(questions))
-    if full:
-        single_use = db.session.scalars(
-            select(SurveyLink.id).where(
-                SurveyLink.campaign_id == campaign.id, SurveyLink.single_use.is_(True)
-            )
-        ).all()
-        links = _ints(row.link_id, n)
-        token = np.where(np.isin(links, np.asarray(single_use, dtype=np.int64)), links, 0)
-        started = _timestamps(row.started_at, n)
-        meta["started_at"] = started.where(started.dt.year != 1900)
-        duration = np.fromstring(row.duration_s or "", sep=_SEP) if n else np.zeros(0)
-        meta["duration_s"] = np.where(duration < 0, np.nan, duration)
-        # no duplicate client ids can be stored (unique per campaign): nothing to flag there
-        meta["client_id"] = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
-        meta["token_id"] = pd.Series(pd.array(token, dtype="Int64")).mask(token == 0)
-        meta["fingerprint"] = _print_codes(row.fingerprint, n)
     order = np.argsort(ids, kind="stable")
     if n and not (order == np.arange(n)).all():  # same order whatever plan the database chose
         meta = meta.iloc[order].reset_index(drop=True)
@@ -384,6 +341,9 @@ def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int
         .subquery()
     )
     p = page.c
+    # fixed-width or numeric text with sentinels for NULL, so numpy decodes it without a
+    # Python string per row; the device fingerprint (a salted sha256 hex) is compared on its
+    # first 16 characters (64 bits)
     return select(
         func.count().label("n"),
         func.max(p.id).label("last"),
@@ -429,7 +389,7 @@ def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
         at = slice(filled, filled + n)
         arrays["id"][at] = _ints(row.id, n)
         arrays["channel"][at] = _flags01(row.channel, n)
-        arrays["submitted_at"][at] = utc_ns_of(_timestamps(row.submitted_at, n))
+        arrays["submitted_at"][at] = _timestamp_ns(row.submitted_at, n)
         duration = np.fromstring(row.duration_s or "", sep=_SEP)
         if len(duration) != n:
             raise ValueError(f"expected {n} durations, decoded {len(duration)}")
@@ -461,9 +421,7 @@ def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
     meta = pd.DataFrame({"id": id_col})
     meta["channel"] = pd.Categorical.from_codes(arrays.pop("channel")[:n].astype(np.int8),
                                                 categories=list(CHANNELS))
-    meta["submitted_at"] = pd.Series(
-        pd.DatetimeIndex(arrays.pop("submitted_at")[:n].view("datetime64[ns]")).tz_localize("UTC")
-    )
+    meta["submitted_at"] = _utc_series(arrays.pop("submitted_at")[:n])
     meta["duration_s"] = np.where(duration < 0, np.nan, duration)
     del duration
     meta["token_id"] = pd.Series(pd.array(token, dtype="Int64")).mask(token == 0)
@@ -495,32 +453,26 @@ def _row_codes(raw: np.ndarray) -> np.ndarray:
     return codes
 
 
-def utc_ns_of(series: pd.Series) -> np.ndarray:
-    """A datetime64[ns, UTC] series as int64 ns (NaT stays the NaT sentinel)."""
-    return series.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").view(np.int64)
+def _flag_context(campaign: Campaign, fp: tuple) -> FlagContext:
+    return _RESULTS.get_or_make(("flag_context", fp),
+                                lambda: quality_flag_context(load_paradata(campaign)))
 
 
 def flag_context(campaign: Campaign) -> FlagContext:
     """The campaign-wide part of the quality flags (cached like the flags): exports flag
     page by page with it instead of building the full frame with every answer."""
-    fp = fingerprint(campaign)
-    return _RESULTS.get_or_make(("flag_context", fp),
-                                lambda: quality_flag_context(load_paradata(campaign)))
+    return _flag_context(campaign, fingerprint(campaign))
 
 
-def _frame(campaign: Campaign, fp: tuple, full: bool = False) -> ResponseFrame:
-    if full:  # only the flags need paradata; they are cached, the big frame is not
-        return load_frame(campaign, full=True)
+def _frame(campaign: Campaign, fp: tuple) -> ResponseFrame:
     return _FRAMES.get_or_make(("frame", fp), lambda: load_frame(campaign))
 
 
-def cached(kind: str, campaign: Campaign, flt: ScoreFilter, make: Callable[[ResponseFrame], Any],
-           *, full: bool = False) -> Any:
+def cached(kind: str, campaign: Campaign, flt: ScoreFilter,
+           make: Callable[[ResponseFrame], Any]) -> Any:
     """`make(frame filtered by flt)`, cached until the campaign's fingerprint changes."""
     fp = fingerprint(campaign)
-    return _RESULTS.get_or_make(
-        (kind, fp, flt.key(), full), lambda: make(flt.apply(_frame(campaign, fp, full)))
-    )
+    return _RESULTS.get_or_make((kind, fp, flt.key()), lambda: make(flt.apply(_frame(campaign, fp))))
 
 
 # ---- scores -----------------------------------------------------------------------------------
@@ -542,9 +494,7 @@ def campaign_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[st
     return cached("scores", campaign, flt, make)
 
 
-def survey_figures(campaign: Campaign) -> dict[str, Any]:
-    """The figures an evaluation uses: S, S_in_person, S_online, dimensions (None = no data)."""
-    s = campaign_scores(campaign)
+def _figures(s: dict[str, Any]) -> dict[str, Any]:
     return {
         "S": s["S"],
         "S_in_person": s["S_in_person"],
@@ -553,20 +503,37 @@ def survey_figures(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def survey_figures(campaign: Campaign) -> dict[str, Any]:
+    """The figures an evaluation uses: S, S_in_person, S_online, dimensions (None = no data)."""
+    return _figures(campaign_scores(campaign))
+
+
 def survey_record(campaign: Campaign) -> dict[str, Any]:
     """The survey figures plus what they rest on (n, intervals, sufficiency, parameters)."""
     s = campaign_scores(campaign)
     keys = ("n", "received", "excluded", "dimensions_by_channel", "ci95", "half_width", "sufficient", "marginal",
             "warnings", "parameters", "questionnaire_version", "computed_at")
-    return {**survey_figures(campaign), **{k: s[k] for k in keys}}
+    return {**_figures(s), **{k: s[k] for k in keys}}
 
 
 # ---- quality flags and review -----------------------------------------------------------------
 
 
 def flags(campaign: Campaign) -> pd.DataFrame:
-    """Quality flags of every response (indexed by response id), cached like the scores."""
-    return cached("flags", campaign, NO_FILTER, quality_flags, full=True)
+    """Quality flags of every response (indexed by response id), cached like the scores.
+
+    The campaign-wide part comes from the light paradata (`flag_context`), the answer-based
+    part from the scores' cached frame: no second load of every answer.
+    """
+    fp = fingerprint(campaign)
+
+    def make() -> pd.DataFrame:
+        frame = _frame(campaign, fp)
+        context = _flag_context(campaign, fp)
+        ids = frame.meta["id"].to_numpy(dtype=np.int64)
+        return row_flags(context, context.positions(ids), frame.answers, frame.questions, ids=ids)
+
+    return _RESULTS.get_or_make(("flags", fp), make)
 
 
 def flag_summary(campaign: Campaign) -> dict[str, int]:

@@ -87,12 +87,18 @@ class Prepared:
         return self.valid & (self.channel == c)
 
 
+def valid_mask(answered: np.ndarray, excluded: np.ndarray, layout: Layout) -> np.ndarray:
+    """Valid responses (DOMAIN.md "Valid response"): not excluded, at least layout.need scored
+    answers, and a questionnaire with scored questions at all."""
+    n_answered = answered.sum(axis=1, dtype=np.int32)
+    return (n_answered >= layout.need) & ~excluded & (layout.k > 0)
+
+
 def prepare(frame: ResponseFrame, params: SurveyParams) -> Prepared:
     """Map answers to scores and decide validity (DOMAIN.md "Valid response")."""
     layout = make_layout(frame.questions, params)
     codes, scores, answered = score_arrays(frame.answers, layout)
-    n_answered = answered.sum(axis=1, dtype=np.int32)
-    valid = (n_answered >= layout.need) & ~frame.excluded() & (layout.k > 0)
+    valid = valid_mask(answered, frame.excluded(), layout)
     return Prepared(layout, frame.channel_codes(), valid, codes, scores, answered)
 
 
