@@ -27,8 +27,11 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class SignIn:
+    """The outcome of a sign-in: the user, or why not (code `invalid` or `locked`)."""
+
     user: User | None
     error: str | None = None
+    code: str | None = None
 
 
 def validate_username(name: str) -> str:
@@ -112,10 +115,10 @@ def authenticate(username: str, password: str, max_failures: int, lock_minutes: 
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         audit.record("login.failed", username=username, detail={"reason": "unknown user"})
-        return SignIn(None, "wrong username or password")
+        return SignIn(None, "wrong username or password", "invalid")
     if user.locked_until is not None and user.locked_until > now:
         audit.record("login.refused", username=username, detail={"reason": "locked"})
-        return SignIn(None, "too many failed sign-ins; try again later")
+        return SignIn(None, "too many failed sign-ins; try again later", "locked")
     if not user.active or not check_password_hash(user.password_hash, password or ""):
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= max_failures:
@@ -123,7 +126,7 @@ def authenticate(username: str, password: str, max_failures: int, lock_minutes: 
             user.failed_logins = 0
         audit.record("login.failed", username=username, user_id=user.id, commit=False)
         db.session.commit()
-        return SignIn(None, "wrong username or password")
+        return SignIn(None, "wrong username or password", "invalid")
     user.failed_logins = 0
     user.locked_until = None
     audit.record("login", username=username, user_id=user.id, commit=False)

@@ -44,7 +44,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         error = (
             _("登录失败次数过多，请稍后再试。")
-            if "too many" in (result.error or "")
+            if result.code == "locked"
             else _("用户名或密码错误。")
         )
     status = 200 if error is None and not form.errors else 400 if error is None else 401
