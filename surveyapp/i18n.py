@@ -45,3 +45,17 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
         tmp.replace(mo_path)
         built.append(mo_path)
     return built
+
+
+def local_zone():
+    """The zone users type dates in (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+
+
+def local_day_start(day):
+    """Midnight starting a local calendar day, as an aware datetime in the local zone."""
+    from datetime import datetime, time
+
+    return datetime.combine(day, time.min, tzinfo=local_zone())

@@ -6,16 +6,16 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from wtforms import DateField, Form, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from ..db import db
+from ..i18n import local_day_start, local_zone
 from ..models import AuditLog
 from ..services import audit
 from ..services.text import spreadsheet_safe
@@ -38,13 +38,9 @@ class AuditFilter(Form):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=1_000_000)])
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-
-
 def _day_start(day: date) -> datetime:
     """Midnight of a local calendar day, in UTC (dates are typed in local time)."""
-    return datetime.combine(day, time.min, tzinfo=_zone()).astimezone(UTC)
+    return local_day_start(day).astimezone(UTC)
 
 
 def _query(form: AuditFilter) -> Select:
@@ -95,7 +91,7 @@ def audit_log():
         page=page,
         pages=pages,
         args=_filter_args(),
-        zone=_zone(),
+        zone=local_zone(),
     )
 
 
@@ -120,7 +116,7 @@ def audit_csv():
     """The filtered audit log as CSV (UTF-8 with BOM); the export itself is audited."""
     form = _filter_form()
     audit.record("audit.export", detail={"filters": _filter_args()})
-    stamp = datetime.now(_zone()).strftime("%Y%m%d-%H%M")
+    stamp = datetime.now(local_zone()).strftime("%Y%m%d-%H%M")
     return Response(
         stream_with_context(_csv_rows(_query(form))),
         mimetype="text/csv",

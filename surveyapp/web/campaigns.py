@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,6 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import qr
 from ..db import db
+from ..i18n import local_day_start, local_zone
 from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
 from ..services.campaigns import CampaignError
@@ -70,22 +69,18 @@ class NewCampaignForm(CampaignForm):
     start_now = BooleanField(_l("创建后立即开始收集问卷"), default=True)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
 def _day_start(d: date | None) -> datetime | None:
-    return datetime.combine(d, time.min, tzinfo=_zone()) if d else None
+    return local_day_start(d) if d else None
 
 
 def _day_after(d: date | None) -> datetime | None:
-    return datetime.combine(d + timedelta(days=1), time.min, tzinfo=_zone()) if d else None
+    return local_day_start(d + timedelta(days=1)) if d else None
 
 
 def _local_date(value: datetime | None, end: bool = False) -> date | None:
     if value is None:
         return None
-    local = value.astimezone(_zone())
+    local = value.astimezone(local_zone())
     return (local - timedelta(days=1)).date() if end else local.date()
 
 
