@@ -40,8 +40,14 @@ def _errors(df: pd.DataFrame) -> dict:
     """error_y from lo/hi columns around score (plotly wants distances, not bounds)."""
     up = (df["hi"] - df["score"]).clip(lower=0)
     down = (df["score"] - df["lo"]).clip(lower=0)
-    return {"type": "data", "symmetric": False, "array": up.fillna(0).round(2).tolist(),
-            "arrayminus": down.fillna(0).round(2).tolist(), "thickness": 1.2, "width": 4}
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": up.fillna(0).round(2).tolist(),
+        "arrayminus": down.fillna(0).round(2).tolist(),
+        "thickness": 1.2,
+        "width": 4,
+    }
 
 
 def dimension_bars(df: pd.DataFrame, title: str = "六个维度得分（95% 区间）") -> go.Figure:
@@ -77,15 +83,23 @@ def survey_vs_thresholds(
         y=df["score"].round(2).tolist(),
         marker_color=["#5b636e", CHANNEL_COLORS["in_person"], CHANNEL_COLORS["online"]][: len(df)],
         error_y=_errors(df),
-        text=[f"{s:.2f} {n}".strip() if pd.notna(s) else "—" for s, n in
-              zip(df["score"], df["note"], strict=True)],
+        text=[
+            f"{s:.2f} {n}".strip() if pd.notna(s) else "—"
+            for s, n in zip(df["score"], df["note"], strict=True)
+        ],
         textposition="outside",
         cliponaxis=False,
         showlegend=False,
     )
     for t in thresholds:
-        fig.add_hline(y=float(t), line_dash="dash", line_color="#9a6700", line_width=1,
-                      annotation_text=f"{float(t):g}", annotation_position="right")
+        fig.add_hline(
+            y=float(t),
+            line_dash="dash",
+            line_color="#9a6700",
+            line_width=1,
+            annotation_text=f"{float(t):g}",
+            annotation_position="right",
+        )
     fig.update_yaxes(range=[0, 110], title_text="分")
     return _layout(fig, title, height=340)
 
@@ -97,8 +111,9 @@ def answer_distribution(
 
     Columns: question_id, value, count (channels already summed or filtered).
     """
-    table = df.pivot_table(index="question_id", columns="value", values="count",
-                           aggfunc="sum", sort=False).fillna(0)
+    table = df.pivot_table(
+        index="question_id", columns="value", values="count", aggfunc="sum", sort=False
+    ).fillna(0)
     order = [q for q in labels if q in table.index]
     table = table.reindex(order)
     totals = table.sum(axis=1).replace(0, np.nan)
@@ -108,9 +123,15 @@ def answer_distribution(
         if value not in table.columns:
             continue
         share = (table[value] / totals * 100).fillna(0).round(1)
-        fig.add_bar(y=names, x=share.tolist(), name=label, orientation="h", marker_color=color,
-                    customdata=table[value].astype(int).tolist(),
-                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>" + label + "</extra>")
+        fig.add_bar(
+            y=names,
+            x=share.tolist(),
+            name=label,
+            orientation="h",
+            marker_color=color,
+            customdata=table[value].astype(int).tolist(),
+            hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>" + label + "</extra>",
+        )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], title_text="%")
     fig.update_yaxes(autorange="reversed", automargin=True)
@@ -122,8 +143,12 @@ def responses_over_time(df: pd.DataFrame, title: str = "每日收到的答卷") 
     fig = go.Figure()
     days = [d.strftime("%Y-%m-%d") for d in df.index]
     for channel in df.columns:
-        fig.add_scatter(x=days, y=df[channel].astype(int).tolist(), mode="lines+markers",
-                        name=CHANNEL_NAMES.get(channel, channel),
-                        line={"color": CHANNEL_COLORS.get(channel)})
+        fig.add_scatter(
+            x=days,
+            y=df[channel].astype(int).tolist(),
+            mode="lines+markers",
+            name=CHANNEL_NAMES.get(channel, channel),
+            line={"color": CHANNEL_COLORS.get(channel)},
+        )
     fig.update_yaxes(rangemode="tozero", title_text="份")
     return _layout(fig, title, height=300)

@@ -100,7 +100,12 @@ def write_gate():
     (PostgreSQL, in-memory SQLite, no fcntl) it does nothing."""
     url = db.engine.url
     database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or os.name != "posix":
+    if (
+        url.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or os.name != "posix"
+    ):
         return contextlib.nullcontext()
     gate = _gates.get(database)
     if gate is None:

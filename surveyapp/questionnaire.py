@@ -162,7 +162,10 @@ def parse_bank(data: Mapping, raw: bytes, name: str) -> Questionnaire:
         _bilingual(item, f"{where}: [labels].likert {item.get('value')}")
     for key in ("not_applicable", "nps_low", "nps_high"):
         _bilingual(labels.get(key), f"{where}: [labels].{key}")
-    dimensions = {d: _bilingual(data.get("dimensions", {}).get(d), f"{where}: [dimensions].{d}") for d in DIMENSIONS}
+    dimensions = {
+        d: _bilingual(data.get("dimensions", {}).get(d), f"{where}: [dimensions].{d}")
+        for d in DIMENSIONS
+    }
     return Questionnaire(
         name=name,
         version=hashlib.sha256(raw).hexdigest(),

@@ -147,7 +147,9 @@ def make_user(app):
     """Factory: make_user(role, username=None, password=...) -> (user, api_token)."""
     from surveyapp.services import accounts
 
-    def factory(role: str = "auditor", username: str | None = None, password: str = "correct-horse"):
+    def factory(
+        role: str = "auditor", username: str | None = None, password: str = "correct-horse"
+    ):
         user, _pw, token = accounts.create_user(
             username or f"{role}-{uuid.uuid4().hex[:6]}", role, password
         )
@@ -166,4 +168,3 @@ def login(client):
         return resp
 
     return do
-

@@ -29,8 +29,12 @@ QUESTIONS = [
     for dim in DIMENSIONS
     for i in (1, 2)
 ] + [
-    {"id": "overall", "dimension": None, "kind": "likert",
-     "text": {"zh": "总体满意度", "en": "Overall"}},
+    {
+        "id": "overall",
+        "dimension": None,
+        "kind": "likert",
+        "text": {"zh": "总体满意度", "en": "Overall"},
+    },
     {"id": "nps", "dimension": None, "kind": "nps", "text": {"zh": "推荐意愿", "en": "NPS"}},
 ]
 SCORED = 12
@@ -107,8 +111,16 @@ def five_star_input() -> dict:
     """A cqm-2019 checklist that meets every five-star criterion except the survey's."""
     return {
         "evaluation_date": "2026-10-15",
-        "scores": {"4.1.1": 9.5, "4.1.2": [14, 13], "4.1.3": 9.5, "4.1.4": 23,
-                   "4.1.5": 14, "4.1.6": 7, "4.1.7": 8, "4.1.8": 9.5},
+        "scores": {
+            "4.1.1": 9.5,
+            "4.1.2": [14, 13],
+            "4.1.3": 9.5,
+            "4.1.4": 23,
+            "4.1.5": 14,
+            "4.1.6": 7,
+            "4.1.7": 8,
+            "4.1.8": 9.5,
+        },
         "management_audit": {"passed": True, "severe_nonconformities": 0},
         "organization": {"operating_since": "2020-01-01"},
         "events": [],
@@ -117,6 +129,8 @@ def five_star_input() -> dict:
 
 def role_users(make_user) -> dict:
     """One user per role (admin1, auditor1, viewer1) and an unassigned auditor (other1)."""
-    users = {role: make_user(role, username=f"{role}1")[0] for role in ("admin", "auditor", "viewer")}
+    users = {
+        role: make_user(role, username=f"{role}1")[0] for role in ("admin", "auditor", "viewer")
+    }
     users["other"] = make_user("auditor", username="other1")[0]
     return users

@@ -15,9 +15,7 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     #: what was recorded: response, exclusion, evaluation, finalization …
     kind: Mapped[str] = mapped_column(String(32))
     #: table and primary key of the live row this entry vouches for
@@ -47,9 +45,7 @@ class AuditLog(Base):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: the name as typed, also for failed sign-ins of unknown users

@@ -42,9 +42,7 @@ class Organization(Base):
 class Campaign(Base):
     __tablename__ = "campaigns"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'collecting', 'closed', 'finalized')", name="status"
-        ),
+        CheckConstraint("status IN ('draft', 'collecting', 'closed', 'finalized')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,9 +62,7 @@ class Campaign(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     organization: Mapped[Organization] = relationship()
-    outlets: Mapped[list[Outlet]] = relationship(
-        back_populates="campaign", order_by="Outlet.id"
-    )
+    outlets: Mapped[list[Outlet]] = relationship(back_populates="campaign", order_by="Outlet.id")
     auditors: Mapped[list[User]] = relationship(secondary=campaign_auditors)
 
 
@@ -105,4 +101,3 @@ class SurveyLink(Base):
 
     outlet: Mapped[Outlet] = relationship()
     campaign: Mapped[Campaign] = relationship()
-

@@ -38,9 +38,7 @@ class Response(Base):
         Index("ix_responses_campaign_submitted", "campaign_id", "submitted_at"),
     )
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
     link_id: Mapped[int | None] = mapped_column(ForeignKey("survey_links.id"), index=True)

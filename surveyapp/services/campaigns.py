@@ -35,7 +35,9 @@ MAX_BATCH = 1000  #: single-use links per batch
 class CampaignError(ValueError):
     """A campaign request that cannot be carried out; the message is shown to the user."""
 
-    def __init__(self, message: str, field: str | None = None, code: str = "invalid", status: int = 422):
+    def __init__(
+        self, message: str, field: str | None = None, code: str = "invalid", status: int = 422
+    ):
         super().__init__(message)
         self.message, self.field, self.code, self.status = message, field, code, status
 
@@ -126,7 +128,10 @@ def _outlet_specs(outlets) -> list[tuple[str, str | None]]:
         if not isinstance(o, Mapping):
             raise CampaignError(f"{where} must be an object with a name", where)
         specs.append(
-            (_text(o.get("name"), f"{where}.name", 200), _text(o.get("address"), f"{where}.address", 300, False))
+            (
+                _text(o.get("name"), f"{where}.name", 200),
+                _text(o.get("address"), f"{where}.address", 300, False),
+            )
         )
     return specs
 
@@ -189,8 +194,12 @@ def create_campaign(
     audit.record(
         "campaign.create",
         target=f"campaign:{campaign.id}",
-        detail={"scheme": scheme.id, "outlets": len(specs), "status": status,
-                "questionnaire": frozen["version"][:12]},
+        detail={
+            "scheme": scheme.id,
+            "outlets": len(specs),
+            "status": status,
+            "questionnaire": frozen["version"][:12],
+        },
         user_id=created_by.id if created_by is not None else None,
         username=created_by.username if created_by is not None else None,
         commit=False,
@@ -220,7 +229,9 @@ def _organization(organization: Mapping | int) -> Organization:
 def _new_outlet(campaign: Campaign, name: str, address: str | None) -> Outlet:
     outlet = Outlet(campaign=campaign, name=name, address=address)
     db.session.add(outlet)
-    db.session.add(SurveyLink(token=new_token(), campaign=campaign, outlet=outlet, single_use=False))
+    db.session.add(
+        SurveyLink(token=new_token(), campaign=campaign, outlet=outlet, single_use=False)
+    )
     return outlet
 
 
@@ -233,11 +244,22 @@ def _writable(campaign: Campaign) -> None:
 def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None) -> Campaign:
     """Edit title, dates and organization details (not scheme or questionnaire: they are frozen)."""
     _writable(campaign)
-    allowed = {"title", "evaluation_date", "opens_at", "closes_at", "organization_name", "operating_since"}
+    allowed = {
+        "title",
+        "evaluation_date",
+        "opens_at",
+        "closes_at",
+        "organization_name",
+        "operating_since",
+    }
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise CampaignError(f"cannot change {', '.join(unknown)}", unknown[0])
-    before = {"title": campaign.title, "opens_at": campaign.opens_at, "closes_at": campaign.closes_at}
+    before = {
+        "title": campaign.title,
+        "opens_at": campaign.opens_at,
+        "closes_at": campaign.closes_at,
+    }
     if "title" in changes:
         campaign.title = _text(changes["title"], "title", 200)
     if "evaluation_date" in changes:
@@ -263,15 +285,22 @@ def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None
 
 
 @atomic
-def add_outlet(campaign: Campaign, name: str, address: str | None = None, by: User | None = None) -> Outlet:
+def add_outlet(
+    campaign: Campaign, name: str, address: str | None = None, by: User | None = None
+) -> Outlet:
     """Add an outlet with its reusable survey link."""
     _writable(campaign)
     if len(campaign.outlets) >= MAX_OUTLETS:
         raise CampaignError(f"at most {MAX_OUTLETS} outlets", "name")
     outlet = _new_outlet(campaign, _text(name, "name", 200), _text(address, "address", 300, False))
     db.session.flush()
-    audit.record("outlet.create", target=f"outlet:{outlet.id}", detail={"campaign": campaign.id},
-                 user_id=by.id if by else None, commit=False)
+    audit.record(
+        "outlet.create",
+        target=f"outlet:{outlet.id}",
+        detail={"campaign": campaign.id},
+        user_id=by.id if by else None,
+        commit=False,
+    )
     db.session.commit()
     return outlet
 
@@ -283,14 +312,21 @@ def rotate_outlet_link(outlet: Outlet, by: User | None = None) -> SurveyLink:
     now = utcnow()
     db.session.execute(
         update(SurveyLink)
-        .where(SurveyLink.outlet_id == outlet.id, SurveyLink.single_use.is_(False),
-               SurveyLink.revoked_at.is_(None))
+        .where(
+            SurveyLink.outlet_id == outlet.id,
+            SurveyLink.single_use.is_(False),
+            SurveyLink.revoked_at.is_(None),
+        )
         .values(revoked_at=now)
     )
-    link = SurveyLink(token=new_token(), campaign_id=outlet.campaign_id, outlet=outlet, single_use=False)
+    link = SurveyLink(
+        token=new_token(), campaign_id=outlet.campaign_id, outlet=outlet, single_use=False
+    )
     db.session.add(link)
     db.session.flush()
-    audit.record("link.rotate", target=f"outlet:{outlet.id}", user_id=by.id if by else None, commit=False)
+    audit.record(
+        "link.rotate", target=f"outlet:{outlet.id}", user_id=by.id if by else None, commit=False
+    )
     db.session.commit()
     return link
 
@@ -300,7 +336,9 @@ def revoke_link(link: SurveyLink, by: User | None = None) -> None:
     """Revoke one link; a revoked link no longer accepts responses."""
     if link.revoked_at is None:
         link.revoked_at = utcnow()
-        audit.record("link.revoke", target=f"link:{link.id}", user_id=by.id if by else None, commit=False)
+        audit.record(
+            "link.revoke", target=f"link:{link.id}", user_id=by.id if by else None, commit=False
+        )
         db.session.commit()
 
 
@@ -333,8 +371,13 @@ def issue_single_use(
     ]
     db.session.add_all(links)
     db.session.flush()
-    audit.record("links.issue", target=f"outlet:{outlet.id}", detail={"batch": batch, "count": n},
-                 user_id=by.id if by else None, commit=False)
+    audit.record(
+        "links.issue",
+        target=f"outlet:{outlet.id}",
+        detail={"batch": batch, "count": n},
+        user_id=by.id if by else None,
+        commit=False,
+    )
     db.session.commit()
     return batch, links
 
@@ -349,9 +392,13 @@ def set_auditors(campaign: Campaign, users: Iterable[User], by: User | None = No
         raise CampaignError(f"not an active auditor: {', '.join(wrong)}", "auditors")
     before = sorted(u.id for u in campaign.auditors)
     campaign.auditors = users
-    audit.record("campaign.auditors", target=f"campaign:{campaign.id}",
-                 detail={"before": before, "after": sorted(u.id for u in users)},
-                 user_id=by.id if by else None, commit=False)
+    audit.record(
+        "campaign.auditors",
+        target=f"campaign:{campaign.id}",
+        detail={"before": before, "after": sorted(u.id for u in users)},
+        user_id=by.id if by else None,
+        commit=False,
+    )
     db.session.commit()
 
 
@@ -361,12 +408,20 @@ def change_status(campaign: Campaign, new_status: str, by: User | None = None) -
     allowed = TRANSITIONS.get(campaign.status, ())
     if new_status not in allowed:
         raise CampaignError(
-            f"cannot move a {campaign.status} campaign to {new_status}", "status", "bad_transition", 409
+            f"cannot move a {campaign.status} campaign to {new_status}",
+            "status",
+            "bad_transition",
+            409,
         )
     old = campaign.status
     campaign.status = new_status
-    audit.record("campaign.status", target=f"campaign:{campaign.id}",
-                 detail={"from": old, "to": new_status}, user_id=by.id if by else None, commit=False)
+    audit.record(
+        "campaign.status",
+        target=f"campaign:{campaign.id}",
+        detail={"from": old, "to": new_status},
+        user_id=by.id if by else None,
+        commit=False,
+    )
     db.session.commit()
     return campaign
 
@@ -378,8 +433,11 @@ def outlet_link(outlet: Outlet) -> SurveyLink | None:
     """The outlet's current reusable link (the newest one not revoked)."""
     return db.session.scalar(
         select(SurveyLink)
-        .where(SurveyLink.outlet_id == outlet.id, SurveyLink.single_use.is_(False),
-               SurveyLink.revoked_at.is_(None))
+        .where(
+            SurveyLink.outlet_id == outlet.id,
+            SurveyLink.single_use.is_(False),
+            SurveyLink.revoked_at.is_(None),
+        )
         .order_by(SurveyLink.id.desc())
         .limit(1)
     )
@@ -389,8 +447,11 @@ def outlet_links(campaign: Campaign) -> dict[int, SurveyLink]:
     """The current reusable link of every outlet of the campaign, by outlet id."""
     rows = db.session.scalars(
         select(SurveyLink)
-        .where(SurveyLink.campaign_id == campaign.id, SurveyLink.single_use.is_(False),
-               SurveyLink.revoked_at.is_(None))
+        .where(
+            SurveyLink.campaign_id == campaign.id,
+            SurveyLink.single_use.is_(False),
+            SurveyLink.revoked_at.is_(None),
+        )
         .order_by(SurveyLink.id)
     ).all()
     return {link.outlet_id: link for link in rows}
@@ -439,7 +500,9 @@ def batch_links(campaign: Campaign, batch: str) -> list[SurveyLink]:
 
 def response_counts(campaign: Campaign) -> dict[int, dict[str, int]]:
     """Responses per outlet and channel: {outlet_id: {"in_person": n, "online": n}}."""
-    counts: dict[int, dict[str, int]] = {o.id: {"in_person": 0, "online": 0} for o in campaign.outlets}
+    counts: dict[int, dict[str, int]] = {
+        o.id: {"in_person": 0, "online": 0} for o in campaign.outlets
+    }
     rows = db.session.execute(
         select(Response.outlet_id, Response.channel, func.count(Response.id))
         .where(Response.campaign_id == campaign.id)
@@ -454,6 +517,8 @@ def assignable_auditors() -> list[User]:
     """Active users with the auditor role, by name."""
     return list(
         db.session.scalars(
-            select(User).where(User.role == "auditor", User.active.is_(True)).order_by(User.username)
+            select(User)
+            .where(User.role == "auditor", User.active.is_(True))
+            .order_by(User.username)
         )
     )

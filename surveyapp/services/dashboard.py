@@ -47,16 +47,18 @@ def measures(s: dict[str, Any], thresholds: tuple[float, ...]) -> list[dict[str,
     for key, label in MEASURES:
         ci = s["ci95"].get(key)
         value = s[key]
-        out.append({
-            "key": key,
-            "label": label,
-            "value": value,
-            "ci": ci,
-            "sufficient": bool(s["sufficient"].get(key)),
-            "marginal": bool(s["marginal"].get(key)),
-            "inside": [t for t in thresholds if ci and ci[0] < t <= ci[1]],
-            "met": [t for t in thresholds if value is not None and round(value + 1e-9, 2) >= t],
-        })
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "value": value,
+                "ci": ci,
+                "sufficient": bool(s["sufficient"].get(key)),
+                "marginal": bool(s["marginal"].get(key)),
+                "inside": [t for t in thresholds if ci and ci[0] < t <= ci[1]],
+                "met": [t for t in thresholds if value is not None and round(value + 1e-9, 2) >= t],
+            }
+        )
     return out
 
 
@@ -80,9 +82,15 @@ def _dimension_frame(s: dict[str, Any]) -> pd.DataFrame:
         for dim in DIMENSIONS:
             ci = s["ci95"]["dimensions_by_channel"][ch].get(dim) or (np.nan, np.nan)
             value = s["dimensions_by_channel"][ch][dim]
-            rows.append({"name": DIMENSION_NAMES_ZH[dim], "channel": ch,
-                         "score": np.nan if value is None else value,
-                         "lo": ci[0], "hi": ci[1]})
+            rows.append(
+                {
+                    "name": DIMENSION_NAMES_ZH[dim],
+                    "channel": ch,
+                    "score": np.nan if value is None else value,
+                    "lo": ci[0],
+                    "hi": ci[1],
+                }
+            )
     return pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
 
 
@@ -91,8 +99,15 @@ def _measure_frame(ms: list[dict[str, Any]]) -> pd.DataFrame:
     for m in ms:
         ci = m["ci"] or (np.nan, np.nan)
         note = "样本不足" if not m["sufficient"] else ("临界" if m["marginal"] else "")
-        rows.append({"name": m["label"], "score": np.nan if m["value"] is None else m["value"],
-                     "lo": ci[0], "hi": ci[1], "note": note})
+        rows.append(
+            {
+                "name": m["label"],
+                "score": np.nan if m["value"] is None else m["value"],
+                "lo": ci[0],
+                "hi": ci[1],
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
 
 
@@ -118,9 +133,14 @@ def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Das
 
     figs = scores.cached("figures", campaign, flt, figures)
     dims = [
-        {"key": d, "name": DIMENSION_NAMES_ZH[d], "all": s["dimensions"][d],
-         "ci": s["ci95"]["dimensions"].get(d), "alpha": s["alpha"].get(d),
-         **{ch: s["dimensions_by_channel"][ch][d] for ch in CHANNELS}}
+        {
+            "key": d,
+            "name": DIMENSION_NAMES_ZH[d],
+            "all": s["dimensions"][d],
+            "ci": s["ci95"]["dimensions"].get(d),
+            "alpha": s["alpha"].get(d),
+            **{ch: s["dimensions_by_channel"][ch][d] for ch in CHANNELS},
+        }
         for d in DIMENSIONS
     ]
     return Dashboard(
@@ -142,7 +162,14 @@ def dimension_figure(survey: dict[str, Any]) -> str:
     for dim in DIMENSIONS:
         value = (survey.get("dimensions") or {}).get(dim)
         ci = ((survey.get("ci95") or {}).get("dimensions") or {}).get(dim) or (np.nan, np.nan)
-        rows.append({"name": DIMENSION_NAMES_ZH[dim], "channel": "all",
-                     "score": np.nan if value is None else value, "lo": ci[0], "hi": ci[1]})
+        rows.append(
+            {
+                "name": DIMENSION_NAMES_ZH[dim],
+                "channel": "all",
+                "score": np.nan if value is None else value,
+                "lo": ci[0],
+                "hi": ci[1],
+            }
+        )
     df = pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
     return charts.dimension_bars(df, "六个维度得分（合并，95% 区间）").to_json()

@@ -14,8 +14,14 @@ from . import campaigns, evaluations, synth
 DEMO_CHECKLIST = {
     "evaluation_date": None,  # filled with the campaign's date
     "scores": {
-        "4.1.1": 9.5, "4.1.2": [14, 13.5], "4.1.3": 9, "4.1.4": 23,
-        "4.1.5": 14, "4.1.6": 6.5, "4.1.7": 7.5, "4.1.8": 9,
+        "4.1.1": 9.5,
+        "4.1.2": [14, 13.5],
+        "4.1.3": 9,
+        "4.1.4": 23,
+        "4.1.5": 14,
+        "4.1.6": 6.5,
+        "4.1.7": 7.5,
+        "4.1.8": 9,
     },
     "management_audit": {"passed": True, "severe_nonconformities": 0},
     "organization": {"operating_since": "2015-06-01"},
@@ -32,8 +38,10 @@ def load(responses: int = 300, seed: int = 2026) -> int:
         organization={"name": "示例电器有限公司", "operating_since": "2015-06-01"},
         scheme_id="cqm-2019",
         title="示例电器有限公司 售后服务认证 顾客感知调查（演示）",
-        outlets=[{"name": "朝阳服务中心", "address": "北京市朝阳区示例路 1 号"},
-                 {"name": "海淀服务中心", "address": "北京市海淀区示例路 8 号"}],
+        outlets=[
+            {"name": "朝阳服务中心", "address": "北京市朝阳区示例路 1 号"},
+            {"name": "海淀服务中心", "address": "北京市海淀区示例路 8 号"},
+        ],
         evaluation_date=(now + timedelta(days=7)).date().isoformat(),
         opens_at=(now - timedelta(days=28)).isoformat(),
         closes_at=(now + timedelta(days=30)).isoformat(),

@@ -59,10 +59,13 @@ def current(campaign: Campaign) -> Evaluation | None:
 
 def history(campaign: Campaign) -> list[Evaluation]:
     """Every evaluation of the campaign, newest first."""
-    return list(db.session.scalars(
-        select(Evaluation).where(Evaluation.campaign_id == campaign.id)
-        .order_by(Evaluation.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Evaluation)
+            .where(Evaluation.campaign_id == campaign.id)
+            .order_by(Evaluation.id.desc())
+        )
+    )
 
 
 def _stand_in(figures: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,8 +84,9 @@ def clean_input(campaign: Campaign, data: object) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise InputError("input", "expected a JSON object")
     if "survey" in data:
-        raise InputError("survey", "survey figures come from the campaign's own responses; "
-                                   "leave survey out")
+        raise InputError(
+            "survey", "survey figures come from the campaign's own responses; leave survey out"
+        )
     if "scheme" in data and data["scheme"] != campaign.scheme_id:
         raise InputError("scheme", f"this campaign is evaluated under {campaign.scheme_id!r}")
     stored = {k: v for k, v in data.items() if k != "scheme"}
@@ -114,9 +118,14 @@ def put_input(campaign: Campaign, data: object, user: User) -> Evaluation:
         ev.updated_at = utcnow()
     db.session.flush()
     ledger.record("evaluation.draft", ev)
-    audit.record("evaluation.draft", target=f"campaign:{campaign.id}",
-                 detail={"evaluation_id": ev.id, "supersedes_id": ev.supersedes_id},
-                 user_id=user.id, username=user.username, commit=False)
+    audit.record(
+        "evaluation.draft",
+        target=f"campaign:{campaign.id}",
+        detail={"evaluation_id": ev.id, "supersedes_id": ev.supersedes_id},
+        user_id=user.id,
+        username=user.username,
+        commit=False,
+    )
     db.session.commit()
     return ev
 
@@ -145,11 +154,14 @@ def _compute(campaign: Campaign, ev: Evaluation) -> tuple[dict[str, Any], dict[s
     except InputError as e:
         if e.field.startswith("survey"):
             raise EvaluationError(
-                409, "survey_unavailable",
+                409,
+                "survey_unavailable",
                 f"the campaign's survey has no valid responses for {e.field} yet: {e.message}",
-                e.field) from None
-        raise EvaluationError(409, "invalid_input",
-                              f"stored input no longer valid: {e.message}", e.field) from None
+                e.field,
+            ) from None
+        raise EvaluationError(
+            409, "invalid_input", f"stored input no longer valid: {e.message}", e.field
+        ) from None
     return out, record
 
 
@@ -171,8 +183,9 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
     if ev is None:
         raise EvaluationError(404, "no_evaluation", "no draft evaluation to finalize")
     if ev.status != "draft":
-        raise EvaluationError(409, "already_finalized",
-                              "already finalized; save a new draft to supersede it")
+        raise EvaluationError(
+            409, "already_finalized", "already finalized; save a new draft to supersede it"
+        )
     out, record = _compute(campaign, ev)
     now = utcnow()
     ev.status = "finalized"
@@ -188,10 +201,19 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
             old.status = "superseded"
             ledger.record("evaluation.supersede", old)
     ledger.record("evaluation.finalize", ev)
-    audit.record("evaluation.finalize", target=f"campaign:{campaign.id}",
-                 detail={"evaluation_id": ev.id, "level": out.get("level"),
-                         "score": out.get("score"), "supersedes_id": ev.supersedes_id},
-                 user_id=user.id, username=user.username, commit=False)
+    audit.record(
+        "evaluation.finalize",
+        target=f"campaign:{campaign.id}",
+        detail={
+            "evaluation_id": ev.id,
+            "level": out.get("level"),
+            "score": out.get("score"),
+            "supersedes_id": ev.supersedes_id,
+        },
+        user_id=user.id,
+        username=user.username,
+        commit=False,
+    )
     db.session.commit()
     return ev
 

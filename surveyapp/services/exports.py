@@ -33,8 +33,19 @@ XLSX_MAX_ROWS = 1_048_575  #: Excel's limit minus the header
 CHANNEL_ZH = {"in_person": "当面", "online": "电子"}
 
 RESPONSE_COLUMNS = (
-    "id", "channel", "outlet_id", "outlet", "started_at", "submitted_at", "duration_s",
-    "valid", *FLAG_COLUMNS, "flag_reason", "excluded", "exclusion_reason", "excluded_by",
+    "id",
+    "channel",
+    "outlet_id",
+    "outlet",
+    "started_at",
+    "submitted_at",
+    "duration_s",
+    "valid",
+    *FLAG_COLUMNS,
+    "flag_reason",
+    "excluded",
+    "exclusion_reason",
+    "excluded_by",
     "excluded_at",
 )
 
@@ -69,21 +80,32 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
     reasons = review.exclusion_reasons(campaign)
     users = _usernames({x.user_id for x in reasons.values()})
     r = Response
-    cols = (r.id, r.channel, r.outlet_id, type_coerce(r.started_at, String),
-            type_coerce(r.submitted_at, String), r.duration_s, r.excluded, r.answers)
+    cols = (
+        r.id,
+        r.channel,
+        r.outlet_id,
+        type_coerce(r.started_at, String),
+        type_coerce(r.submitted_at, String),
+        r.duration_s,
+        r.excluded,
+        r.answers,
+    )
     last = 0
     while True:
         rows = db.session.execute(
             # `+ 0`: walk the primary key from `last` (keyset paging), never the campaign
             # index, which would re-sort the whole campaign for every page
-            select(*cols).where((r.campaign_id + 0) == campaign.id, r.id > last)
-            .order_by(r.id).limit(PAGE)
+            select(*cols)
+            .where((r.campaign_id + 0) == campaign.id, r.id > last)
+            .order_by(r.id)
+            .limit(PAGE)
         ).all()
         if not rows:
             return
         last = rows[-1][0]
         ids, channel, outlet, started, submitted, duration, excluded, packed = map(
-            list, zip(*rows, strict=True))
+            list, zip(*rows, strict=True)
+        )
         answers = unpack_answers(packed, len(questions))
         excl = np.asarray(excluded, dtype=bool)
         valid = valid_mask(score_arrays(answers, layout)[2], excl, layout)
@@ -103,12 +125,18 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
                 **{name: f[name].fillna(False).astype(bool).to_numpy() for name in FLAG_COLUMNS},
                 "flag_reason": f["reason"].fillna("").to_numpy(),
                 "excluded": excl,
-                "exclusion_reason": [x.reason if x is not None and e else ""
-                                     for x, e in zip(last_change, excl, strict=True)],
-                "excluded_by": [users.get(x.user_id, "") if x is not None and e else ""
-                                for x, e in zip(last_change, excl, strict=True)],
-                "excluded_at": [x.at.isoformat(timespec="seconds") if x is not None and e else ""
-                                for x, e in zip(last_change, excl, strict=True)],
+                "exclusion_reason": [
+                    x.reason if x is not None and e else ""
+                    for x, e in zip(last_change, excl, strict=True)
+                ],
+                "excluded_by": [
+                    users.get(x.user_id, "") if x is not None and e else ""
+                    for x, e in zip(last_change, excl, strict=True)
+                ],
+                "excluded_at": [
+                    x.at.isoformat(timespec="seconds") if x is not None and e else ""
+                    for x, e in zip(last_change, excl, strict=True)
+                ],
             }
         )
         values = pd.DataFrame(answers.astype(np.float64), columns=[q.id for q in questions])
@@ -157,8 +185,9 @@ def responses_xlsx(campaign: Campaign) -> io.BufferedRandom:
 
 
 def _count(campaign: Campaign) -> int:
-    return db.session.scalar(
-        select(db.func.count()).where(Response.campaign_id == campaign.id)) or 0
+    return (
+        db.session.scalar(select(db.func.count()).where(Response.campaign_id == campaign.id)) or 0
+    )
 
 
 def _saved(wb: Workbook) -> io.BufferedRandom:
@@ -170,8 +199,18 @@ def _saved(wb: Workbook) -> io.BufferedRandom:
 
 # ---- scores -----------------------------------------------------------------------------------
 
-SCORE_HEADER = ("section", "key", "name", "channel", "value", "ci95_low", "ci95_high", "n",
-                "sufficient", "marginal")
+SCORE_HEADER = (
+    "section",
+    "key",
+    "name",
+    "channel",
+    "value",
+    "ci95_low",
+    "ci95_high",
+    "n",
+    "sufficient",
+    "marginal",
+)
 
 
 def _interval(ci: Any) -> tuple[Any, Any]:
@@ -184,19 +223,58 @@ def score_rows(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -
     n_all = sum(s["n"].values())
     rows: list[list] = []
     names = {"S": "顾客感知调查 S", "S_in_person": "当面问卷 S当面", "S_online": "电子问卷 S电子"}
-    for key, channel, n in (("S", "all", n_all), ("S_in_person", "in_person", s["n"]["in_person"]),
-                            ("S_online", "online", s["n"]["online"])):
+    for key, channel, n in (
+        ("S", "all", n_all),
+        ("S_in_person", "in_person", s["n"]["in_person"]),
+        ("S_online", "online", s["n"]["online"]),
+    ):
         lo, hi = _interval(s["ci95"].get(key))
-        rows.append(["survey", key, names[key], channel, s[key], lo, hi, n,
-                     s["sufficient"].get(key), s["marginal"].get(key)])
+        rows.append(
+            [
+                "survey",
+                key,
+                names[key],
+                channel,
+                s[key],
+                lo,
+                hi,
+                n,
+                s["sufficient"].get(key),
+                s["marginal"].get(key),
+            ]
+        )
     for dim in DIMENSIONS:
         lo, hi = _interval(s["ci95"]["dimensions"].get(dim))
-        rows.append(["dimension", dim, DIMENSION_NAMES_ZH[dim], "all", s["dimensions"][dim],
-                     lo, hi, n_all, None, None])
+        rows.append(
+            [
+                "dimension",
+                dim,
+                DIMENSION_NAMES_ZH[dim],
+                "all",
+                s["dimensions"][dim],
+                lo,
+                hi,
+                n_all,
+                None,
+                None,
+            ]
+        )
         for ch in CHANNELS:
             lo, hi = _interval(s["ci95"]["dimensions_by_channel"][ch].get(dim))
-            rows.append(["dimension", dim, DIMENSION_NAMES_ZH[dim], ch,
-                         s["dimensions_by_channel"][ch][dim], lo, hi, s["n"][ch], None, None])
+            rows.append(
+                [
+                    "dimension",
+                    dim,
+                    DIMENSION_NAMES_ZH[dim],
+                    ch,
+                    s["dimensions_by_channel"][ch][dim],
+                    lo,
+                    hi,
+                    s["n"][ch],
+                    None,
+                    None,
+                ]
+            )
     table = dashboard.outlet_table(campaign, flt)
     for o in table:
         for key, channel in (("S", "all"), ("S_in_person", "in_person"), ("S_online", "online")):

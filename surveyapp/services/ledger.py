@@ -379,13 +379,21 @@ _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
 )  #: the encoder canonical_json uses, built once for bulk appends (same output)
 _ENTRY_COLUMNS = (
-    "id", "kind", "table_name", "row_id", "content", "content_hash", "prev_hash", "entry_hash",
+    "id",
+    "kind",
+    "table_name",
+    "row_id",
+    "content",
+    "content_hash",
+    "prev_hash",
+    "entry_hash",
     "created_at",
 )
 
 
-def _bulk_rows(kind: str, table: str, rows: list[tuple[int, dict]], first_id: int, prev: str,
-               created) -> tuple[list[tuple], str]:
+def _bulk_rows(
+    kind: str, table: str, rows: list[tuple[int, dict]], first_id: int, prev: str, created
+) -> tuple[list[tuple], str]:
     """The entries' column tuples (in _ENTRY_COLUMNS order) and the new last hash."""
     encode = _CANONICAL.encode
     digest = hashlib.sha256
@@ -422,9 +430,8 @@ def append_many(kind: str, table: str, rows: list[tuple[int, dict]]) -> int:
     names = ", ".join(_ENTRY_COLUMNS)
     if dialect == "sqlite":
         marks = ", ".join("?" * len(_ENTRY_COLUMNS))
-        connection.exec_driver_sql(
-            f"INSERT INTO ledger_entries ({names}) VALUES ({marks})", values  # noqa: S608 (constant names)
-        )
+        insert = f"INSERT INTO ledger_entries ({names}) VALUES ({marks})"  # noqa: S608 (constant names)
+        connection.exec_driver_sql(insert, values)
     elif dialect == "postgresql":
         raw = connection.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f"COPY ledger_entries ({names}) FROM STDIN") as cp:
@@ -441,9 +448,7 @@ def append_many(kind: str, table: str, rows: list[tuple[int, dict]]) -> int:
             [dict(zip(_ENTRY_COLUMNS[:-1], v[:-1], strict=True)) for v in values],
         )
     db.session.execute(
-        update(LedgerHead)
-        .where(LedgerHead.id == 1)
-        .values(last_entry_id=last_id, last_hash=prev)
+        update(LedgerHead).where(LedgerHead.id == 1).values(last_entry_id=last_id, last_hash=prev)
     )
     return len(values)
 

@@ -185,7 +185,9 @@ def existing_response(campaign_id: int, client_id: str | None) -> int | None:
     if not client_id:
         return None
     return db.session.scalar(
-        select(Response.id).where(Response.campaign_id == campaign_id, Response.client_id == client_id)
+        select(Response.id).where(
+            Response.campaign_id == campaign_id, Response.client_id == client_id
+        )
     )
 
 
@@ -214,7 +216,9 @@ def validate_answers(
     A required question must be present (None = 不适用 counts as answered).
     """
     if not isinstance(answers, Mapping):
-        raise ResponseError("invalid", "answers must be an object {question id: value}", field="answers")
+        raise ResponseError(
+            "invalid", "answers must be an object {question id: value}", field="answers"
+        )
     problems: dict[str, Problem] = {}
     by_id = questionnaire.by_id
     for qid in answers:
@@ -235,7 +239,9 @@ def validate_answers(
         lo, hi = qbank.RANGES[q.kind]
         if not present:
             if q.required:
-                problems[q.id] = Problem("required", f"{q.id}: answer it or mark it not applicable (null)")
+                problems[q.id] = Problem(
+                    "required", f"{q.id}: answer it or mark it not applicable (null)"
+                )
             values.append(None)
             continue
         if raw is None:
@@ -244,7 +250,9 @@ def validate_answers(
         value = _as_int(raw)
         if value is None or not lo <= value <= hi:
             problems[q.id] = Problem(
-                "out_of_range", f"{q.id}: expected an integer {lo}-{hi} or null", {"lo": lo, "hi": hi}
+                "out_of_range",
+                f"{q.id}: expected an integer {lo}-{hi} or null",
+                {"lo": lo, "hi": hi},
             )
             values.append(None)
             continue
@@ -266,7 +274,11 @@ def validate_answers(
     if problems:
         first = next(iter(problems))
         p = problems[first]
-        code = "unknown_question" if any(x.code == "unknown_question" for x in problems.values()) else p.code
+        code = (
+            "unknown_question"
+            if any(x.code == "unknown_question" for x in problems.values())
+            else p.code
+        )
         if code == "unknown_question":
             first = next(k for k, x in problems.items() if x.code == "unknown_question")
             p = problems[first]
@@ -279,7 +291,11 @@ def validate_answers(
             "too_few_answers",
             f"answer at least {need} of the {len(scored)} rating questions ({answered} answered)",
             field="answers",
-            fields={"answers": Problem("too_few_answers", "too few answers", {"need": need, "answered": answered})},
+            fields={
+                "answers": Problem(
+                    "too_few_answers", "too few answers", {"need": need, "answered": answered}
+                )
+            },
         )
     return values, comment
 
@@ -297,12 +313,16 @@ def _contact(sub: Submission) -> bytes | None:
         )
     if not text.storable(contact):
         raise ResponseError(
-            "invalid_text", "contact: contains control characters or invalid text", field="contact",
+            "invalid_text",
+            "contact: contains control characters or invalid text",
+            field="contact",
             fields={"contact": Problem("invalid_text", "invalid text")},
         )
     if len(contact) > MAX_CONTACT:
         raise ResponseError(
-            "too_long", f"contact: at most {MAX_CONTACT} characters", field="contact",
+            "too_long",
+            f"contact: at most {MAX_CONTACT} characters",
+            field="contact",
             fields={"contact": Problem("too_long", "too long", {"max": MAX_CONTACT})},
         )
     return privacy.encrypt_contact(contact)
@@ -313,7 +333,9 @@ def _client_id(value) -> str | None:
         return None
     if not isinstance(value, str) or not _CLIENT_ID.match(value):
         raise ResponseError(
-            "invalid", "client_id must be 8-64 characters: letters, digits, - _ . :", field="client_id"
+            "invalid",
+            "client_id must be 8-64 characters: letters, digits, - _ . :",
+            field="client_id",
         )
     return value
 
@@ -360,9 +382,12 @@ def fingerprint(address: str | None, user_agent: str | None) -> str | None:
     """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
     if not address and not user_agent:
         return None
-    salt = current_app.config.get("FINGERPRINT_SALT") or hmac.new(
-        str(current_app.config["SECRET_KEY"]).encode(), b"response-fingerprint", hashlib.sha256
-    ).hexdigest()
+    salt = (
+        current_app.config.get("FINGERPRINT_SALT")
+        or hmac.new(
+            str(current_app.config["SECRET_KEY"]).encode(), b"response-fingerprint", hashlib.sha256
+        ).hexdigest()
+    )
     return hashlib.sha256(f"{salt}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
 
 
@@ -421,16 +446,20 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
             )
             if taken.rowcount != 1:
                 db.session.rollback()
-                used = ResponseError("link_used", "this single-use survey link has already been used", 409)
+                used = ResponseError(
+                    "link_used", "this single-use survey link has already been used", 409
+                )
                 return _earlier_or_raise(used, row["campaign_id"], row["client_id"])
         row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
         ledger.append_prepared("response", "responses", row_id, prepared)
         if row["auditor_id"] is not None:
             # an auditor's change of the record is audited; customers' own answers are not
             audit.record(
-                "response.in_person", target=f"response:{row_id}",
+                "response.in_person",
+                target=f"response:{row_id}",
                 detail={"campaign_id": row["campaign_id"], "outlet_id": row["outlet_id"]},
-                user_id=row["auditor_id"], commit=False,
+                user_id=row["auditor_id"],
+                commit=False,
             )
         db.session.commit()
     except IntegrityError as err:
@@ -467,14 +496,22 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
     try:
         check_open(link.campaign)
         check_link(link)
-        row = _build(link.campaign, sub, client_id, outlet_id=link.outlet_id, link_id=link.id,
-                     channel="online")
+        row = _build(
+            link.campaign,
+            sub,
+            client_id,
+            outlet_id=link.outlet_id,
+            link_id=link.id,
+            channel="online",
+        )
     except ResponseError as err:
         return _earlier_or_raise(err, link.campaign_id, client_id)
     return _store(row, link if link.single_use else None)
 
 
-def submit_in_person(campaign: Campaign, outlet_id: object, auditor: User, sub: Submission) -> Stored:
+def submit_in_person(
+    campaign: Campaign, outlet_id: object, auditor: User, sub: Submission
+) -> Stored:
     """Store a response an auditor collected face to face (channel in_person)."""
     oid = _as_int(outlet_id)
     outlet = db.session.get(Outlet, oid) if oid is not None else None
@@ -483,8 +520,15 @@ def submit_in_person(campaign: Campaign, outlet_id: object, auditor: User, sub: 
     client_id = _client_id(sub.client_id)
     try:
         check_open(campaign)
-        row = _build(campaign, sub, client_id, outlet_id=outlet.id, link_id=None, channel="in_person",
-                     auditor_id=auditor.id)
+        row = _build(
+            campaign,
+            sub,
+            client_id,
+            outlet_id=outlet.id,
+            link_id=None,
+            channel="in_person",
+            auditor_id=auditor.id,
+        )
     except ResponseError as err:
         return _earlier_or_raise(err, campaign.id, client_id)
     return _store(row, None)

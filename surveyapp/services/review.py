@@ -52,13 +52,14 @@ def flagged_responses(
     ids = f.index.to_numpy()
     if include_excluded:
         excluded_ids = db.session.scalars(
-            select(Response.id).where(Response.campaign_id == campaign.id,
-                                      Response.excluded.is_(True))
+            select(Response.id).where(
+                Response.campaign_id == campaign.id, Response.excluded.is_(True)
+            )
         ).all()
         mask = mask | np.isin(ids, np.asarray(excluded_ids, dtype=np.int64))
     chosen = ids[mask][::-1]
     total = len(chosen)
-    page = [int(i) for i in chosen[offset: offset + limit]]
+    page = [int(i) for i in chosen[offset : offset + limit]]
     if not page:
         return [], total
     rows = db.session.scalars(select(Response).where(Response.id.in_(page))).all()
@@ -66,7 +67,8 @@ def flagged_responses(
     outlets = outlet_names(campaign)
     history: dict[int, list[ResponseExclusion]] = {}
     for x in db.session.scalars(
-        select(ResponseExclusion).where(ResponseExclusion.response_id.in_(page))
+        select(ResponseExclusion)
+        .where(ResponseExclusion.response_id.in_(page))
         .order_by(ResponseExclusion.id)
     ):
         history.setdefault(x.response_id, []).append(x)

@@ -87,7 +87,9 @@ class ScoreFilter:
 
     def __post_init__(self) -> None:
         if self.channel is not None and self.channel not in CHANNELS:
-            raise ValueError(f"unknown channel {self.channel!r}; expected one of {', '.join(CHANNELS)}")
+            raise ValueError(
+                f"unknown channel {self.channel!r}; expected one of {', '.join(CHANNELS)}"
+            )
         if self.start and self.end and self.start > self.end:
             raise ValueError("start is after end")
         object.__setattr__(self, "outlet_ids", tuple(sorted({int(o) for o in self.outlet_ids})))
@@ -178,8 +180,11 @@ def fingerprint(campaign: Campaign) -> tuple:
     r, x = Response, ResponseExclusion
 
     def newest(channel: str):
-        return (select(func.max(r.id)).where(r.campaign_id == campaign.id, r.channel == channel)
-                .scalar_subquery())
+        return (
+            select(func.max(r.id))
+            .where(r.campaign_id == campaign.id, r.channel == channel)
+            .scalar_subquery()
+        )
 
     parts = [newest(c) for c in CHANNELS]
     parts += [select(func.max(x.id)).scalar_subquery(), select(func.count(x.id)).scalar_subquery()]
@@ -257,8 +262,9 @@ def _fixed(blob: str | None, n: int, width: int) -> np.ndarray | None:
 def _answers(blob: str | None, n: int, n_questions: int) -> np.ndarray:
     fixed = _fixed(blob, n, n_questions)
     if fixed is not None and n:  # the usual case: every response has every question
-        return unpack_answers(np.ascontiguousarray(fixed).view(f"S{n_questions}").ravel(),
-                              n_questions)
+        return unpack_answers(
+            np.ascontiguousarray(fixed).view(f"S{n_questions}").ravel(), n_questions
+        )
     return unpack_answers((blob or "").split(_SEP) if n else [], n_questions)
 
 
@@ -289,8 +295,11 @@ def _timestamp_ns(blob: str | None, n: int) -> np.ndarray:
     if fixed is not None and (fixed[:, 19] == ord(".")).all():
         return _civil_ns(fixed)
     text = (blob or "").split(_SEP) if n else []
-    return np.array([t.replace(" ", "T") if t else "NaT" for t in text],
-                    dtype="datetime64[us]").astype("datetime64[ns]").view(np.int64)
+    return (
+        np.array([t.replace(" ", "T") if t else "NaT" for t in text], dtype="datetime64[us]")
+        .astype("datetime64[ns]")
+        .view(np.int64)
+    )
 
 
 def _utc_series(ns: np.ndarray) -> pd.Series:
@@ -310,8 +319,9 @@ def load_frame(campaign: Campaign) -> ResponseFrame:
     meta = pd.DataFrame(
         {
             "id": ids,
-            "channel": pd.Categorical.from_codes(_flags01(row.channel, n).astype(np.int8),
-                                                 categories=list(CHANNELS)),
+            "channel": pd.Categorical.from_codes(
+                _flags01(row.channel, n).astype(np.int8), categories=list(CHANNELS)
+            ),
             "outlet_id": _ints(row.outlet_id, n),
             "submitted_at": _utc_series(_timestamp_ns(row.submitted_at, n)),
             "excluded": _flags01(row.excluded, n),
@@ -352,8 +362,9 @@ def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int
         _agg(_ts_text(p.submitted_at, dialect)).label("submitted_at"),
         _agg(func.coalesce(p.duration_s, -1.0)).label("duration_s"),
         _agg(func.coalesce(p.link_id, 0)).label("link_id"),
-        _agg(func.substr(func.coalesce(p.fingerprint, "") + _NO_PRINT, 1, _PRINT_WIDTH),
-             "").label("fingerprint"),
+        _agg(func.substr(func.coalesce(p.fingerprint, "") + _NO_PRINT, 1, _PRINT_WIDTH), "").label(
+            "fingerprint"
+        ),
     )
 
 
@@ -366,11 +377,17 @@ def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
     count first, so a million responses take ~40 MB and no per-row Python objects.
     """
     dialect = db.session.get_bind().dialect.name
-    expected = db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
-    ) or 0
+    expected = (
+        db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+        )
+        or 0
+    )
     columns = {
-        "id": np.int64, "channel": bool, "submitted_at": np.int64, "duration_s": np.float64,
+        "id": np.int64,
+        "channel": bool,
+        "submitted_at": np.int64,
+        "duration_s": np.float64,
         "link_id": np.int64,
     }
     cap = int(expected) + 1
@@ -419,8 +436,9 @@ def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
     del prints
     duration = arrays.pop("duration_s")[:n]
     meta = pd.DataFrame({"id": id_col})
-    meta["channel"] = pd.Categorical.from_codes(arrays.pop("channel")[:n].astype(np.int8),
-                                                categories=list(CHANNELS))
+    meta["channel"] = pd.Categorical.from_codes(
+        arrays.pop("channel")[:n].astype(np.int8), categories=list(CHANNELS)
+    )
     meta["submitted_at"] = _utc_series(arrays.pop("submitted_at")[:n])
     meta["duration_s"] = np.where(duration < 0, np.nan, duration)
     del duration
@@ -454,8 +472,9 @@ def _row_codes(raw: np.ndarray) -> np.ndarray:
 
 
 def _flag_context(campaign: Campaign, fp: tuple) -> FlagContext:
-    return _RESULTS.get_or_make(("flag_context", fp),
-                                lambda: quality_flag_context(load_paradata(campaign)))
+    return _RESULTS.get_or_make(
+        ("flag_context", fp), lambda: quality_flag_context(load_paradata(campaign))
+    )
 
 
 def flag_context(campaign: Campaign) -> FlagContext:
@@ -468,11 +487,14 @@ def _frame(campaign: Campaign, fp: tuple) -> ResponseFrame:
     return _FRAMES.get_or_make(("frame", fp), lambda: load_frame(campaign))
 
 
-def cached(kind: str, campaign: Campaign, flt: ScoreFilter,
-           make: Callable[[ResponseFrame], Any]) -> Any:
+def cached(
+    kind: str, campaign: Campaign, flt: ScoreFilter, make: Callable[[ResponseFrame], Any]
+) -> Any:
     """`make(frame filtered by flt)`, cached until the campaign's fingerprint changes."""
     fp = fingerprint(campaign)
-    return _RESULTS.get_or_make((kind, fp, flt.key()), lambda: make(flt.apply(_frame(campaign, fp))))
+    return _RESULTS.get_or_make(
+        (kind, fp, flt.key()), lambda: make(flt.apply(_frame(campaign, fp)))
+    )
 
 
 # ---- scores -----------------------------------------------------------------------------------
@@ -511,8 +533,20 @@ def survey_figures(campaign: Campaign) -> dict[str, Any]:
 def survey_record(campaign: Campaign) -> dict[str, Any]:
     """The survey figures plus what they rest on (n, intervals, sufficiency, parameters)."""
     s = campaign_scores(campaign)
-    keys = ("n", "received", "excluded", "dimensions_by_channel", "ci95", "half_width", "sufficient", "marginal",
-            "warnings", "parameters", "questionnaire_version", "computed_at")
+    keys = (
+        "n",
+        "received",
+        "excluded",
+        "dimensions_by_channel",
+        "ci95",
+        "half_width",
+        "sufficient",
+        "marginal",
+        "warnings",
+        "parameters",
+        "questionnaire_version",
+        "computed_at",
+    )
     return {**_figures(s), **{k: s[k] for k in keys}}
 
 
@@ -547,13 +581,17 @@ def flag_summary(campaign: Campaign) -> dict[str, int]:
 
 def outlet_names(campaign: Campaign) -> dict[int, str]:
     """Outlet id → name for the campaign."""
-    rows = db.session.execute(select(Outlet.id, Outlet.name).where(Outlet.campaign_id == campaign.id))
+    rows = db.session.execute(
+        select(Outlet.id, Outlet.name).where(Outlet.campaign_id == campaign.id)
+    )
     return {oid: name for oid, name in rows}
 
 
 def parse_filter(
-    outlets: Iterable[str | int] = (), channel: str | None = None,
-    start: str | None = None, end: str | None = None,
+    outlets: Iterable[str | int] = (),
+    channel: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> ScoreFilter:
     """Build a filter from request strings; ValueError (with the field first) when malformed."""
     try:

@@ -37,4 +37,3 @@ def ensure_demo(instance_path: str, responses: int = 300) -> str:
         )
         demo_data.load(responses)
     return cred_file.read_text().strip() if cred_file.exists() else "demo users exist"
-

@@ -199,7 +199,10 @@ def _as_text(values: np.ndarray) -> np.ndarray:
 
 
 def _speeding(
-    duration: np.ndarray, median: np.ndarray, n_answered: np.ndarray, fraction: float,
+    duration: np.ndarray,
+    median: np.ndarray,
+    n_answered: np.ndarray,
+    fraction: float,
     per_answer: float,
 ):
     """Speeding mask and, for the flagged rows in order, the reason texts.

@@ -50,9 +50,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def wants_json() -> bool:
     """API paths and JSON clients get JSON errors; everyone else gets a page."""
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def _error(status: int, code: str, message: str):

@@ -65,7 +65,9 @@ class CampaignForm(FlaskForm):
 class NewCampaignForm(CampaignForm):
     """A new campaign also names its outlets and whether collection starts at once."""
 
-    outlets = TextAreaField(_l("服务网点（每行一个）"), validators=[DataRequired(), Length(max=20000)])
+    outlets = TextAreaField(
+        _l("服务网点（每行一个）"), validators=[DataRequired(), Length(max=20000)]
+    )
     start_now = BooleanField(_l("创建后立即开始收集问卷"), default=True)
 
 
@@ -112,8 +114,10 @@ def new():
     if form.validate_on_submit():
         try:
             campaign = service.create_campaign(
-                organization={"name": form.organization_name.data,
-                              "operating_since": form.operating_since.data},
+                organization={
+                    "name": form.organization_name.data,
+                    "operating_since": form.operating_since.data,
+                },
                 scheme_id=form.scheme.data,
                 outlets=[line.strip() for line in form.outlets.data.splitlines() if line.strip()],
                 title=form.title.data or None,
@@ -159,7 +163,9 @@ def edit(campaign_id: int):
     campaign = campaign_or_abort(campaign_id, write=True)
     form = CampaignForm(
         obj=None,
-        data=None if request.method == "POST" else {
+        data=None
+        if request.method == "POST"
+        else {
             "title": campaign.title,
             "organization_name": campaign.organization.name,
             "operating_since": campaign.organization.operating_since,
@@ -200,7 +206,9 @@ def add_outlet(campaign_id: int):
     """Add an outlet (and its reusable survey link)."""
     campaign = campaign_or_abort(campaign_id, write=True)
     try:
-        service.add_outlet(campaign, request.form.get("name", ""), request.form.get("address"), by=current_user)
+        service.add_outlet(
+            campaign, request.form.get("name", ""), request.form.get("address"), by=current_user
+        )
     except CampaignError as err:
         _flash_error(err)
     else:
@@ -214,7 +222,9 @@ def rotate(campaign_id: int, outlet_id: int):
     """Withdraw the outlet's link and issue a new one (old posters stop working)."""
     campaign = campaign_or_abort(campaign_id, write=True)
     try:
-        service.rotate_outlet_link(in_campaign_or_abort(Outlet, outlet_id, campaign), by=current_user)
+        service.rotate_outlet_link(
+            in_campaign_or_abort(Outlet, outlet_id, campaign), by=current_user
+        )
     except CampaignError as err:
         _flash_error(err)
     else:
@@ -290,8 +300,13 @@ def qr_svg(campaign_id: int, outlet_id: int):
 def poster(campaign_id: int, outlet_id: int):
     """A printable A4 poster: organization, outlet, invitation and a 12 cm code."""
     campaign, outlet, url = _outlet_url(campaign_id, outlet_id)
-    return render_template("campaigns/poster.html", campaign=campaign, outlet=outlet, url=url,
-                           qr_src=qr.data_uri(url, "svg"))
+    return render_template(
+        "campaigns/poster.html",
+        campaign=campaign,
+        outlet=outlet,
+        url=url,
+        qr_src=qr.data_uri(url, "svg"),
+    )
 
 
 @bp.post("/<int:campaign_id>/outlets/<int:outlet_id>/tokens")
@@ -327,11 +342,16 @@ def batch_sheet(campaign_id: int, batch: str):
     """A printable sheet of a batch's single-use codes, to cut and hand out."""
     campaign, links = _batch(campaign_id, batch)
     cards = [
-        {"link": link, "url": survey_url(link.token), "qr": qr.data_uri(survey_url(link.token), "svg")}
+        {
+            "link": link,
+            "url": survey_url(link.token),
+            "qr": qr.data_uri(survey_url(link.token), "svg"),
+        }
         for link in links
     ]
-    return render_template("campaigns/sheet.html", campaign=campaign, batch=batch, cards=cards,
-                           outlet=links[0].outlet)
+    return render_template(
+        "campaigns/sheet.html", campaign=campaign, batch=batch, cards=cards, outlet=links[0].outlet
+    )
 
 
 @bp.get("/<int:campaign_id>/batches/<batch>.csv")
@@ -343,12 +363,17 @@ def batch_csv(campaign_id: int, batch: str):
     writer = csv.writer(buf)
     writer.writerow(["batch", "outlet_id", "outlet", "label", "url", "used_at", "revoked_at"])
     for link in links:
-        writer.writerow([
-            link.batch, link.outlet_id, spreadsheet_safe(link.outlet.name),
-            spreadsheet_safe(link.label), survey_url(link.token),
-            link.used_at.isoformat() if link.used_at else "",
-            link.revoked_at.isoformat() if link.revoked_at else "",
-        ])
+        writer.writerow(
+            [
+                link.batch,
+                link.outlet_id,
+                spreadsheet_safe(link.outlet.name),
+                spreadsheet_safe(link.label),
+                survey_url(link.token),
+                link.used_at.isoformat() if link.used_at else "",
+                link.revoked_at.isoformat() if link.revoked_at else "",
+            ]
+        )
     resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="survey-links-{batch}.csv"'
     resp.headers["Cache-Control"] = "no-store"

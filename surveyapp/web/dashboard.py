@@ -39,8 +39,12 @@ def plotly_js():
 
 def _filter() -> tuple[scores.ScoreFilter, str | None]:
     try:
-        flt = scores.parse_filter(request.args.getlist("outlet"), request.args.get("channel"),
-                                  request.args.get("start"), request.args.get("end"))
+        flt = scores.parse_filter(
+            request.args.getlist("outlet"),
+            request.args.get("channel"),
+            request.args.get("start"),
+            request.args.get("end"),
+        )
         return flt, None
     except ValueError as e:
         return scores.NO_FILTER, str(e)
@@ -54,7 +58,11 @@ def view(campaign_id: int):
     flt, error = _filter()
     data = dashboard_service.build(campaign, flt)
     return render_template(
-        "dashboard/view.html", campaign=campaign, d=data, flt=flt, filter_error=error,
+        "dashboard/view.html",
+        campaign=campaign,
+        d=data,
+        flt=flt,
+        filter_error=error,
         writable=can_write(current_user, campaign),
     ), (400 if error else 200)
 
@@ -65,17 +73,26 @@ def review(campaign_id: int):
     """Flagged and excluded responses, with why they were flagged and their history."""
     campaign = campaign_or_abort(campaign_id)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = review_service.flagged_responses(campaign, limit=REVIEW_PAGE,
-                                           offset=(page - 1) * REVIEW_PAGE)
+    rows, total = review_service.flagged_responses(
+        campaign, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE
+    )
     return render_template(
-        "dashboard/review.html", campaign=campaign, rows=rows, total=total, page=page,
-        pages=max(1, -(-total // REVIEW_PAGE)), summary=scores.flag_summary(campaign),
-        outlets=scores.outlet_names(campaign), questions=scores.questions_of(campaign),
+        "dashboard/review.html",
+        campaign=campaign,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // REVIEW_PAGE)),
+        summary=scores.flag_summary(campaign),
+        outlets=scores.outlet_names(campaign),
+        questions=scores.questions_of(campaign),
         writable=can_write(current_user, campaign),
     )
 
 
-@bp.post("/campaigns/<int:campaign_id>/responses/<int:response_id>/<any(exclude, reinstate):action>")
+@bp.post(
+    "/campaigns/<int:campaign_id>/responses/<int:response_id>/<any(exclude, reinstate):action>"
+)
 @roles_required("admin", "auditor")
 def change(campaign_id: int, response_id: int, action: str):
     """Exclude or reinstate a response with the reason given (recorded: who, when, why)."""
@@ -87,8 +104,11 @@ def change(campaign_id: int, response_id: int, action: str):
     except review_service.ReviewError as e:
         flash(_("未能保存：%(message)s", message=e.message))
     else:
-        flash(_("已排除答卷 %(id)s。", id=response.id) if action == "exclude"
-              else _("已恢复答卷 %(id)s。", id=response.id))
+        flash(
+            _("已排除答卷 %(id)s。", id=response.id)
+            if action == "exclude"
+            else _("已恢复答卷 %(id)s。", id=response.id)
+        )
     return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
 
 
@@ -103,13 +123,21 @@ def export(campaign_id: int, kind: str, ext: str):
             body = stream_with_context(exports.responses_csv(campaign))
         else:
             body = exports.scores_csv(campaign, _filter()[0])
-        return Response(body, mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": name})
+        return Response(
+            body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": name}
+        )
     try:
-        f = (exports.responses_xlsx(campaign) if kind == "responses"
-             else exports.scores_xlsx(campaign, _filter()[0]))
+        f = (
+            exports.responses_xlsx(campaign)
+            if kind == "responses"
+            else exports.scores_xlsx(campaign, _filter()[0])
+        )
     except exports.ExportTooLarge as e:
         flash(str(e))
         return redirect(url_for(".view", campaign_id=campaign.id), 303)
-    return send_file(f, as_attachment=True, download_name=f"campaign-{campaign.id}-{kind}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        f,
+        as_attachment=True,
+        download_name=f"campaign-{campaign.id}-{kind}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -43,8 +43,11 @@ def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, 
         if item.excludable and form.get(f"na-{item.id}"):
             scores[item.id] = "n/a"
             continue
-        values = [_number(v) for k in range(columns)
-                  if (v := form.get(f"score-{item.id}-{k}", "").strip())]
+        values = [
+            _number(v)
+            for k in range(columns)
+            if (v := form.get(f"score-{item.id}-{k}", "").strip())
+        ]
         if len(values) == 1:
             scores[item.id] = values[0]
         elif values:
@@ -74,8 +77,13 @@ def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, 
     for k in range(form.get("event_rows", 0, type=int)):
         kind, day = form.get(f"ev-type-{k}", ""), form.get(f"ev-date-{k}", "")
         if kind or day:
-            events.append({"type": kind, "date": day or None,
-                           "rectified": bool(form.get(f"ev-rectified-{k}"))})
+            events.append(
+                {
+                    "type": kind,
+                    "date": day or None,
+                    "rectified": bool(form.get(f"ev-rectified-{k}")),
+                }
+            )
     data["events"] = events
     return data
 
@@ -83,8 +91,10 @@ def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, 
 def _columns(campaign, data: dict[str, Any] | None) -> list[str]:
     """Auditor column headers: the campaign's auditors, at least as many as any stored list."""
     names = [a.display_name or a.username for a in campaign.auditors]
-    stored = max((len(v) for v in ((data or {}).get("scores") or {}).values()
-                  if isinstance(v, list)), default=0)
+    stored = max(
+        (len(v) for v in ((data or {}).get("scores") or {}).values() if isinstance(v, list)),
+        default=0,
+    )
     while len(names) < max(stored, 1):
         names.append(_("审查员 %(n)s", n=len(names) + 1))
     return names

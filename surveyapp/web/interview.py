@@ -51,16 +51,22 @@ def form(campaign_id: int, outlet_id: int):
     try:
         responses.check_open(campaign)
     except ResponseError as err:
-        return render_template("interview/closed.html", campaign=campaign, message=error_text(err)), err.status
+        return render_template(
+            "interview/closed.html", campaign=campaign, message=error_text(err)
+        ), err.status
     started = responses.start_stamp(scope)
     client_id = uuid.uuid4().hex
     if request.method == "POST":
-        sub = submission_from_form(questionnaire, responses.read_start_stamp(request.form.get("started"), scope))
+        sub = submission_from_form(
+            questionnaire, responses.read_start_stamp(request.form.get("started"), scope)
+        )
         try:
             stored = responses.submit_in_person(campaign, outlet.id, current_user, sub)
         except ResponseError as err:
             if err.status != 422:
-                return render_template("interview/closed.html", campaign=campaign, message=error_text(err)), err.status
+                return render_template(
+                    "interview/closed.html", campaign=campaign, message=error_text(err)
+                ), err.status
             errors = field_errors(err) or {"answers": error_text(err)}
             values = request.form.to_dict()
             started = request.form.get("started") or started
@@ -68,7 +74,9 @@ def form(campaign_id: int, outlet_id: int):
             status = 422
         else:
             flash(_("已保存第 %(id)s 号问卷。可以开始下一位顾客。", id=stored.id))
-            return redirect(url_for(".form", campaign_id=campaign.id, outlet_id=outlet.id, done=1), 303)
+            return redirect(
+                url_for(".form", campaign_id=campaign.id, outlet_id=outlet.id, done=1), 303
+            )
     return render_template(
         "interview/form.html",
         campaign=campaign,

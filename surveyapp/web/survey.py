@@ -56,9 +56,18 @@ def _client_key() -> str:
 
 def submit_limits(view):
     """Rate limits of a survey submission: per link, per client id, and a per-address ceiling."""
-    view = limiter.shared_limit(_rate("SURVEY_RATE_PER_ADDRESS"), scope="survey-address", methods=["POST"])(view)
-    view = limiter.shared_limit(_rate("SURVEY_RATE_PER_CLIENT"), scope="survey-client", key_func=_client_key, methods=["POST"])(view)
-    return limiter.shared_limit(_rate("SURVEY_RATE_PER_LINK"), scope="survey-link", key_func=_token_key, methods=["POST"])(view)
+    view = limiter.shared_limit(
+        _rate("SURVEY_RATE_PER_ADDRESS"), scope="survey-address", methods=["POST"]
+    )(view)
+    view = limiter.shared_limit(
+        _rate("SURVEY_RATE_PER_CLIENT"),
+        scope="survey-client",
+        key_func=_client_key,
+        methods=["POST"],
+    )(view)
+    return limiter.shared_limit(
+        _rate("SURVEY_RATE_PER_LINK"), scope="survey-link", key_func=_token_key, methods=["POST"]
+    )(view)
 
 
 # ── shared by the survey page, the interview pages and the JSON API ─────────────────────
@@ -82,13 +91,16 @@ def problem_text(code: str, params: Mapping | None = None) -> str:
     params = params or {}
     messages = {
         "required": _("请选择一项；如不了解，请选“不适用”。"),
-        "out_of_range": _("请选择 %(lo)s 到 %(hi)s 之间的一项。", lo=params.get("lo", 1), hi=params.get("hi", 5)),
+        "out_of_range": _(
+            "请选择 %(lo)s 到 %(hi)s 之间的一项。", lo=params.get("lo", 1), hi=params.get("hi", 5)
+        ),
         "unknown_question": _("问卷中没有这道题。"),
         "not_text": _("请填写文字。"),
         "too_long": _("内容太长，最多 %(max)s 个字。", max=params.get("max", "")),
         "too_few_answers": _(
             "请至少回答 %(need)s 道评价题（目前 %(answered)s 道）。",
-            need=params.get("need", ""), answered=params.get("answered", ""),
+            need=params.get("need", ""),
+            answered=params.get("answered", ""),
         ),
         "contact_without_consent": _("留下联系方式前，请先勾选同意。"),
         "invalid_text": _("内容包含无法保存的字符，请删除后重试。"),
@@ -148,8 +160,9 @@ def sections(questionnaire: Questionnaire) -> list[dict]:
     return out
 
 
-def questionnaire_context(questionnaire: Questionnaire, values: Mapping | None = None,
-                          errors: Mapping | None = None) -> dict:
+def questionnaire_context(
+    questionnaire: Questionnaire, values: Mapping | None = None, errors: Mapping | None = None
+) -> dict:
     """What templates/survey/_questions.html needs."""
     return {
         "q": questionnaire,
@@ -177,7 +190,9 @@ def submission_from_form(questionnaire: Questionnaire, started_at=None) -> Submi
 
 def unavailable(err: ResponseError):
     """A clear page for a bad, closed, revoked or used link (never a trace)."""
-    return render_template("survey/unavailable.html", code=err.code, message=error_text(err)), err.status
+    return render_template(
+        "survey/unavailable.html", code=err.code, message=error_text(err)
+    ), err.status
 
 
 @bp.context_processor
@@ -244,4 +259,6 @@ def thanks(token: str):
     link = responses.find_link(token)
     if link is None:
         return unavailable(ResponseError("bad_token", "no survey at this address", 404))
-    return render_template("survey/thanks.html", campaign=link.campaign, outlet=link.outlet, token=token)
+    return render_template(
+        "survey/thanks.html", campaign=link.campaign, outlet=link.outlet, token=token
+    )

@@ -28,7 +28,9 @@ def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
-        pytest.skip(f"headless Chromium not installed at {CHROMIUM} (set REQUIRE_BROWSER to make this fail)")
+        pytest.skip(
+            f"headless Chromium not installed at {CHROMIUM} (set REQUIRE_BROWSER to make this fail)"
+        )
     return CHROMIUM
 
 

@@ -8,8 +8,14 @@ from surveyapp.models import Response
 from surveyapp.services import responses as response_service
 from tests import factories
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = "/tmp/survey-phone.png"
 
 
@@ -41,18 +47,37 @@ def test_phone_survey_end_to_end(live_app, live_server, chromium_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
         try:
-            context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                          is_mobile=True, has_touch=True, locale="zh-CN")
+            context = browser.new_context(
+                viewport={"width": 360, "height": 740},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="zh-CN",
+            )
             page = context.new_page()
             # script errors and failed requests (the browser's own favicon probe aside)
-            page.on("console", lambda m: problems.append(m.text)
-                    if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-            page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-                    if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(m.text)
+                    if m.type == "error" and not m.text.startswith("Failed to load resource")
+                    else None
+                ),
+            )
+            page.on(
+                "response",
+                lambda r: (
+                    problems.append(f"{r.status} {r.url}")
+                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                    else None
+                ),
+            )
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(url)
             assert page.locator("h1").inner_text() == "售后服务顾客感知调查"
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+            assert (
+                page.evaluate("document.documentElement.scrollWidth") <= 360
+            )  # no sideways scroll
             half = len(questions) // 2
             for q in questions[:half]:
                 answer(page, q, plan[q.id])
@@ -100,8 +125,10 @@ def test_phone_survey_end_to_end(live_app, live_server, chromium_path):
         assert len(rows) == 1
         r = rows[0]
         assert r.client_id == client_id and r.channel == "online"
-        expected = "".join("-" if q.kind == "text" or plan[q.id] == "na" else "0123456789A"[int(plan[q.id])]
-                           for q in questions)
+        expected = "".join(
+            "-" if q.kind == "text" or plan[q.id] == "na" else "0123456789A"[int(plan[q.id])]
+            for q in questions
+        )
         assert r.answers == expected
         assert r.comment == "上门很准时，谢谢！"
         assert r.started_at is not None and r.duration_s > 0

@@ -16,7 +16,9 @@ def count_users():
 
 
 def test_create_user_prints_token_that_authenticates(app, runner, client):
-    result = runner.invoke(args=["create-user", "li.lei", "--role", "auditor", "--password", "s3cret-pass"])
+    result = runner.invoke(
+        args=["create-user", "li.lei", "--role", "auditor", "--password", "s3cret-pass"]
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     assert token.startswith("sa_") and len(token) > 40
@@ -26,7 +28,9 @@ def test_create_user_prints_token_that_authenticates(app, runner, client):
 
 
 def test_password_and_token_stored_hashed(app, runner):
-    result = runner.invoke(args=["create-user", "han", "--role", "viewer", "--password", "s3cret-pass"])
+    result = runner.invoke(
+        args=["create-user", "han", "--role", "viewer", "--password", "s3cret-pass"]
+    )
     token = result.stdout.strip()
     user = db.session.scalar(select(User).where(User.username == "han"))
     assert user.password_hash.startswith("scrypt:")
@@ -47,7 +51,10 @@ def test_generated_password_goes_to_stderr(app, runner):
     [
         (["create-user", "dup", "--role", "admin", "--password", "another-pass"], "already exists"),
         (["create-user", "x", "--role", "admin", "--password", "long-enough"], "username must be"),
-        (["create-user", "bad name!", "--role", "admin", "--password", "long-enough"], "username may contain"),
+        (
+            ["create-user", "bad name!", "--role", "admin", "--password", "long-enough"],
+            "username may contain",
+        ),
         (["create-user", "short", "--role", "admin", "--password", "short"], "at least 8"),
     ],
 )
@@ -84,7 +91,9 @@ def test_issue_second_token(app, client, make_user):
     assert client.get("/api/v1/me", headers=bearer(second)).status_code == 200
 
 
-@pytest.mark.parametrize("header", ["", "Bearer", "Bearer nope", "Basic abc", "Bearer " + "x" * 500])
+@pytest.mark.parametrize(
+    "header", ["", "Bearer", "Bearer nope", "Basic abc", "Bearer " + "x" * 500]
+)
 def test_api_rejects_missing_or_bad_token(client, header):
     resp = client.get("/api/v1/me", headers={"Authorization": header} if header else {})
     assert resp.status_code == 401
@@ -109,5 +118,11 @@ def test_sign_ins_are_audited(app, make_user):
     accounts.authenticate("zhao", "wrong-pass", 5, 15)
     accounts.authenticate("nobody", "wrong-pass", 5, 15)
     accounts.authenticate("zhao", "correct-horse", 5, 15)
-    actions = db.session.execute(select(AuditLog.action, AuditLog.username).order_by(AuditLog.id)).all()
-    assert [a for a, _ in actions if a.startswith("login")] == ["login.failed", "login.failed", "login"]
+    actions = db.session.execute(
+        select(AuditLog.action, AuditLog.username).order_by(AuditLog.id)
+    ).all()
+    assert [a for a, _ in actions if a.startswith("login")] == [
+        "login.failed",
+        "login.failed",
+        "login",
+    ]

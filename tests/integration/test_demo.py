@@ -14,13 +14,18 @@ def test_demo_loads_once_with_a_level(app, runner):
     campaign = db.session.scalar(select(Campaign))
     assert campaign.scheme_id == "cqm-2019" and len(campaign.outlets) == 2
     channels = dict(
-        db.session.execute(
-            select(Response.channel, func.count()).group_by(Response.channel)
-        ).all()
+        db.session.execute(select(Response.channel, func.count()).group_by(Response.channel)).all()
     )
     assert set(channels) == {"in_person", "online"} and sum(channels.values()) == 240
     result = evaluations.result(campaign)
-    assert result["level"] in {"none", "one_star", "two_star", "three_star", "four_star", "five_star"}
+    assert result["level"] in {
+        "none",
+        "one_star",
+        "two_star",
+        "three_star",
+        "four_star",
+        "five_star",
+    }
     assert result["criteria"] and "explanation_zh" in result
     # a second run changes nothing and prints the same sign-in
     again = runner.invoke(args=["demo"])

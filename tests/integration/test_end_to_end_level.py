@@ -30,11 +30,15 @@ def test_campaign_to_level(client, make_user):
     scores.clear_cache()
     auditor, token = make_user("auditor")
     _viewer, viewer_token = make_user("viewer")
-    created = client.post("/api/v1/campaigns", headers=bearer(token), json={
-        "organization": {"name": "示例电器有限公司", "operating_since": "2020-01-01"},
-        "scheme": "cqm-2019",
-        "outlets": [{"name": "朝阳服务中心"}, {"name": "海淀服务中心"}],
-    })
+    created = client.post(
+        "/api/v1/campaigns",
+        headers=bearer(token),
+        json={
+            "organization": {"name": "示例电器有限公司", "operating_since": "2020-01-01"},
+            "scheme": "cqm-2019",
+            "outlets": [{"name": "朝阳服务中心"}, {"name": "海淀服务中心"}],
+        },
+    )
     assert created.status_code == 201, created.get_json()
     campaign = created.get_json()
     cid = campaign["id"]
@@ -42,13 +46,17 @@ def test_campaign_to_level(client, make_user):
     link = campaign["outlets"][1]["survey_url"].rsplit("/", 1)[-1]
 
     def in_person(a):
-        r = client.post(f"/api/v1/campaigns/{cid}/responses", headers=bearer(token),
-                        json={"outlet": outlet, "answers": a, "client_id": str(uuid.uuid4())})
+        r = client.post(
+            f"/api/v1/campaigns/{cid}/responses",
+            headers=bearer(token),
+            json={"outlet": outlet, "answers": a, "client_id": str(uuid.uuid4())},
+        )
         assert r.status_code == 201, r.get_json()
 
     def online(a):
-        r = client.post(f"/api/v1/links/{link}/responses",
-                        json={"answers": a, "client_id": str(uuid.uuid4())})
+        r = client.post(
+            f"/api/v1/links/{link}/responses", json={"answers": a, "client_id": str(uuid.uuid4())}
+        )
         assert r.status_code == 201, r.get_json()
         return r.get_json()["id"]
 
@@ -73,8 +81,9 @@ def test_campaign_to_level(client, make_user):
     assert got["S_in_person"] == pytest.approx(562.2222222 / 6, abs=1e-6)
     assert got["S_online"] == pytest.approx(260 / 3, abs=1e-6)
     assert got["S"] == pytest.approx(0.5 * 562.2222222 / 6 + 0.5 * 260 / 3, abs=1e-6)
-    assert got["dimensions"]["functionality"] == pytest.approx(0.5 * 95.5555556 + 0.5 * 86.6666667,
-                                                               abs=1e-6)
+    assert got["dimensions"]["functionality"] == pytest.approx(
+        0.5 * 95.5555556 + 0.5 * 86.6666667, abs=1e-6
+    )
     assert got["sufficient"]["S"] is False  # 3 per channel < 30: 样本不足, still computed
 
     # Checklist: X = 9.5 + mean(14, 13) + 9.5 + 23 + 14 + 7 + 8 + 9.5 = 94 (each indicator
@@ -86,15 +95,25 @@ def test_campaign_to_level(client, make_user):
     #              rectified ✓ → four_star, limited by the major complaint only.
     checklist = {
         "evaluation_date": "2026-10-15",
-        "scores": {"4.1.1": 9.5, "4.1.2": [14, 13], "4.1.3": 9.5, "4.1.4": 23,
-                   "4.1.5": 14, "4.1.6": 7, "4.1.7": 8, "4.1.8": 9.5},
+        "scores": {
+            "4.1.1": 9.5,
+            "4.1.2": [14, 13],
+            "4.1.3": 9.5,
+            "4.1.4": 23,
+            "4.1.5": 14,
+            "4.1.6": 7,
+            "4.1.7": 8,
+            "4.1.8": 9.5,
+        },
         "management_audit": {"passed": True, "severe_nonconformities": 0},
         "organization": {"operating_since": "2020-01-01"},
         "events": [{"type": "major_complaint", "date": "2026-03-01", "rectified": True}],
     }
     put = client.put(f"/api/v1/campaigns/{cid}/evaluation", headers=bearer(token), json=checklist)
     assert put.status_code == 200, put.get_json()
-    result = client.get(f"/api/v1/campaigns/{cid}/evaluation", headers=bearer(viewer_token)).get_json()
+    result = client.get(
+        f"/api/v1/campaigns/{cid}/evaluation", headers=bearer(viewer_token)
+    ).get_json()
     assert result["score"] == 94.0
     assert result["level"] == "four_star"
     assert result["level_name"] == "四星级"

@@ -88,5 +88,10 @@ def test_finalize_freezes_and_supersede(campaign, auditor):
     assert db.session.get(Evaluation, first.id).status == "superseded"
     assert evaluations.current(campaign).id == second.id
     kinds = db.session.scalars(db.select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
-    assert kinds == ["evaluation.draft", "evaluation.finalize", "evaluation.draft",
-                     "evaluation.supersede", "evaluation.finalize"]
+    assert kinds == [
+        "evaluation.draft",
+        "evaluation.finalize",
+        "evaluation.draft",
+        "evaluation.supersede",
+        "evaluation.finalize",
+    ]

@@ -22,8 +22,13 @@ def campaign(app, make_user):
     scores.clear_cache()
     c = make_campaign()
     add_responses(c, "in_person", [answers_all(5), answers_all(4), [3] * 6 + [None] * 6 + [3, 7]])
-    add_responses(c, "online", [answers_all(2), answers_all(4, nps=10)], outlet=c.outlets[1],
-                  start=T0 + timedelta(days=2))
+    add_responses(
+        c,
+        "online",
+        [answers_all(2), answers_all(4, nps=10)],
+        outlet=c.outlets[1],
+        start=T0 + timedelta(days=2),
+    )
     r = db.session.scalars(db.select(Response).order_by(Response.id)).first()
     review.exclude(r, "测试排除", make_user("auditor")[0])
     return c
@@ -67,8 +72,16 @@ def test_xlsx_round_trip(campaign):
     f.close()
     header, body = data[0], data[1:]
     # read-only mode drops trailing empty cells: pad each row to the header
-    rows = [dict(zip(header, [("" if v is None else v) for v in row]
-                     + [""] * (len(header) - len(row)), strict=True)) for row in body]
+    rows = [
+        dict(
+            zip(
+                header,
+                [("" if v is None else v) for v in row] + [""] * (len(header) - len(row)),
+                strict=True,
+            )
+        )
+        for row in body
+    ]
     assert len(rows) == 5
     assert _s_from_rows(rows) == pytest.approx(scores.campaign_scores(campaign)["S"])
 
@@ -116,14 +129,28 @@ def test_page_wise_flags_equal_the_campaign_flags(app):
     ids = frame.meta["id"].to_numpy()
     parts = []
     for lo in range(0, len(ids), 999):
-        page_ids = ids[lo: lo + 999]
-        parts.append(row_flags(context, context.positions(page_ids), frame.answers[lo: lo + 999],
-                               frame.questions, ids=page_ids))
+        page_ids = ids[lo : lo + 999]
+        parts.append(
+            row_flags(
+                context,
+                context.positions(page_ids),
+                frame.answers[lo : lo + 999],
+                frame.questions,
+                ids=page_ids,
+            )
+        )
     pd.testing.assert_frame_equal(pd.concat(parts), whole)
     # a response the context does not know (stored after it was made) carries no flag
-    late = row_flags(context, context.positions(np.array([ids[0], 10**9])), frame.answers[:2],
-                     frame.questions, ids=np.array([ids[0], 10**9]))
-    assert not late.loc[10**9, ["speeding", "straight_lining", "duplicate", "burst", "flagged"]].any()
+    late = row_flags(
+        context,
+        context.positions(np.array([ids[0], 10**9])),
+        frame.answers[:2],
+        frame.questions,
+        ids=np.array([ids[0], 10**9]),
+    )
+    assert not late.loc[
+        10**9, ["speeding", "straight_lining", "duplicate", "burst", "flagged"]
+    ].any()
     assert late.loc[10**9, "reason"] == ""
     pd.testing.assert_series_equal(late.loc[ids[0]], whole.loc[ids[0]], check_names=False)
     rows = list(csv.DictReader(io.StringIO(b"".join(exports.responses_csv(c)).decode("utf-8-sig"))))

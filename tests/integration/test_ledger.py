@@ -23,7 +23,9 @@ def test_edited_entry_content_detected(app):
     ledger.append("test", "nowhere", 1, {"a": 1})
     ledger.append("test", "nowhere", 2, {"a": 2})
     db.session.commit()
-    db.session.execute(text("UPDATE ledger_entries SET content = :c WHERE id = 1"), {"c": '{"a":9}'})
+    db.session.execute(
+        text("UPDATE ledger_entries SET content = :c WHERE id = 1"), {"c": '{"a":9}'}
+    )
     db.session.commit()
     _, mismatch = ledger.verify()
     assert mismatch.entry_id == 1 and "hash" in mismatch.problem
@@ -54,7 +56,9 @@ def test_bulk_entries_are_stored_as_single_appends_would_be(app):
     db.session.commit()
     db.session.expire_all()
     e2, e3 = db.session.get(LedgerEntry, 2), db.session.get(LedgerEntry, 3)
-    assert e2.content == ledger.canonical_json(content) and e2.content_hash == ledger.sha256(e2.content)
+    assert e2.content == ledger.canonical_json(content) and e2.content_hash == ledger.sha256(
+        e2.content
+    )
     assert e3.prev_hash == e2.entry_hash and e2.kind == "test" and e3.row_id == 3
     assert e2.created_at.tzinfo is not None
     assert abs(datetime.now(UTC) - e2.created_at) < timedelta(minutes=5)

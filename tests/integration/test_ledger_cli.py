@@ -98,7 +98,9 @@ def test_deleted_response_is_named(app, runner):
 def test_smuggled_response_is_named(app, runner):
     campaign = make_campaign()
     [rid] = submit(campaign, 1)
-    cols = "campaign_id, outlet_id, link_id, channel, submitted_at, answers, contact_consent, excluded"
+    cols = (
+        "campaign_id, outlet_id, link_id, channel, submitted_at, answers, contact_consent, excluded"
+    )
     db.session.execute(
         text(f"INSERT INTO responses ({cols}) SELECT {cols} FROM responses WHERE id = :i"),
         {"i": rid},
@@ -149,4 +151,3 @@ def test_batches_do_not_change_the_outcome(app, runner, batch):
     result = run(runner, "--batch", str(batch))
     assert result.exit_code == 0 and "4 entries, 4 rows" in result.output
     assert ledger.verify(batch)[1] is None
-

@@ -76,7 +76,10 @@ def test_reveal_is_audited(app):
     campaign_with_personal_data(1)
     row = db.session.get(Response, 1)
     assert privacy.reveal_contact(row) == PHONE
-    assert db.session.scalar(select(AuditLog.target).where(AuditLog.action == "contact.reveal")) == "response:1"
+    assert (
+        db.session.scalar(select(AuditLog.target).where(AuditLog.action == "contact.reveal"))
+        == "response:1"
+    )
 
 
 def test_purge_refused_during_retention(app, runner):
@@ -99,7 +102,9 @@ def test_purge_refused_while_open_ended(app):
 def test_purge_after_retention_keeps_ledger_valid(app, runner):
     campaign = campaign_with_personal_data(3)
     answers = db.session.scalars(select(Response.answers).order_by(Response.id)).all()
-    later = campaign.closes_at + timedelta(days=app.config["PERSONAL_DATA_RETENTION_DAYS"], seconds=1)
+    later = campaign.closes_at + timedelta(
+        days=app.config["PERSONAL_DATA_RETENTION_DAYS"], seconds=1
+    )
     result = privacy.purge_campaign(campaign.id, now=later)
     assert result.responses == 3
     rows = db.session.execute(
@@ -120,7 +125,9 @@ def test_purge_after_retention_keeps_ledger_valid(app, runner):
 
 def test_purge_does_not_launder_a_tampered_row(app):
     campaign = campaign_with_personal_data(2)
-    db.session.execute(text("UPDATE responses SET answers = '1' || substr(answers, 2) WHERE id = 2"))
+    db.session.execute(
+        text("UPDATE responses SET answers = '1' || substr(answers, 2) WHERE id = 2")
+    )
     db.session.commit()
     later = campaign.closes_at + timedelta(days=400)
     privacy.purge_campaign(campaign.id, now=later)

@@ -34,12 +34,24 @@ def test_online_response_stored_with_paradata_and_ledger_entry(app, make_campaig
     link = service.find_link(token)
     started = utcnow() - timedelta(seconds=95)
     stored = service.submit_online(
-        token, sub(c, client_id="c-" + uuid.uuid4().hex, started_at=started, address="10.0.0.7",
-                   user_agent="Mozilla/5.0 phone", comment=" 师傅很专业 ")
+        token,
+        sub(
+            c,
+            client_id="c-" + uuid.uuid4().hex,
+            started_at=started,
+            address="10.0.0.7",
+            user_agent="Mozilla/5.0 phone",
+            comment=" 师傅很专业 ",
+        ),
     )
     assert stored.created
     r = db.session.get(Response, stored.id)
-    assert (r.channel, r.outlet_id, r.link_id, r.auditor_id) == ("online", c.outlets[0].id, link.id, None)
+    assert (r.channel, r.outlet_id, r.link_id, r.auditor_id) == (
+        "online",
+        c.outlets[0].id,
+        link.id,
+        None,
+    )
     assert r.answers == "5" * 19 + "9-" and len(r.answers) == 21
     assert r.started_at == started and 94 < r.duration_s < 120
     assert r.fingerprint and len(r.fingerprint) == 64 and "10.0.0.7" not in r.fingerprint
@@ -71,22 +83,48 @@ def test_single_use_link_is_consumed_once(app, make_campaign):
         service.submit_online(token, sub(c, client_id="one-use-02"))
     assert e.value.code == "link_used" and e.value.status == 409
     # the browser that did submit may retry and is told it worked
-    assert service.submit_online(token, sub(c, client_id="one-use-01")) == service.Stored(stored.id, False)
+    assert service.submit_online(token, sub(c, client_id="one-use-01")) == service.Stored(
+        stored.id, False
+    )
     assert counts() == (1, 1)
 
 
 @pytest.mark.parametrize(
     ("initial", "setup", "code", "status"),
     [
-        ("collecting", lambda c: campaign_service.change_status(c, "closed"), "campaign_closed", 410),
+        (
+            "collecting",
+            lambda c: campaign_service.change_status(c, "closed"),
+            "campaign_closed",
+            410,
+        ),
         ("draft", lambda c: None, "campaign_not_open", 409),
-        ("collecting", lambda c: campaign_service.update_campaign(
-            c, {"closes_at": utcnow() - timedelta(minutes=1), "opens_at": utcnow() - timedelta(days=1)}),
-         "campaign_closed", 410),
-        ("collecting", lambda c: campaign_service.update_campaign(c, {"opens_at": utcnow() + timedelta(days=1)}),
-         "campaign_not_open", 409),
-        ("collecting", lambda c: campaign_service.revoke_link(service.find_link(outlet_token(c))),
-         "link_revoked", 410),
+        (
+            "collecting",
+            lambda c: campaign_service.update_campaign(
+                c,
+                {
+                    "closes_at": utcnow() - timedelta(minutes=1),
+                    "opens_at": utcnow() - timedelta(days=1),
+                },
+            ),
+            "campaign_closed",
+            410,
+        ),
+        (
+            "collecting",
+            lambda c: campaign_service.update_campaign(
+                c, {"opens_at": utcnow() + timedelta(days=1)}
+            ),
+            "campaign_not_open",
+            409,
+        ),
+        (
+            "collecting",
+            lambda c: campaign_service.revoke_link(service.find_link(outlet_token(c))),
+            "link_revoked",
+            410,
+        ),
     ],
     ids=["closed", "draft", "past-close-date", "before-open-date", "revoked"],
 )
@@ -122,7 +160,9 @@ def test_contact_only_with_consent_and_encrypted(app, make_campaign):
     with pytest.raises(ResponseError) as e:
         service.submit_online(outlet_token(c), sub(c, contact="13800138000"))
     assert e.value.code == "contact_without_consent" and e.value.field == "contact"
-    stored = service.submit_online(outlet_token(c), sub(c, contact="13800138000", contact_consent=True))
+    stored = service.submit_online(
+        outlet_token(c), sub(c, contact="13800138000", contact_consent=True)
+    )
     r = db.session.get(Response, stored.id)
     assert r.contact_consent and b"13800138000" not in r.contact_encrypted
     assert privacy.decrypt_contact(r.contact_encrypted) == "13800138000"
@@ -134,7 +174,12 @@ def test_in_person_records_auditor_and_times(app, make_campaign, make_user):
     started = utcnow() - timedelta(minutes=4)
     stored = service.submit_in_person(c, c.outlets[1].id, auditor, sub(c, started_at=started))
     r = db.session.get(Response, stored.id)
-    assert (r.channel, r.auditor_id, r.outlet_id, r.link_id) == ("in_person", auditor.id, c.outlets[1].id, None)
+    assert (r.channel, r.auditor_id, r.outlet_id, r.link_id) == (
+        "in_person",
+        auditor.id,
+        c.outlets[1].id,
+        None,
+    )
     assert r.started_at == started and 239 < r.duration_s < 300
     other = make_campaign(outlets=["别的网点"])
     with pytest.raises(ResponseError) as e:
@@ -180,19 +225,26 @@ def test_many_customers_at_one_outlet_at_once(app, make_campaign, db_backend, ca
     service.submit_online(token, sub(c, client_id="warm-up-0001"))
     outlet_id = c.outlets[0].id
     n = 40
-    bodies = [{"answers": full_answers(c, 1 + i % 5), "client_id": f"conc-{i:04d}-{uuid.uuid4().hex[:8]}"}
-              for i in range(n)]
+    bodies = [
+        {"answers": full_answers(c, 1 + i % 5), "client_id": f"conc-{i:04d}-{uuid.uuid4().hex[:8]}"}
+        for i in range(n)
+    ]
     results: dict = {}
     elapsed = _hammer(app, lambda i: f"/api/v1/links/{token}/responses", bodies, results)
     statuses = sorted(s for s, _b in results.values())
     assert statuses == [201] * n, results
     assert len({b["id"] for _s, b in results.values()}) == n
     db.session.remove()
-    assert db.session.scalar(select(func.count(Response.id)).where(Response.outlet_id == outlet_id)) == n + 1
+    assert (
+        db.session.scalar(select(func.count(Response.id)).where(Response.outlet_id == outlet_id))
+        == n + 1
+    )
     assert ledger.verify() == (n + 1, None)
     with capsys.disabled():
-        print(f"\n[concurrency {db_backend}] {n} threads -> {n} responses in {elapsed:.2f}s "
-              f"({n / elapsed:.0f}/s), ledger intact")
+        print(
+            f"\n[concurrency {db_backend}] {n} threads -> {n} responses in {elapsed:.2f}s "
+            f"({n / elapsed:.0f}/s), ledger intact"
+        )
 
 
 def test_concurrent_race_on_one_single_use_link(app, make_campaign, db_backend, capsys):
@@ -209,7 +261,9 @@ def test_concurrent_race_on_one_single_use_link(app, make_campaign, db_backend, 
     db.session.remove()
     assert db.session.scalar(select(func.count(Response.id))) == 1
     with capsys.disabled():
-        print(f"\n[single-use race {db_backend}] {n} threads -> 1 stored, {n - 1} x 409 in {elapsed:.2f}s")
+        print(
+            f"\n[single-use race {db_backend}] {n} threads -> 1 stored, {n - 1} x 409 in {elapsed:.2f}s"
+        )
 
 
 def test_concurrent_retries_of_one_client_id_store_one(app, make_campaign):
@@ -232,10 +286,13 @@ def test_retry_of_a_stored_client_id_is_told_it_worked_even_when_refused_now(app
     token = outlet_token(c)
     first = service.submit_online(token, sub(c, client_id="late-retry-01"))
     bad = {**full_answers(c), "fun1": 9}
-    assert service.submit_online(token, sub(c, client_id="late-retry-01", answers=bad)) == \
-        service.Stored(first.id, False)
+    assert service.submit_online(
+        token, sub(c, client_id="late-retry-01", answers=bad)
+    ) == service.Stored(first.id, False)
     campaign_service.change_status(c, "closed")
-    assert service.submit_online(token, sub(c, client_id="late-retry-01")) == service.Stored(first.id, False)
+    assert service.submit_online(token, sub(c, client_id="late-retry-01")) == service.Stored(
+        first.id, False
+    )
     with pytest.raises(ResponseError) as e:  # a new client is still refused
         service.submit_online(token, sub(c, client_id="late-newcomer"))
     assert e.value.code == "campaign_closed"
@@ -247,7 +304,9 @@ def test_link_passed_by_the_caller_is_used_only_for_its_own_token(app, make_camp
     c = make_campaign()
     _batch, links = campaign_service.issue_single_use(c.outlets[1], 1)
     outlet_link = service.find_link(outlet_token(c))
-    stored = service.submit_online(links[0].token, sub(c, client_id="mismatch-01"), link=outlet_link)
+    stored = service.submit_online(
+        links[0].token, sub(c, client_id="mismatch-01"), link=outlet_link
+    )
     assert db.session.get(Response, stored.id).link_id == links[0].id
 
 

@@ -19,8 +19,9 @@ def campaign(app):
     # in person: 3 × all 非常满意 (100) → S_in_person = 100
     add_responses(c, "in_person", [answers_all(5)] * 3)
     # online: 2 × all 满意 (80) at outlet 2, one day later → S_online = 80
-    add_responses(c, "online", [answers_all(4)] * 2, outlet=c.outlets[1],
-                  start=T0 + timedelta(days=1))
+    add_responses(
+        c, "online", [answers_all(4)] * 2, outlet=c.outlets[1], start=T0 + timedelta(days=1)
+    )
     # invalid: 5 of 12 scored questions answered (< half) → not counted
     add_responses(c, "online", [[1] * 5 + [None] * (SCORED - 5) + [1, 0]])
     return c
@@ -44,10 +45,12 @@ def test_scores_by_hand(campaign):
 def test_stored_parameters_decide(app):
     scores.clear_cache()
     # linear scale and ω = 0.25 frozen on the campaign
-    c = make_campaign(survey_params={
-        "scale": {"1": 0, "2": 25, "3": 50, "4": 75, "5": 100},
-        "channel_weights": {"in_person": 0.25, "online": 0.75},
-    })
+    c = make_campaign(
+        survey_params={
+            "scale": {"1": 0, "2": 25, "3": 50, "4": 75, "5": 100},
+            "channel_weights": {"in_person": 0.25, "online": 0.75},
+        }
+    )
     add_responses(c, "in_person", [answers_all(4)])
     add_responses(c, "online", [answers_all(5)])
     s = scores.campaign_scores(c)
@@ -65,7 +68,8 @@ def test_filters(campaign):
     assert online["n"] == {"in_person": 0, "online": 2}
     # dates are local (Asia/Shanghai) days, end inclusive
     first_day = scores.campaign_scores(
-        campaign, scores.ScoreFilter(start=date(2026, 9, 1), end=date(2026, 9, 1)))
+        campaign, scores.ScoreFilter(start=date(2026, 9, 1), end=date(2026, 9, 1))
+    )
     assert first_day["n"] == {"in_person": 3, "online": 0}
     assert first_day["filter"]["start"] == "2026-09-01"
 
@@ -112,10 +116,14 @@ def test_exclude_and_reinstate_are_recorded(campaign, make_user):
     review.reinstate(r, "核实为不同顾客", user)
     assert not r.excluded
     history = db.session.scalars(
-        db.select(ResponseExclusion).where(ResponseExclusion.response_id == r.id)
-        .order_by(ResponseExclusion.id)).all()
+        db.select(ResponseExclusion)
+        .where(ResponseExclusion.response_id == r.id)
+        .order_by(ResponseExclusion.id)
+    ).all()
     assert [(x.action, x.reason, x.user_id) for x in history] == [
-        ("exclude", "同一顾客重复作答", user.id), ("reinstate", "核实为不同顾客", user.id)]
+        ("exclude", "同一顾客重复作答", user.id),
+        ("reinstate", "核实为不同顾客", user.id),
+    ]
     kinds = db.session.scalars(db.select(LedgerEntry.kind).order_by(LedgerEntry.id)).all()
     assert kinds[-4:] == ["exclusion", "response.exclude", "exclusion", "response.reinstate"]
     actions = db.session.scalars(db.select(AuditLog.action)).all()
@@ -156,8 +164,12 @@ def test_empty_campaign(app):
 def test_burst_flag_from_fingerprint(app):
     scores.clear_cache()
     c = make_campaign()
-    add_responses(c, "online", [answers_all(4)] * 5, fingerprint="a" * 64, step=timedelta(minutes=1))
-    add_responses(c, "online", [answers_all(4)] * 2, fingerprint="b" * 64, step=timedelta(minutes=1))
+    add_responses(
+        c, "online", [answers_all(4)] * 5, fingerprint="a" * 64, step=timedelta(minutes=1)
+    )
+    add_responses(
+        c, "online", [answers_all(4)] * 2, fingerprint="b" * 64, step=timedelta(minutes=1)
+    )
     add_responses(c, "online", [answers_all(3)] * 2)  # no fingerprint
     summary = scores.flag_summary(c)
     # five from one device within 10 minutes → all five flagged; two from another are not

@@ -41,7 +41,12 @@ def load_db(request, tmp_path):
     with app.app_context():
         setup.upgrade_schema()
         campaign = factories.make_campaign(outlets=["负载测试网点"])
-        prepared = (url, campaign.id, factories.outlet_token(campaign), factories.full_answers(campaign))
+        prepared = (
+            url,
+            campaign.id,
+            factories.outlet_token(campaign),
+            factories.full_answers(campaign),
+        )
         db.session.remove()
         db.engine.dispose()
     yield prepared

@@ -22,11 +22,11 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
-WSGI_MODULE = '''
+WSGI_MODULE = """
 import os
 from surveyapp import create_app
 app = create_app(instance_path=os.environ["SURVEYAPP_INSTANCE"])
-'''
+"""
 
 
 def free_port() -> int:
@@ -64,10 +64,14 @@ class Server:
         self.proc = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
-                "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers),
-                "--timeout", "60",
-                "--graceful-timeout", "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "2",
                 "loadapp:app",
             ],
             cwd=self.workdir,
@@ -121,8 +125,12 @@ class Server:
 
 
 def request(
-    port: int, method: str, path: str, body: bytes | None = None,
-    headers: dict | None = None, timeout: float = 30,
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 30,
 ) -> tuple[int, bytes]:
     """One HTTP request on a fresh loopback connection."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -193,7 +201,9 @@ def submit_all(
                     on_ack(count)
                 return
             with tally.lock:
-                (tally.server_errors if status >= 500 else tally.refused).append((status, data[:300]))
+                (tally.server_errors if status >= 500 else tally.refused).append(
+                    (status, data[:300])
+                )
             return
 
     with ThreadPoolExecutor(clients) as pool:

@@ -38,7 +38,11 @@ def hostile_bodies(answers: dict) -> list[tuple[str, bytes, dict]]:
         ("JSON array", b"[1, 2, 3]", JSON),
         ("JSON string", b'"answers"', JSON),
         ("null", b"null", JSON),
-        ("not JSON content type", b"answers=5", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (
+            "not JSON content type",
+            b"answers=5",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
         ("text/plain", json.dumps({"answers": answers}).encode(), {"Content-Type": "text/plain"}),
         ("1 MB body", json.dumps({"answers": answers, "comment": "好" * 350_000}).encode(), JSON),
         ("invalid UTF-8", b'{"answers": {"x": "\xff\xfe\xfd"}, "comment": "\xc3\x28"}', JSON),
@@ -50,23 +54,62 @@ def hostile_bodies(answers: dict) -> list[tuple[str, bytes, dict]]:
         ("answer is a float", json.dumps({"answers": dict.fromkeys(answers, 4.5)}).encode(), JSON),
         ("answer is bool", json.dumps({"answers": dict.fromkeys(answers, True)}).encode(), JSON),
         ("unknown field", json.dumps({"answers": answers, "admin": True}).encode(), JSON),
-        ("contact without consent", json.dumps({"answers": answers, "contact": "13800000000"}).encode(), JSON),
-        ("consent as string", json.dumps({"answers": answers, "contact_consent": "yes"}).encode(), JSON),
+        (
+            "contact without consent",
+            json.dumps({"answers": answers, "contact": "13800000000"}).encode(),
+            JSON,
+        ),
+        (
+            "consent as string",
+            json.dumps({"answers": answers, "contact_consent": "yes"}).encode(),
+            JSON,
+        ),
     ]
     for i, s in enumerate(INJECTIONS):
-        cases.append((f"injection as answer key {i}", json.dumps({"answers": {**answers, s: 5}}).encode(), JSON))
-        cases.append((f"injection as answer value {i}", json.dumps({"answers": dict.fromkeys(answers, s)}).encode(), JSON))
-        cases.append((f"injection as client_id {i}", json.dumps({"answers": answers, "client_id": s}).encode(), JSON))
-        cases.append((f"injection as started {i}", json.dumps({"answers": answers, "started": s}).encode(), JSON))
+        cases.append(
+            (
+                f"injection as answer key {i}",
+                json.dumps({"answers": {**answers, s: 5}}).encode(),
+                JSON,
+            )
+        )
+        cases.append(
+            (
+                f"injection as answer value {i}",
+                json.dumps({"answers": dict.fromkeys(answers, s)}).encode(),
+                JSON,
+            )
+        )
+        cases.append(
+            (
+                f"injection as client_id {i}",
+                json.dumps({"answers": answers, "client_id": s}).encode(),
+                JSON,
+            )
+        )
+        cases.append(
+            (
+                f"injection as started {i}",
+                json.dumps({"answers": answers, "started": s}).encode(),
+                JSON,
+            )
+        )
         # comment and contact are free text: stored (inertly) or refused, never an error
-        cases.append((
-            f"injection as comment+contact {i}",
-            json.dumps({
-                "answers": answers, "comment": s, "contact": s, "contact_consent": True,
-                "client_id": uuid.uuid4().hex,
-            }).encode(),
-            JSON,
-        ))
+        cases.append(
+            (
+                f"injection as comment+contact {i}",
+                json.dumps(
+                    {
+                        "answers": answers,
+                        "comment": s,
+                        "contact": s,
+                        "contact_consent": True,
+                        "client_id": uuid.uuid4().hex,
+                    }
+                ).encode(),
+                JSON,
+            )
+        )
     return cases
 
 
@@ -92,7 +135,11 @@ def test_hostile_submissions_never_500(load_db, server):
             errors.append(f"GET /s/{s!r}: {status}")
     form = "&".join(f"q_{k}=%FF%FE" for k in answers).encode() + b"&comment=%C3%28&client_id=%00"
     status, _ = request(
-        server.port, "POST", f"/s/{token}", form, {"Content-Type": "application/x-www-form-urlencoded"}
+        server.port,
+        "POST",
+        f"/s/{token}",
+        form,
+        {"Content-Type": "application/x-www-form-urlencoded"},
     )
     if status >= 500:
         errors.append(f"form post with invalid UTF-8: {status}")
@@ -101,7 +148,10 @@ def test_hostile_submissions_never_500(load_db, server):
     # whatever was stored is stored verbatim (inert) and the ledger still verifies
     eng = sa.create_engine(url)
     with eng.connect() as c:
-        comments = [r[0] for r in c.execute(sa.text("SELECT comment FROM responses WHERE comment IS NOT NULL"))]
+        comments = [
+            r[0]
+            for r in c.execute(sa.text("SELECT comment FROM responses WHERE comment IS NOT NULL"))
+        ]
     eng.dispose()
     assert "<script>alert(1)</script>" in comments
     check = server.flask("verify-ledger")

@@ -11,10 +11,15 @@ from surveyapp import charts
 
 
 def test_dimension_bars_error_bars_from_intervals():
-    df = pd.DataFrame({"name": ["功能性", "功能性", "经济性", "经济性"],
-                       "channel": ["in_person", "online", "in_person", "online"],
-                       "score": [90.0, 80.0, np.nan, 70.0], "lo": [85.0, 78.0, np.nan, 60.0],
-                       "hi": [93.0, 81.0, np.nan, 72.0]})
+    df = pd.DataFrame(
+        {
+            "name": ["功能性", "功能性", "经济性", "经济性"],
+            "channel": ["in_person", "online", "in_person", "online"],
+            "score": [90.0, 80.0, np.nan, 70.0],
+            "lo": [85.0, 78.0, np.nan, 60.0],
+            "hi": [93.0, 81.0, np.nan, 72.0],
+        }
+    )
     fig = charts.dimension_bars(df)
     assert [t.name for t in fig.data] == ["当面", "电子"]
     online = fig.data[1]
@@ -24,17 +29,28 @@ def test_dimension_bars_error_bars_from_intervals():
 
 
 def test_thresholds_are_lines_and_notes_are_labels():
-    df = pd.DataFrame({"name": ["S", "S当面", "S电子"], "score": [88.0, np.nan, 80.0],
-                       "lo": [85.0, np.nan, 70.0], "hi": [91.0, np.nan, 90.0],
-                       "note": ["临界", "", "样本不足"]})
+    df = pd.DataFrame(
+        {
+            "name": ["S", "S当面", "S电子"],
+            "score": [88.0, np.nan, 80.0],
+            "lo": [85.0, np.nan, 70.0],
+            "hi": [91.0, np.nan, 90.0],
+            "note": ["临界", "", "样本不足"],
+        }
+    )
     fig = charts.survey_vs_thresholds(df, [80, 90])
     assert [s.y0 for s in fig.layout.shapes] == [80, 90]
     assert list(fig.data[0].text) == ["88.00 临界", "—", "80.00 样本不足"]
 
 
 def test_answer_distribution_shares():
-    df = pd.DataFrame({"question_id": ["q1"] * 3 + ["q2"] * 3, "value": [5, 4, -1] * 2,
-                       "count": [3, 1, 0, 0, 2, 2]})
+    df = pd.DataFrame(
+        {
+            "question_id": ["q1"] * 3 + ["q2"] * 3,
+            "value": [5, 4, -1] * 2,
+            "count": [3, 1, 0, 0, 2, 2],
+        }
+    )
     fig = charts.answer_distribution(df, {"q1": "题一", "q2": "题二"})
     by_name = {t.name: list(t.x) for t in fig.data}
     assert by_name["非常满意"] == [75.0, 0.0]
@@ -43,8 +59,10 @@ def test_answer_distribution_shares():
 
 
 def test_responses_over_time():
-    df = pd.DataFrame({"in_person": [1, 0], "online": [2, 5]},
-                      index=pd.DatetimeIndex(["2026-09-01", "2026-09-02"], name="date"))
+    df = pd.DataFrame(
+        {"in_person": [1, 0], "online": [2, 5]},
+        index=pd.DatetimeIndex(["2026-09-01", "2026-09-02"], name="date"),
+    )
     fig = charts.responses_over_time(df)
     assert list(fig.data[1].y) == [2, 5]
     assert list(fig.data[0].x) == ["2026-09-01", "2026-09-02"]

@@ -13,7 +13,10 @@ KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngett
 def extracted() -> dict[str, str]:
     found = {}
     for fname, _lineno, message, _comments, _ctx in extract_from_dir(
-        ROOT, METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+        ROOT,
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         for msg in message if isinstance(message, tuple) else (message,):
             if msg:
@@ -34,7 +37,9 @@ def english() -> dict[str, str]:
 def test_every_message_has_english():
     en = english()
     missing = {m: f for m, f in extracted().items() if m not in en}
-    assert not missing, "no English for:\n" + "\n".join(f"{f}: {m}" for m, f in sorted(missing.items(), key=lambda x: x[1]))
+    assert not missing, "no English for:\n" + "\n".join(
+        f"{f}: {m}" for m, f in sorted(missing.items(), key=lambda x: x[1])
+    )
 
 
 def test_catalogues_agree():

@@ -38,7 +38,9 @@ def test_svg_is_an_svg_document():
 def test_data_uris():
     uri = qr.data_uri(URL, "svg")
     assert uri.startswith("data:image/svg+xml;base64,")
-    assert base64.b64decode(uri.split(",", 1)[1]).lstrip().startswith(b"<?xml") or b"<svg" in base64.b64decode(uri.split(",", 1)[1])
+    assert base64.b64decode(uri.split(",", 1)[1]).lstrip().startswith(
+        b"<?xml"
+    ) or b"<svg" in base64.b64decode(uri.split(",", 1)[1])
     png = base64.b64decode(qr.data_uri(URL, "png").split(",", 1)[1])
     assert decode(png) == [URL]
     with pytest.raises(ValueError):

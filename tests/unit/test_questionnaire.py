@@ -51,8 +51,12 @@ def test_freeze_and_read_back(bank):
     frozen = qbank.freeze("default")
     assert frozen["version"] == bank.version
     assert frozen["questions"][0] == {
-        "id": "fun1", "kind": "likert", "dimension": "functionality", "clause": "4.1.5.1",
-        "required": True, "text": {"zh": bank.questions[0].text_zh, "en": bank.questions[0].text_en},
+        "id": "fun1",
+        "kind": "likert",
+        "dimension": "functionality",
+        "clause": "4.1.5.1",
+        "required": True,
+        "text": {"zh": bank.questions[0].text_zh, "en": bank.questions[0].text_en},
     }
     back = qbank.from_frozen(frozen)
     assert back.questions == bank.questions and back.version == bank.version

@@ -205,7 +205,9 @@ def test_broken_files_are_refused(tmp_path, change, message):
 @pytest.mark.parametrize("value", ['"one"', "-1", "true", "1.5"])
 def test_bonus_max_count_must_be_a_count(tmp_path, value):
     text = GOOD + f"\n[special_bonus]\nenabled = true\nmax_count = {value}\n"
-    with pytest.raises(SchemeError, match=r"\[special_bonus\]\.max_count: expected a whole number >= 0"):
+    with pytest.raises(
+        SchemeError, match=r"\[special_bonus\]\.max_count: expected a whole number >= 0"
+    ):
         load_scheme_file(write(tmp_path, text))
 
 

@@ -36,12 +36,17 @@ def test_create_refusals_write_nothing(client, make_user):
     _admin, token = make_user("admin")
     _viewer, viewer_token = make_user("viewer")
     assert client.post("/api/v1/campaigns", json=BODY).status_code == 401
-    assert client.post("/api/v1/campaigns", json=BODY, headers=bearer(viewer_token)).status_code == 403
+    assert (
+        client.post("/api/v1/campaigns", json=BODY, headers=bearer(viewer_token)).status_code == 403
+    )
     cases = [
         ({**BODY, "scheme": "nope-1"}, "scheme"),
         ({**BODY, "outlets": []}, "outlets"),
         ({**BODY, "outlets": [{"name": ""}]}, "outlets[0].name"),
-        ({**BODY, "organization": {"name": "X", "operating_since": "2020-13-01"}}, "organization.operating_since"),
+        (
+            {**BODY, "organization": {"name": "X", "operating_since": "2020-13-01"}},
+            "organization.operating_since",
+        ),
         ({**BODY, "organization": {}}, "organization.name"),
         ({**BODY, "opens_at": "2026-10-01T00:00:00"}, "opens_at"),
         ({**BODY, "status": "finalized"}, "status"),
@@ -59,8 +64,14 @@ def test_create_refusals_write_nothing(client, make_user):
 def test_admin_creates_with_auditors_and_window(client, make_user):
     _admin, token = make_user("admin")
     auditor, _t = make_user("auditor")
-    body = {**BODY, "auditors": [auditor.username], "status": "draft", "title": "2026 年度评价",
-            "opens_at": "2026-10-01T00:00:00+08:00", "closes_at": "2026-10-31T00:00:00+08:00"}
+    body = {
+        **BODY,
+        "auditors": [auditor.username],
+        "status": "draft",
+        "title": "2026 年度评价",
+        "opens_at": "2026-10-01T00:00:00+08:00",
+        "closes_at": "2026-10-31T00:00:00+08:00",
+    }
     data = client.post("/api/v1/campaigns", json=body, headers=bearer(token)).json
     assert data["auditors"] == [auditor.username] and data["status"] == "draft"
     assert data["title"] == "2026 年度评价" and data["opens_at"].startswith("2026-09-30T16:00")
@@ -99,7 +110,10 @@ def test_status_transitions(client, make_user, make_campaign):
     _viewer, viewer_token = make_user("viewer")
     c = make_campaign(status="draft", auditors=[mine])
     url = f"/api/v1/campaigns/{c.id}/status"
-    assert client.post(url, json={"status": "collecting"}, headers=bearer(viewer_token)).status_code == 403
+    assert (
+        client.post(url, json={"status": "collecting"}, headers=bearer(viewer_token)).status_code
+        == 403
+    )
     assert client.post(url, json={"status": "finalized"}, headers=bearer(token)).status_code == 409
     for s in ("collecting", "closed", "collecting", "closed", "finalized"):
         resp = client.post(url, json={"status": s}, headers=bearer(token))
@@ -119,5 +133,9 @@ def test_issue_single_use_links(client, make_user, make_campaign):
     assert len({x["survey_url"] for x in resp.json["links"]}) == 2
     assert client.post(url, json={"count": 0}, headers=bearer(token)).status_code == 422
     assert client.post(url, json={"count": 1001}, headers=bearer(token)).status_code == 422
-    assert client.post(f"/api/v1/campaigns/{c.id}/outlets/9999/links", json={"count": 1},
-                       headers=bearer(token)).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/campaigns/{c.id}/outlets/9999/links", json={"count": 1}, headers=bearer(token)
+        ).status_code
+        == 404
+    )

@@ -21,7 +21,11 @@ def post(client, token, **body):
 def test_online_201_then_200_with_the_same_id(client, make_campaign):
     c = make_campaign()
     token = outlet_token(c)
-    body = {"answers": full_answers(c) | {"fun2": None}, "comment": "不错", "client_id": "4b1c7a1e-0000-4000-8000-000000000001"}
+    body = {
+        "answers": full_answers(c) | {"fun2": None},
+        "comment": "不错",
+        "client_id": "4b1c7a1e-0000-4000-8000-000000000001",
+    }
     first = post(client, token, **body)
     assert first.status_code == 201 and isinstance(first.json["id"], int)
     again = post(client, token, **body)
@@ -41,7 +45,9 @@ def test_signed_start_stamp_gives_a_duration(client, make_campaign):
     assert r.started_at is not None and r.duration_s is not None and r.duration_s >= 0
     # a stamp of another link is ignored, not trusted
     other = client.get(f"/api/v1/links/{outlet_token(c, 1)}").json["started"]
-    r2 = db.session.get(Response, post(client, token, answers=full_answers(c), started=other).json["id"])
+    r2 = db.session.get(
+        Response, post(client, token, answers=full_answers(c), started=other).json["id"]
+    )
     assert r2.started_at is None
 
 
@@ -54,7 +60,9 @@ def test_signed_start_stamp_gives_a_duration(client, make_campaign):
         ({"no_such_question": 3}, 422, "unknown_question", "no_such_question"),
     ],
 )
-def test_bad_answers_refused_with_field_and_nothing_stored(client, make_campaign, change, status, code, field):
+def test_bad_answers_refused_with_field_and_nothing_stored(
+    client, make_campaign, change, status, code, field
+):
     c = make_campaign()
     resp = post(client, outlet_token(c), answers=full_answers(c) | change)
     assert resp.status_code == status
@@ -94,9 +102,15 @@ def test_malformed_bodies(client, make_campaign):
     token = outlet_token(c)
     assert client.post(f"/api/v1/links/{token}/responses", data="answers").status_code == 415
     assert post(client, token).status_code == 422
-    assert post(client, token, answers=full_answers(c), extra=1).json["error"]["code"] == "unknown_field"
+    assert (
+        post(client, token, answers=full_answers(c), extra=1).json["error"]["code"]
+        == "unknown_field"
+    )
     assert post(client, token, answers=[1, 2]).status_code == 422
-    assert post(client, token, answers=full_answers(c), client_id="x").json["error"]["field"] == "client_id"
+    assert (
+        post(client, token, answers=full_answers(c), client_id="x").json["error"]["field"]
+        == "client_id"
+    )
     resp = post(client, token, answers=full_answers(c), contact="13800138000")
     assert resp.json["error"]["code"] == "contact_without_consent"
     assert n_responses() == 0
@@ -105,17 +119,37 @@ def test_malformed_bodies(client, make_campaign):
 def test_in_person_by_the_assigned_auditor(client, make_campaign, make_user):
     auditor, token = make_user("auditor")
     c = make_campaign(auditors=[auditor])
-    resp = client.post(f"/api/v1/campaigns/{c.id}/responses", headers=bearer(token),
-                       json={"outlet": c.outlets[1].id, "answers": full_answers(c, 4),
-                             "started_at": "2020-01-01T00:00:00+00:00"})
+    resp = client.post(
+        f"/api/v1/campaigns/{c.id}/responses",
+        headers=bearer(token),
+        json={
+            "outlet": c.outlets[1].id,
+            "answers": full_answers(c, 4),
+            "started_at": "2020-01-01T00:00:00+00:00",
+        },
+    )
     assert resp.status_code == 422 and resp.json["error"]["field"] == "started_at"
-    resp = client.post(f"/api/v1/campaigns/{c.id}/responses", headers=bearer(token),
-                       json={"outlet": c.outlets[1].id, "answers": full_answers(c, 4), "client_id": "tablet-000001"})
+    resp = client.post(
+        f"/api/v1/campaigns/{c.id}/responses",
+        headers=bearer(token),
+        json={
+            "outlet": c.outlets[1].id,
+            "answers": full_answers(c, 4),
+            "client_id": "tablet-000001",
+        },
+    )
     assert resp.status_code == 201
     r = db.session.get(Response, resp.json["id"])
     assert (r.channel, r.auditor_id, r.outlet_id) == ("in_person", auditor.id, c.outlets[1].id)
-    again = client.post(f"/api/v1/campaigns/{c.id}/responses", headers=bearer(token),
-                        json={"outlet": c.outlets[1].id, "answers": full_answers(c, 4), "client_id": "tablet-000001"})
+    again = client.post(
+        f"/api/v1/campaigns/{c.id}/responses",
+        headers=bearer(token),
+        json={
+            "outlet": c.outlets[1].id,
+            "answers": full_answers(c, 4),
+            "client_id": "tablet-000001",
+        },
+    )
     assert again.status_code == 200 and again.json == resp.json
 
 
@@ -130,7 +164,12 @@ def test_in_person_refusals(client, make_campaign, make_user):
     assert client.post(url, json=body, headers=bearer(viewer_token)).status_code == 403
     denied = client.post(url, json=body, headers=bearer(other_token))
     assert denied.status_code == 403 and denied.json["error"]["code"] == "forbidden"
-    assert client.post("/api/v1/campaigns/999999/responses", json=body, headers=bearer(token)).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/campaigns/999999/responses", json=body, headers=bearer(token)
+        ).status_code
+        == 404
+    )
     foreign = make_campaign(outlets=["别处"])
     bad = client.post(url, json=body | {"outlet": foreign.outlets[0].id}, headers=bearer(token))
     assert bad.status_code == 422 and bad.json["error"]["field"] == "outlet"
@@ -142,18 +181,25 @@ def test_in_person_refusals(client, make_campaign, make_user):
 
 
 def test_rate_limits_per_client_but_not_per_shared_address(make_app, make_campaign):
-    app = make_app(RATELIMIT_ENABLED=True, SURVEY_RATE_PER_CLIENT="3 per minute",
-                   SURVEY_RATE_PER_ADDRESS="1000 per minute")
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        SURVEY_RATE_PER_CLIENT="3 per minute",
+        SURVEY_RATE_PER_ADDRESS="1000 per minute",
+    )
     with app.app_context():
         c = make_campaign()
         token = outlet_token(c)
         client = app.test_client()
-        codes = [post(client, token, answers=full_answers(c), client_id="same-client-01").status_code
-                 for _ in range(4)]
+        codes = [
+            post(client, token, answers=full_answers(c), client_id="same-client-01").status_code
+            for _ in range(4)
+        ]
         assert codes == [201, 200, 200, 429]
         # 30 other phones on the same outlet Wi-Fi (same address) are not locked out
-        codes = [post(client, token, answers=full_answers(c), client_id=f"phone-{i:04d}").status_code
-                 for i in range(30)]
+        codes = [
+            post(client, token, answers=full_answers(c), client_id=f"phone-{i:04d}").status_code
+            for i in range(30)
+        ]
         assert codes == [201] * 30
         limited = post(client, token, answers=full_answers(c), client_id="same-client-01")
         assert limited.status_code == 429 and limited.json["error"]["code"]
@@ -161,8 +207,15 @@ def test_rate_limits_per_client_but_not_per_shared_address(make_app, make_campai
 
 def test_openapi_lists_the_endpoints_with_schemas(client):
     doc = client.get("/api/v1/openapi.json").json
-    for path in ("/links/{token}/responses", "/campaigns/{campaign_id}/responses", "/links/{token}"):
+    for path in (
+        "/links/{token}/responses",
+        "/campaigns/{campaign_id}/responses",
+        "/links/{token}",
+    ):
         assert path in doc["paths"]
     post_online = doc["paths"]["/links/{token}/responses"]["post"]
     assert {"201", "200", "404", "409", "410", "422"} <= set(post_online["responses"])
-    assert "answers" in post_online["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert (
+        "answers"
+        in post_online["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    )

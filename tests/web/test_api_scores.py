@@ -24,12 +24,18 @@ def setup(app, make_user):
     c = make_campaign(auditors=[auditor])
     add_responses(c, "in_person", [answers_all(5)] * 3)
     add_responses(c, "online", [answers_all(4)] * 2)
-    return {"campaign": c, "admin": admin_t, "auditor": auditor_t, "other": other_t,
-            "viewer": viewer_t}
+    return {
+        "campaign": c,
+        "admin": admin_t,
+        "auditor": auditor_t,
+        "other": other_t,
+        "viewer": viewer_t,
+    }
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
-                                        ("other", 403)])
+@pytest.mark.parametrize(
+    "who,status", [("admin", 200), ("auditor", 200), ("viewer", 200), ("other", 403)]
+)
 def test_scores_roles(client, setup, who, status):
     c = setup["campaign"]
     resp = client.get(f"/api/v1/campaigns/{c.id}/scores", headers=bearer(setup[who]))
@@ -41,8 +47,14 @@ def test_scores_roles(client, setup, who, status):
         assert body["S"] == pytest.approx(90.0)
         assert body["S_in_person"] == pytest.approx(100.0)
         assert body["S_online"] == pytest.approx(80.0)
-        assert set(body["dimensions"]) == {"functionality", "economy", "safety", "timeliness",
-                                           "comfort", "civility"}
+        assert set(body["dimensions"]) == {
+            "functionality",
+            "economy",
+            "safety",
+            "timeliness",
+            "comfort",
+            "civility",
+        }
         assert set(body["ci95"]) >= {"S", "S_in_person", "S_online"}
         assert body["sufficient"] == {"S": False, "S_in_person": False, "S_online": False}
         assert isinstance(body["warnings"], list)
@@ -52,22 +64,30 @@ def test_scores_roles(client, setup, who, status):
 def test_scores_auth_and_errors(client, setup):
     c = setup["campaign"]
     assert client.get(f"/api/v1/campaigns/{c.id}/scores").status_code == 401
-    assert client.get("/api/v1/campaigns/999/scores",
-                      headers=bearer(setup["admin"])).status_code == 404
-    resp = client.get(f"/api/v1/campaigns/{c.id}/scores?channel=phone",
-                      headers=bearer(setup["admin"]))
+    assert (
+        client.get("/api/v1/campaigns/999/scores", headers=bearer(setup["admin"])).status_code
+        == 404
+    )
+    resp = client.get(
+        f"/api/v1/campaigns/{c.id}/scores?channel=phone", headers=bearer(setup["admin"])
+    )
     assert resp.status_code == 400
     assert resp.get_json()["error"]["field"] == "channel"
-    resp = client.get(f"/api/v1/campaigns/{c.id}/scores?channel=online",
-                      headers=bearer(setup["viewer"]))
+    resp = client.get(
+        f"/api/v1/campaigns/{c.id}/scores?channel=online", headers=bearer(setup["viewer"])
+    )
     assert resp.get_json()["n"] == {"in_person": 0, "online": 2}
     assert resp.get_json()["filter"]["channel"] == "online"
 
 
 def test_export_csv_streamed(client, setup):
     c = setup["campaign"]
-    assert client.get(f"/api/v1/campaigns/{c.id}/export.csv",
-                      headers=bearer(setup["other"])).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/campaigns/{c.id}/export.csv", headers=bearer(setup["other"])
+        ).status_code
+        == 403
+    )
     resp = client.get(f"/api/v1/campaigns/{c.id}/export.csv", headers=bearer(setup["viewer"]))
     assert resp.status_code == 200
     assert resp.is_streamed
@@ -85,8 +105,12 @@ def test_evaluation_put_get_finalize(client, setup):
     url = f"/api/v1/campaigns/{c.id}/evaluation"
     assert client.get(url, headers=bearer(setup["viewer"])).status_code == 404  # none yet
     # viewers never write; an auditor not assigned neither
-    assert client.put(url, json=five_star_input(), headers=bearer(setup["viewer"])).status_code == 403
-    assert client.put(url, json=five_star_input(), headers=bearer(setup["other"])).status_code == 403
+    assert (
+        client.put(url, json=five_star_input(), headers=bearer(setup["viewer"])).status_code == 403
+    )
+    assert (
+        client.put(url, json=five_star_input(), headers=bearer(setup["other"])).status_code == 403
+    )
     resp = client.put(url, json=five_star_input(), headers=bearer(setup["auditor"]))
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
@@ -125,8 +149,11 @@ def test_evaluation_bad_input_stores_nothing(client, setup):
 
 def test_openapi_lists_paths(client):
     doc = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/campaigns/{campaign_id}/scores", "/campaigns/{campaign_id}/evaluation",
-                 "/campaigns/{campaign_id}/evaluation/finalize",
-                 "/campaigns/{campaign_id}/export.csv"):
+    for path in (
+        "/campaigns/{campaign_id}/scores",
+        "/campaigns/{campaign_id}/evaluation",
+        "/campaigns/{campaign_id}/evaluation/finalize",
+        "/campaigns/{campaign_id}/export.csv",
+    ):
         assert path in doc["paths"]
     assert "put" in doc["paths"]["/campaigns/{campaign_id}/evaluation"]

@@ -53,7 +53,9 @@ def test_empty_form_gets_field_errors(client):
 
 def test_open_redirect_refused(client, make_user):
     make_user("viewer", "v1")
-    resp = client.post("/login?next=//evil.example/x", data={"username": "v1", "password": "correct-horse"})
+    resp = client.post(
+        "/login?next=//evil.example/x", data={"username": "v1", "password": "correct-horse"}
+    )
     assert resp.headers["Location"] in ("/", "http://survey.test/")
 
 
@@ -80,7 +82,8 @@ def test_missing_csrf_token_rejected_and_nothing_logged_in(make_app, make_user):
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         resp = client.post(
-            "/login", data={"username": "csrfuser", "password": "correct-horse", "csrf_token": token}
+            "/login",
+            data={"username": "csrfuser", "password": "correct-horse", "csrf_token": token},
         )
         assert resp.status_code == 302
 

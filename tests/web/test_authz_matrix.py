@@ -127,7 +127,12 @@ def test_every_route_is_classified(app):
 def world(app, make_user):
     """Users of every kind, and a campaign with the auditor assigned, a link and a batch."""
     users = {}
-    for key, role in ((VIEWER, "viewer"), (AUDITOR, "auditor"), (OTHER, "auditor"), (ADMIN, "admin")):
+    for key, role in (
+        (VIEWER, "viewer"),
+        (AUDITOR, "auditor"),
+        (OTHER, "auditor"),
+        (ADMIN, "admin"),
+    ):
         users[key] = make_user(role, f"{key}-m")
     return users
 

@@ -48,7 +48,12 @@ def test_auditor_creates_a_campaign(client, auditor):
     assert c.title.startswith("示例电器有限公司 · ")
     html = client.get(f"/campaigns/{c.id}").get_data(as_text=True)
     assert "朝阳服务中心" in html and "打印海报" in html and "/s/" in html
-    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "campaign.create")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "campaign.create")
+        )
+        == 1
+    )
 
 
 def test_create_form_errors(client, auditor):
@@ -78,7 +83,9 @@ def test_edit_campaign(client, auditor, make_campaign):
     c = make_campaign(created_by=auditor)
     form = client.get(f"/campaigns/{c.id}/edit").get_data(as_text=True)
     assert "示例电器有限公司" in form
-    resp = client.post(f"/campaigns/{c.id}/edit", data={**NEW, "title": "2026 年度评价", "opens_on": "2026-10-01"})
+    resp = client.post(
+        f"/campaigns/{c.id}/edit", data={**NEW, "title": "2026 年度评价", "opens_on": "2026-10-01"}
+    )
     assert resp.status_code == 303
     db.session.refresh(c)
     assert c.title == "2026 年度评价" and c.opens_at.isoformat().startswith("2026-09-30T16:00")
@@ -143,10 +150,20 @@ def test_single_use_batch_sheet_and_csv(client, auditor, make_campaign):
     token = rows[0]["url"].rsplit("/", 1)[1]
     assert client.post(f"/s/{token}", data=form_data(c)).status_code == 303
     assert client.post(f"/s/{token}", data=form_data(c)).status_code == 409
-    labels = client.post(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"labels": "WO-1\nWO-2"})
+    labels = client.post(
+        f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"labels": "WO-1\nWO-2"}
+    )
     assert "WO-2" in client.get(labels.headers["Location"]).get_data(as_text=True)
-    assert client.post(f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"count": "0"}).status_code == 303
-    assert db.session.scalar(select(func.count(SurveyLink.id)).where(SurveyLink.single_use.is_(True))) == 5
+    assert (
+        client.post(
+            f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"count": "0"}
+        ).status_code
+        == 303
+    )
+    assert (
+        db.session.scalar(select(func.count(SurveyLink.id)).where(SurveyLink.single_use.is_(True)))
+        == 5
+    )
     link = db.session.scalar(select(SurveyLink).where(SurveyLink.label == "WO-1"))
     client.post(f"/campaigns/{c.id}/links/{link.id}/revoke")
     assert client.get(f"/s/{link.token}").status_code == 410
@@ -158,11 +175,18 @@ def test_roles_and_assignment(client, make_user, login, make_campaign):
     make_user("viewer", "view-v")
     c = make_campaign(auditors=[mine])
     login("aud-b")  # another auditor's campaign
-    for url in (f"/campaigns/{c.id}", f"/campaigns/{c.id}/edit", f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/qr.png",
-                f"/interview/{c.id}", f"/interview/{c.id}/{c.outlets[0].id}"):
+    for url in (
+        f"/campaigns/{c.id}",
+        f"/campaigns/{c.id}/edit",
+        f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/qr.png",
+        f"/interview/{c.id}",
+        f"/interview/{c.id}/{c.outlets[0].id}",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.post(f"/campaigns/{c.id}/status", data={"status": "closed"}).status_code == 403
-    assert str(c.id) not in client.get("/campaigns/").get_data(as_text=True).split("campaigns/new")[-1]
+    assert (
+        str(c.id) not in client.get("/campaigns/").get_data(as_text=True).split("campaigns/new")[-1]
+    )
     client.post("/logout")
     login("view-v")  # viewers read, never write
     page = client.get(f"/campaigns/{c.id}")
@@ -208,7 +232,12 @@ def test_in_person_interview(client, auditor, make_campaign):
     resp = client.post(url, data=form_data(c, 4, started=started, client_id="interview-0001"))
     assert resp.status_code == 303 and "done=1" in resp.headers["Location"]
     r = db.session.scalar(select(Response))
-    assert (r.channel, r.auditor_id, r.outlet_id, r.link_id) == ("in_person", auditor.id, c.outlets[1].id, None)
+    assert (r.channel, r.auditor_id, r.outlet_id, r.link_id) == (
+        "in_person",
+        auditor.id,
+        c.outlets[1].id,
+        None,
+    )
     assert r.started_at is not None and r.duration_s is not None and r.answers.startswith("4444")
     assert "已保存第" in client.get(resp.headers["Location"]).get_data(as_text=True)
     bad = client.post(url, data=form_data(c, 4, q_fun1="8"))
@@ -227,6 +256,8 @@ def test_missing_csrf_on_campaign_pages(make_app, make_user):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        client.post("/login", data={"username": "root-c", "password": "correct-horse", "csrf_token": token})
+        client.post(
+            "/login", data={"username": "root-c", "password": "correct-horse", "csrf_token": token}
+        )
         assert client.post("/campaigns/new", data=NEW).status_code == 400
         assert db.session.scalar(select(func.count(Campaign.id))) == 0

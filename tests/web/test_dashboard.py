@@ -24,8 +24,9 @@ def setup(app, make_user):
     return {"campaign": c, "fast": fast, **users}
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
-                                        ("other", 403)])
+@pytest.mark.parametrize(
+    "who,status", [("admin", 200), ("auditor", 200), ("viewer", 200), ("other", 403)]
+)
 def test_dashboard_roles(client, login, setup, who, status):
     login(setup[who].username)
     c = setup["campaign"]
@@ -36,10 +37,15 @@ def test_dashboard_roles(client, login, setup, who, status):
         assert "样本不足" in html  # 3 + 3 responses: below 30 per channel
         assert "网点1" in html and "网点2" in html
         # figures travel as JSON data blocks; no inline executable script
-        blocks = re.findall(r'<script type="application/json" id="fig-([a-z_]+)">(.*?)</script>',
-                            html, re.S)
-        assert {name for name, _ in blocks} == {"measures", "dimensions", "distribution",
-                                                "over_time"}
+        blocks = re.findall(
+            r'<script type="application/json" id="fig-([a-z_]+)">(.*?)</script>', html, re.S
+        )
+        assert {name for name, _ in blocks} == {
+            "measures",
+            "dimensions",
+            "distribution",
+            "over_time",
+        }
         for _name, body in blocks:
             assert "data" in json.loads(body)
         assert re.search(r"<script>(?!</script>)", html) is None
@@ -60,7 +66,9 @@ def test_dashboard_filters(client, login, setup):
     resp = client.get(f"/campaigns/{c.id}/dashboard?start=yesterday")
     assert resp.status_code == 400 and "筛选条件无效" in resp.get_data(as_text=True)
     outlet = c.outlets[1].id
-    resp = client.get(f"/campaigns/{c.id}/dashboard?outlet={outlet}&start=2026-09-01&end=2026-09-30")
+    resp = client.get(
+        f"/campaigns/{c.id}/dashboard?outlet={outlet}&start=2026-09-01&end=2026-09-30"
+    )
     assert resp.status_code == 200
 
 
@@ -74,8 +82,9 @@ def test_plotly_served_locally(client):
     resp.close()
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
-                                        ("other", 403)])
+@pytest.mark.parametrize(
+    "who,status", [("admin", 200), ("auditor", 200), ("viewer", 200), ("other", 403)]
+)
 def test_review_page_roles(client, login, setup, who, status):
     login(setup[who].username)
     resp = client.get(f"/campaigns/{setup['campaign'].id}/review")
@@ -100,8 +109,9 @@ def test_exclude_and_reinstate_from_review(client, login, setup):
     resp = client.post(f"{base}/exclude", data={"reason": ""})
     assert resp.status_code == 303
     assert not db.session.get(Response, fast.id).excluded  # reason required
-    resp = client.post(f"{base}/exclude", data={"reason": "用时 5 秒，不可能读完题目"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"{base}/exclude", data={"reason": "用时 5 秒，不可能读完题目"}, follow_redirects=True
+    )
     assert "已排除答卷" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Response, fast.id).excluded
@@ -113,8 +123,10 @@ def test_exclude_and_reinstate_from_review(client, login, setup):
     db.session.expire_all()
     assert not db.session.get(Response, fast.id).excluded
     assert db.session.scalar(db.select(db.func.count(ResponseExclusion.id))) == 2
-    assert client.post(f"/campaigns/{c.id}/responses/99999/exclude",
-                       data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(f"/campaigns/{c.id}/responses/99999/exclude", data={"reason": "x"}).status_code
+        == 404
+    )
 
 
 def test_review_form_carries_csrf_token(client, login, setup):
@@ -123,8 +135,9 @@ def test_review_form_carries_csrf_token(client, login, setup):
     assert 'name="csrf_token"' in html
 
 
-@pytest.mark.parametrize("kind,ext", [("responses", "csv"), ("responses", "xlsx"),
-                                      ("scores", "csv"), ("scores", "xlsx")])
+@pytest.mark.parametrize(
+    "kind,ext", [("responses", "csv"), ("responses", "xlsx"), ("scores", "csv"), ("scores", "xlsx")]
+)
 def test_exports_download(client, login, setup, kind, ext):
     login("viewer1")
     resp = client.get(f"/campaigns/{setup['campaign'].id}/export/{kind}.{ext}")

@@ -22,7 +22,8 @@ FORM = {
     "audit-passed": "yes",
     "audit-severe": "0",
     "score-4.1.1-0": "9.5",
-    "score-4.1.2-0": "14", "score-4.1.2-1": "13",
+    "score-4.1.2-0": "14",
+    "score-4.1.2-1": "13",
     "score-4.1.3-0": "9.5",
     "score-4.1.4-0": "23",
     "score-4.1.5-0": "14",
@@ -30,7 +31,9 @@ FORM = {
     "score-4.1.7-0": "8",
     "score-4.1.8-0": "9.5",
     "event_rows": "2",
-    "ev-type-0": "major_complaint", "ev-date-0": "2026-03-01", "ev-rectified-0": "1",
+    "ev-type-0": "major_complaint",
+    "ev-date-0": "2026-03-01",
+    "ev-rectified-0": "1",
 }
 
 
@@ -44,8 +47,9 @@ def setup(app, make_user):
     return {"campaign": c, **users}
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("auditor", 200), ("viewer", 200),
-                                        ("other", 403)])
+@pytest.mark.parametrize(
+    "who,status", [("admin", 200), ("auditor", 200), ("viewer", 200), ("other", 403)]
+)
 def test_checklist_page_roles(client, login, setup, who, status):
     login(setup[who].username)
     resp = client.get(f"/campaigns/{setup['campaign'].id}/evaluation")
@@ -65,8 +69,9 @@ def test_post_checklist_saves_draft_and_shows_level(client, login, setup):
     assert resp.status_code == 303
     ev = db.session.scalars(db.select(Evaluation)).one()
     assert ev.input["scores"]["4.1.2"] == [14, 13]
-    assert ev.input["events"] == [{"type": "major_complaint", "date": "2026-03-01",
-                                   "rectified": True}]
+    assert ev.input["events"] == [
+        {"type": "major_complaint", "date": "2026-03-01", "rectified": True}
+    ]
     html = client.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
     # S = 0.5·100 + 0.5·80 = 90, S_in_person 100, X 94; one rectified complaint → four stars
     assert "四星级" in html
@@ -89,8 +94,10 @@ def test_viewer_and_stranger_cannot_write(client, login, setup):
     c = setup["campaign"]
     login("viewer1")
     assert client.post(f"/campaigns/{c.id}/evaluation", data=FORM).status_code == 403
-    assert client.post(f"/campaigns/{c.id}/evaluation/finalize",
-                       data={"confirm": "1"}).status_code == 403
+    assert (
+        client.post(f"/campaigns/{c.id}/evaluation/finalize", data={"confirm": "1"}).status_code
+        == 403
+    )
     client.post("/logout")
     login("other1")
     assert client.post(f"/campaigns/{c.id}/evaluation", data=FORM).status_code == 403
@@ -106,7 +113,9 @@ def test_finalize_and_report(client, login, setup):
     assert resp.status_code == 303
     assert evaluations.current(c).status == "draft"  # confirmation required
     resp = client.post(f"/campaigns/{c.id}/evaluation/finalize", data={"confirm": "1"})
-    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/campaigns/{c.id}/report")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(
+        f"/campaigns/{c.id}/report"
+    )
     client.post("/logout")
     for who in ("viewer1", "admin1"):
         login(who)

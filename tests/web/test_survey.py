@@ -56,7 +56,10 @@ def test_english_switch(client, make_campaign):
 def test_no_js_submit_stores_and_thanks(client, make_campaign):
     c = make_campaign()
     token = outlet_token(c)
-    resp = client.post(f"/s/{token}", data=form_data(c, q_fun2="na", q_comment="维修很快", client_id="form-0000001"))
+    resp = client.post(
+        f"/s/{token}",
+        data=form_data(c, q_fun2="na", q_comment="维修很快", client_id="form-0000001"),
+    )
     assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/s/{token}/thanks")
     r = db.session.scalar(select(Response))
     assert r.channel == "online" and r.answers[:3] == "5-5" and r.comment == "维修很快"
@@ -84,7 +87,9 @@ def test_contact_needs_consent(client, make_campaign):
     c = make_campaign()
     resp = client.post(f"/s/{outlet_token(c)}", data=form_data(c, contact="13800138000"))
     assert resp.status_code == 422 and "请先勾选同意" in resp.get_data(as_text=True)
-    ok = client.post(f"/s/{outlet_token(c)}", data=form_data(c, contact="13800138000", contact_consent="1"))
+    ok = client.post(
+        f"/s/{outlet_token(c)}", data=form_data(c, contact="13800138000", contact_consent="1")
+    )
     assert ok.status_code == 303
     assert db.session.scalar(select(Response)).contact_consent
 

@@ -64,7 +64,9 @@ def api_auth(*roles: str):
         def wrapped(*args, **kwargs):
             user = token_user()
             if user is None:
-                raise ApiError(401, "unauthorized", "a valid 'Authorization: Bearer' token is required")
+                raise ApiError(
+                    401, "unauthorized", "a valid 'Authorization: Bearer' token is required"
+                )
             if user.role not in roles:
                 raise ApiError(403, "forbidden", f"role {user.role!r} may not do this")
             g.api_user = user
@@ -106,7 +108,10 @@ def campaign_errors(not_found: str = "no such campaign") -> dict:
     """The 401/403/404 responses every campaign-scoped operation documents in PATHS."""
     return {
         "401": {"description": "no valid token", "content": ERROR_CONTENT},
-        "403": {"description": "campaign not assigned / role not allowed", "content": ERROR_CONTENT},
+        "403": {
+            "description": "campaign not assigned / role not allowed",
+            "content": ERROR_CONTENT,
+        },
         "404": {"description": not_found, "content": ERROR_CONTENT},
     }
 
@@ -142,9 +147,7 @@ def _feature_modules():
     import importlib
     import pkgutil
 
-    return [
-        importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)
-    ]
+    return [importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)]
 
 
 @bp.get("/openapi.json")

@@ -12,18 +12,33 @@ from ...services.campaigns import CampaignError
 from ..survey import survey_url
 from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, json_object
 
-CREATE_KEYS = {"organization", "scheme", "outlets", "title", "evaluation_date", "opens_at",
-               "closes_at", "status", "auditors"}
+CREATE_KEYS = {
+    "organization",
+    "scheme",
+    "outlets",
+    "title",
+    "evaluation_date",
+    "opens_at",
+    "closes_at",
+    "status",
+    "auditors",
+}
 
 
 def _auditors(value) -> list[User]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(x, str | int) and not isinstance(x, bool) for x in value):
-        raise ApiError(422, "invalid", "auditors must be a list of usernames or user ids", "auditors")
+    if not isinstance(value, list) or not all(
+        isinstance(x, str | int) and not isinstance(x, bool) for x in value
+    ):
+        raise ApiError(
+            422, "invalid", "auditors must be a list of usernames or user ids", "auditors"
+        )
     names = [x for x in value if isinstance(x, str)]
     ids = [x for x in value if isinstance(x, int)]
-    users = list(db.session.scalars(select(User).where(User.username.in_(names) | User.id.in_(ids))))
+    users = list(
+        db.session.scalars(select(User).where(User.username.in_(names) | User.id.in_(ids)))
+    )
     if len(users) != len(set(value)):
         found = {u.username for u in users} | {u.id for u in users}
         missing = [x for x in value if x not in found]
@@ -44,9 +59,12 @@ def campaign_json(campaign: Campaign) -> dict:
             "id": campaign.organization.id,
             "name": campaign.organization.name,
             "operating_since": campaign.organization.operating_since.isoformat()
-            if campaign.organization.operating_since else None,
+            if campaign.organization.operating_since
+            else None,
         },
-        "evaluation_date": campaign.evaluation_date.isoformat() if campaign.evaluation_date else None,
+        "evaluation_date": campaign.evaluation_date.isoformat()
+        if campaign.evaluation_date
+        else None,
         "opens_at": campaign.opens_at.isoformat() if campaign.opens_at else None,
         "closes_at": campaign.closes_at.isoformat() if campaign.closes_at else None,
         "questionnaire_version": (campaign.questionnaire or {}).get("version"),
@@ -167,9 +185,15 @@ def issue_links_api(campaign_id: int, outlet_id: int):
 # ── OpenAPI ──────────────────────────────────────────────────────────────────────────────
 
 _ERR = {"content": ERROR_CONTENT}
-_BILINGUAL = {"type": "object", "required": ["zh", "en"],
-              "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
-_COUNTS = {"type": "object", "properties": {"in_person": {"type": "integer"}, "online": {"type": "integer"}}}
+_BILINGUAL = {
+    "type": "object",
+    "required": ["zh", "en"],
+    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+}
+_COUNTS = {
+    "type": "object",
+    "properties": {"in_person": {"type": "integer"}, "online": {"type": "integer"}},
+}
 _CAMPAIGN = {
     "type": "object",
     "required": ["id", "title", "scheme", "status", "organization", "outlets"],
@@ -180,13 +204,19 @@ _CAMPAIGN = {
         "status": {"type": "string", "enum": ["draft", "collecting", "closed", "finalized"]},
         "organization": {
             "type": "object",
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
-                           "operating_since": {"type": "string", "format": "date", "nullable": True}},
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "operating_since": {"type": "string", "format": "date", "nullable": True},
+            },
         },
         "evaluation_date": {"type": "string", "format": "date", "nullable": True},
         "opens_at": {"type": "string", "format": "date-time", "nullable": True},
         "closes_at": {"type": "string", "format": "date-time", "nullable": True},
-        "questionnaire_version": {"type": "string", "description": "sha256 of the question bank frozen in"},
+        "questionnaire_version": {
+            "type": "string",
+            "description": "sha256 of the question bank frozen in",
+        },
         "auditors": {"type": "array", "items": {"type": "string"}},
         "outlets": {
             "type": "array",
@@ -197,8 +227,12 @@ _CAMPAIGN = {
                     "id": {"type": "integer"},
                     "name": {"type": "string"},
                     "address": {"type": "string", "nullable": True},
-                    "survey_url": {"type": "string", "format": "uri", "nullable": True,
-                                   "description": "the outlet's reusable link http://…/s/<token>"},
+                    "survey_url": {
+                        "type": "string",
+                        "format": "uri",
+                        "nullable": True,
+                        "description": "the outlet's reusable link http://…/s/<token>",
+                    },
                     "responses": _COUNTS,
                 },
             },
@@ -213,23 +247,40 @@ _CREATE = {
         "organization": {
             "type": "object",
             "description": "a new organization {name, operating_since}, or an existing one {id}",
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string", "maxLength": 200},
-                           "operating_since": {"type": "string", "format": "date"}},
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string", "maxLength": 200},
+                "operating_since": {"type": "string", "format": "date"},
+            },
         },
         "scheme": {"type": "string", "enum": ["cqm-2019", "dni-2026", "icas-27922", "xh-2025"]},
         "outlets": {
-            "type": "array", "minItems": 1, "maxItems": service.MAX_OUTLETS,
-            "items": {"type": "object", "required": ["name"],
-                      "properties": {"name": {"type": "string", "maxLength": 200},
-                                     "address": {"type": "string", "maxLength": 300}}},
+            "type": "array",
+            "minItems": 1,
+            "maxItems": service.MAX_OUTLETS,
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "maxLength": 200},
+                    "address": {"type": "string", "maxLength": 300},
+                },
+            },
         },
-        "title": {"type": "string", "maxLength": 200, "description": "default: organization · scheme title"},
+        "title": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "default: organization · scheme title",
+        },
         "evaluation_date": {"type": "string", "format": "date"},
         "opens_at": {"type": "string", "format": "date-time", "description": "with a time zone"},
         "closes_at": {"type": "string", "format": "date-time", "description": "with a time zone"},
         "status": {"type": "string", "enum": ["collecting", "draft"], "default": "collecting"},
-        "auditors": {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
-                     "description": "usernames or ids of auditors to assign (the creating auditor always is)"},
+        "auditors": {
+            "type": "array",
+            "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "description": "usernames or ids of auditors to assign (the creating auditor always is)",
+        },
     },
 }
 QUESTIONNAIRE_SCHEMA = {
@@ -246,20 +297,47 @@ QUESTIONNAIRE_SCHEMA = {
                 "required": ["id", "kind", "text"],
                 "properties": {
                     "id": {"type": "string"},
-                    "kind": {"type": "string", "enum": ["likert", "nps", "text"],
-                             "description": "likert 1–5 or null; nps 0–10 or null; text"},
-                    "dimension": {"type": "string", "nullable": True,
-                                  "enum": ["functionality", "economy", "safety", "timeliness", "comfort", "civility", None]},
-                    "clause": {"type": "string", "nullable": True, "description": "seed 001 clause probed"},
+                    "kind": {
+                        "type": "string",
+                        "enum": ["likert", "nps", "text"],
+                        "description": "likert 1–5 or null; nps 0–10 or null; text",
+                    },
+                    "dimension": {
+                        "type": "string",
+                        "nullable": True,
+                        "enum": [
+                            "functionality",
+                            "economy",
+                            "safety",
+                            "timeliness",
+                            "comfort",
+                            "civility",
+                            None,
+                        ],
+                    },
+                    "clause": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "seed 001 clause probed",
+                    },
                     "required": {"type": "boolean"},
                     "text": _BILINGUAL,
                 },
             },
         },
-        "labels": {"type": "object", "description": "answer labels (likert values, not applicable, NPS ends)"},
-        "scale": {"type": "object", "additionalProperties": {"type": "number"},
-                  "description": "answer value → 0–100 score; null answer = not applicable"},
-        "channel_weights": {"type": "object", "properties": {"in_person": {"type": "number"}, "online": {"type": "number"}}},
+        "labels": {
+            "type": "object",
+            "description": "answer labels (likert values, not applicable, NPS ends)",
+        },
+        "scale": {
+            "type": "object",
+            "additionalProperties": {"type": "number"},
+            "description": "answer value → 0–100 score; null answer = not applicable",
+        },
+        "channel_weights": {
+            "type": "object",
+            "properties": {"in_person": {"type": "number"}, "online": {"type": "number"}},
+        },
         "dimension_weights": {"type": "object", "additionalProperties": {"type": "number"}},
         "min_answered_fraction": {"type": "number", "nullable": True},
     },
@@ -274,7 +352,10 @@ PATHS = {
             "security": _SEC,
             "requestBody": {"required": True, "content": {"application/json": {"schema": _CREATE}}},
             "responses": {
-                "201": {"description": "created", "content": {"application/json": {"schema": _CAMPAIGN}}},
+                "201": {
+                    "description": "created",
+                    "content": {"application/json": {"schema": _CAMPAIGN}},
+                },
                 "401": {"description": "no valid token", **_ERR},
                 "403": {"description": "viewer", **_ERR},
                 "415": {"description": "not JSON", **_ERR},
@@ -288,7 +369,10 @@ PATHS = {
             "security": _SEC,
             "parameters": _ID,
             "responses": {
-                "200": {"description": "the campaign", "content": {"application/json": {"schema": _CAMPAIGN}}},
+                "200": {
+                    "description": "the campaign",
+                    "content": {"application/json": {"schema": _CAMPAIGN}},
+                },
                 "401": {"description": "no valid token", **_ERR},
                 "403": {"description": "not assigned to this auditor", **_ERR},
                 "404": {"description": "no such campaign", **_ERR},
@@ -300,7 +384,10 @@ PATHS = {
             "summary": "The campaign's questionnaire and S parameters (public)",
             "parameters": _ID,
             "responses": {
-                "200": {"description": "questionnaire", "content": {"application/json": {"schema": QUESTIONNAIRE_SCHEMA}}},
+                "200": {
+                    "description": "questionnaire",
+                    "content": {"application/json": {"schema": QUESTIONNAIRE_SCHEMA}},
+                },
                 "404": {"description": "no such campaign", **_ERR},
             },
         }
@@ -310,12 +397,38 @@ PATHS = {
             "summary": "Change the campaign's status (admin, assigned auditor)",
             "security": _SEC,
             "parameters": _ID,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["status"],
-                "properties": {"status": {"type": "string", "enum": ["collecting", "closed", "finalized"]}}}}}},
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {
+                                "status": {
+                                    "type": "string",
+                                    "enum": ["collecting", "closed", "finalized"],
+                                }
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {
-                "200": {"description": "new status", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"}}}}}},
+                "200": {
+                    "description": "new status",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "status": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
                 "401": {"description": "no valid token", **_ERR},
                 "403": {"description": "not assigned / viewer", **_ERR},
                 "404": {"description": "no such campaign", **_ERR},
@@ -328,19 +441,59 @@ PATHS = {
         "post": {
             "summary": "Issue a batch of single-use survey links (admin, assigned auditor)",
             "security": _SEC,
-            "parameters": _ID + [{"name": "outlet_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {"count": {"type": "integer", "minimum": 1, "maximum": service.MAX_BATCH},
-                               "labels": {"type": "array", "items": {"type": "string", "maxLength": 120},
-                                          "description": "one link per label (e.g. repair-order numbers)"}}}}}},
+            "parameters": _ID
+            + [
+                {"name": "outlet_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "count": {
+                                    "type": "integer",
+                                    "minimum": 1,
+                                    "maximum": service.MAX_BATCH,
+                                },
+                                "labels": {
+                                    "type": "array",
+                                    "items": {"type": "string", "maxLength": 120},
+                                    "description": "one link per label (e.g. repair-order numbers)",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {
-                "201": {"description": "the batch", "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["batch", "links"],
-                    "properties": {"batch": {"type": "string"}, "outlet": {"type": "integer"},
-                                   "links": {"type": "array", "items": {"type": "object", "properties": {
-                                       "id": {"type": "integer"}, "label": {"type": "string", "nullable": True},
-                                       "survey_url": {"type": "string", "format": "uri"}}}}}}}}},
+                "201": {
+                    "description": "the batch",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["batch", "links"],
+                                "properties": {
+                                    "batch": {"type": "string"},
+                                    "outlet": {"type": "integer"},
+                                    "links": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "id": {"type": "integer"},
+                                                "label": {"type": "string", "nullable": True},
+                                                "survey_url": {"type": "string", "format": "uri"},
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
                 "401": {"description": "no valid token", **_ERR},
                 "403": {"description": "not assigned / viewer", **_ERR},
                 "404": {"description": "no such campaign or outlet", **_ERR},

@@ -22,8 +22,12 @@ def put_evaluation(campaign_id: int):
     try:
         return evaluations.result(campaign, ev)
     except evaluations.EvaluationError as e:  # saved; the level waits for the survey
-        return {"evaluation": evaluations.meta(ev), "input": ev.input, "level": None,
-                "pending": {"code": e.code, "message": e.message, "field": e.field}}
+        return {
+            "evaluation": evaluations.meta(ev),
+            "input": ev.input,
+            "level": None,
+            "pending": {"code": e.code, "message": e.message, "field": e.field},
+        }
 
 
 @bp.get("/campaigns/<int:campaign_id>/evaluation")
@@ -59,58 +63,118 @@ INPUT_SCHEMA = {
         "evaluation_date": {"type": "string", "format": "date"},
         "scores": {
             "type": "object",
-            "description": "item id → points, a list of points (one per auditor) or \"n/a\"",
+            "description": 'item id → points, a list of points (one per auditor) or "n/a"',
             "additionalProperties": {
-                "oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}},
-                          {"type": "string"}]
+                "oneOf": [
+                    {"type": "number"},
+                    {"type": "array", "items": {"type": "number"}},
+                    {"type": "string"},
+                ]
             },
         },
-        "special_deductions": {"type": "array", "items": {
-            "type": "object", "properties": {"item": {"type": "string"},
-                                             "note": {"type": "string"}}}},
-        "special_bonus": {"type": "object", "nullable": True,
-                          "properties": {"note": {"type": "string"}}},
-        "management_audit": {"type": "object", "properties": {
-            "passed": {"type": "boolean"},
-            "severe_nonconformities": {"type": "integer", "minimum": 0}}},
-        "organization": {"type": "object", "properties": {
-            "operating_since": {"type": "string", "format": "date"}}},
-        "events": {"type": "array", "items": {"type": "object", "properties": {
-            "type": {"type": "string", "enum": ["liability_accident", "major_complaint",
-                                                "negative_publicity"]},
-            "date": {"type": "string", "format": "date"},
-            "rectified": {"type": "boolean"}}}},
+        "special_deductions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"item": {"type": "string"}, "note": {"type": "string"}},
+            },
+        },
+        "special_bonus": {
+            "type": "object",
+            "nullable": True,
+            "properties": {"note": {"type": "string"}},
+        },
+        "management_audit": {
+            "type": "object",
+            "properties": {
+                "passed": {"type": "boolean"},
+                "severe_nonconformities": {"type": "integer", "minimum": 0},
+            },
+        },
+        "organization": {
+            "type": "object",
+            "properties": {"operating_since": {"type": "string", "format": "date"}},
+        },
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {
+                        "type": "string",
+                        "enum": ["liability_accident", "major_complaint", "negative_publicity"],
+                    },
+                    "date": {"type": "string", "format": "date"},
+                    "rectified": {"type": "boolean"},
+                },
+            },
+        },
     },
 }
 RESULT_SCHEMA = {
     "type": "object",
-    "required": ["scheme", "level", "level_name", "score", "max_score", "groups",
-                 "special_deductions", "limited_by", "criteria", "survey", "evaluation"],
+    "required": [
+        "scheme",
+        "level",
+        "level_name",
+        "score",
+        "max_score",
+        "groups",
+        "special_deductions",
+        "limited_by",
+        "criteria",
+        "survey",
+        "evaluation",
+    ],
     "properties": {
         "scheme": {"type": "string"},
         "level": {"type": "string"},
         "level_name": {"type": "string"},
         "score": {"type": "number"},
         "max_score": {"type": "number"},
-        "groups": {"type": "object", "additionalProperties": {"type": "object", "properties": {
-            "score": {"type": "number"}, "max": {"type": "number"},
-            "ratio": {"type": "number", "nullable": True}}}},
+        "groups": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "score": {"type": "number"},
+                    "max": {"type": "number"},
+                    "ratio": {"type": "number", "nullable": True},
+                },
+            },
+        },
         "special_deductions": {"type": "integer"},
         "limited_by": {"type": "array", "items": {"type": "string"}},
-        "criteria": {"type": "array", "items": {"type": "object", "properties": {
-            "level": {"type": "string"}, "criterion": {"type": "string"},
-            "required": {"type": "string"}, "actual": {"type": "string"},
-            "met": {"type": "boolean"}}}},
+        "criteria": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "level": {"type": "string"},
+                    "criterion": {"type": "string"},
+                    "required": {"type": "string"},
+                    "actual": {"type": "string"},
+                    "met": {"type": "boolean"},
+                },
+            },
+        },
         "explanation_zh": {"type": "array", "items": {"type": "string"}},
-        "survey": {"type": "object", "description": "S, S_in_person, S_online, dimensions, "
-                                                    "n, ci95, sufficient: from the responses"},
+        "survey": {
+            "type": "object",
+            "description": "S, S_in_person, S_online, dimensions, "
+            "n, ci95, sufficient: from the responses",
+        },
         "input": INPUT_SCHEMA,
-        "evaluation": {"type": "object", "properties": {
-            "id": {"type": "integer"},
-            "status": {"type": "string", "enum": ["draft", "finalized", "superseded"]},
-            "supersedes_id": {"type": "integer", "nullable": True},
-            "finalized_at": {"type": "string", "nullable": True},
-            "scheme_sha256": {"type": "string", "nullable": True}}},
+        "evaluation": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "status": {"type": "string", "enum": ["draft", "finalized", "superseded"]},
+                "supersedes_id": {"type": "integer", "nullable": True},
+                "finalized_at": {"type": "string", "nullable": True},
+                "scheme_sha256": {"type": "string", "nullable": True},
+            },
+        },
     },
 }
 _RESULT = {"application/json": {"schema": RESULT_SCHEMA}}
@@ -121,13 +185,20 @@ PATHS = {
             "summary": "Save the checklist input as the draft evaluation",
             "security": [{"bearer": []}],
             "parameters": _ID,
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": INPUT_SCHEMA}}},
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": INPUT_SCHEMA}},
+            },
             "responses": {
-                "200": {"description": "saved; the result (or `pending` while the survey "
-                                       "has no valid responses)", "content": _RESULT},
-                "400": {"description": "bad input; `field` names it; nothing stored",
-                        "content": _ERR},
+                "200": {
+                    "description": "saved; the result (or `pending` while the survey "
+                    "has no valid responses)",
+                    "content": _RESULT,
+                },
+                "400": {
+                    "description": "bad input; `field` names it; nothing stored",
+                    "content": _ERR,
+                },
                 "415": {"description": "not JSON", "content": _ERR},
                 **_COMMON,
             },
@@ -150,8 +221,7 @@ PATHS = {
             "parameters": _ID,
             "responses": {
                 "200": {"description": "the frozen result", "content": _RESULT},
-                "409": {"description": "already finalized, or no survey figures",
-                        "content": _ERR},
+                "409": {"description": "already finalized, or no survey figures", "content": _ERR},
                 **_COMMON,
             },
         }

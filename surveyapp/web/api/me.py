@@ -31,7 +31,10 @@ PATHS = {
                                 "properties": {
                                     "id": {"type": "integer"},
                                     "username": {"type": "string"},
-                                    "role": {"type": "string", "enum": ["admin", "auditor", "viewer"]},
+                                    "role": {
+                                        "type": "string",
+                                        "enum": ["admin", "auditor", "viewer"],
+                                    },
                                 },
                             }
                         }

@@ -14,7 +14,15 @@ from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, error_body, j
 from .campaigns import QUESTIONNAIRE_SCHEMA, questionnaire_json
 
 ONLINE_KEYS = {"answers", "comment", "client_id", "contact", "contact_consent", "started"}
-IN_PERSON_KEYS = {"outlet", "answers", "comment", "client_id", "contact", "contact_consent", "started_at"}
+IN_PERSON_KEYS = {
+    "outlet",
+    "answers",
+    "comment",
+    "client_id",
+    "contact",
+    "contact_consent",
+    "started_at",
+}
 #: an in-person start time sent by the auditor's device may lie this far back
 MAX_INTERVIEW = timedelta(hours=12)
 
@@ -24,7 +32,8 @@ def _refused(err: ResponseError):
     body = error_body(err.code, error_text(err), err.field)
     if err.fields:
         body["error"]["fields"] = {
-            f: {"code": p.code, "message": problem_text(p.code, p.params)} for f, p in err.fields.items()
+            f: {"code": p.code, "message": problem_text(p.code, p.params)}
+            for f, p in err.fields.items()
         }
     return jsonify(body), err.status
 
@@ -83,7 +92,11 @@ def submit_online_api(token: str):
     """Store a customer's response through a survey link; a repeated client_id answers 200."""
     body = _body(ONLINE_KEYS)
     link = responses.find_link(token)
-    started = responses.read_start_stamp(body.get("started"), responses.link_scope(link)) if link else None
+    started = (
+        responses.read_start_stamp(body.get("started"), responses.link_scope(link))
+        if link
+        else None
+    )
     try:
         return _stored(responses.submit_online(token, _submission(body, started), link=link))
     except ResponseError as err:
@@ -100,7 +113,11 @@ def submit_in_person_api(campaign_id: int):
         raise ApiError(422, "required", "outlet is required", "outlet")
     started = _started_at(body.get("started_at"))
     try:
-        return _stored(responses.submit_in_person(campaign, body["outlet"], g.api_user, _submission(body, started)))
+        return _stored(
+            responses.submit_in_person(
+                campaign, body["outlet"], g.api_user, _submission(body, started)
+            )
+        )
     except ResponseError as err:
         return _refused(err)
 
@@ -113,9 +130,17 @@ def _started_at(value) -> datetime | None:
     except ValueError:
         started = None
     now = utcnow()
-    if started is None or started.tzinfo is None or not now - MAX_INTERVIEW <= started <= now + timedelta(seconds=5):
-        raise ApiError(422, "invalid", "started_at must be an ISO date-time with zone, within the last 12 hours",
-                       "started_at")
+    if (
+        started is None
+        or started.tzinfo is None
+        or not now - MAX_INTERVIEW <= started <= now + timedelta(seconds=5)
+    ):
+        raise ApiError(
+            422,
+            "invalid",
+            "started_at must be an ISO date-time with zone, within the last 12 hours",
+            "started_at",
+        )
     return min(started, now)
 
 
@@ -124,41 +149,77 @@ def _started_at(value) -> datetime | None:
 _ANSWERS = {
     "type": "object",
     "description": "question id → answer: likert 1–5, nps 0–10, text a string; null = not applicable (不适用). "
-                   "Every required question must be present.",
-    "additionalProperties": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 10},
-                                       {"type": "string", "maxLength": 2000}],
-                             "nullable": True},
+    "Every required question must be present.",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 10},
+            {"type": "string", "maxLength": 2000},
+        ],
+        "nullable": True,
+    },
     "example": {"fun1": 5, "fun2": None, "nps": 9},
 }
 _COMMON = {
     "answers": _ANSWERS,
     "comment": {"type": "string", "maxLength": 2000},
-    "client_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$",
-                  "description": "browser-generated id; the same id twice stores one response"},
-    "contact": {"type": "string", "maxLength": 100, "description": "stored encrypted, only with consent"},
+    "client_id": {
+        "type": "string",
+        "pattern": "^[A-Za-z0-9_.:-]{8,64}$",
+        "description": "browser-generated id; the same id twice stores one response",
+    },
+    "contact": {
+        "type": "string",
+        "maxLength": 100,
+        "description": "stored encrypted, only with consent",
+    },
     "contact_consent": {"type": "boolean", "default": False},
 }
 _ID_BODY = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
 _FIELD_ERR = {
     "description": "refused; nothing stored. error.field names the first problem, error.fields all of them",
-    "content": {"application/json": {"schema": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "enum": [
-                    "unknown_question", "required", "out_of_range", "not_text", "too_long",
-                    "too_few_answers", "contact_without_consent", "invalid", "unknown_field",
-                    "unknown_outlet"]},
-                "message": {"type": "string"},
-                "field": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {
-                    "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
-            },
-        }},
-    }}},
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {
+                                "type": "string",
+                                "enum": [
+                                    "unknown_question",
+                                    "required",
+                                    "out_of_range",
+                                    "not_text",
+                                    "too_long",
+                                    "too_few_answers",
+                                    "contact_without_consent",
+                                    "invalid",
+                                    "unknown_field",
+                                    "unknown_outlet",
+                                ],
+                            },
+                            "message": {"type": "string"},
+                            "field": {"type": "string"},
+                            "fields": {
+                                "type": "object",
+                                "additionalProperties": {
+                                    "type": "object",
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "message": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                },
+            }
+        }
+    },
 }
 _ERR = {"content": ERROR_CONTENT}
 _TOKEN = [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
@@ -169,13 +230,36 @@ PATHS = {
             "summary": "The questionnaire behind a survey link and a signed start stamp (public)",
             "parameters": _TOKEN,
             "responses": {
-                "200": {"description": "questionnaire", "content": {"application/json": {"schema": {
-                    "allOf": [QUESTIONNAIRE_SCHEMA, {"type": "object", "properties": {
-                        "outlet": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-                        "organization": {"type": "string"},
-                        "single_use": {"type": "boolean"},
-                        "started": {"type": "string", "description": "send back as `started` with the response"},
-                    }}]}}}},
+                "200": {
+                    "description": "questionnaire",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [
+                                    QUESTIONNAIRE_SCHEMA,
+                                    {
+                                        "type": "object",
+                                        "properties": {
+                                            "outlet": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "id": {"type": "integer"},
+                                                    "name": {"type": "string"},
+                                                },
+                                            },
+                                            "organization": {"type": "string"},
+                                            "single_use": {"type": "boolean"},
+                                            "started": {
+                                                "type": "string",
+                                                "description": "send back as `started` with the response",
+                                            },
+                                        },
+                                    },
+                                ]
+                            }
+                        }
+                    },
+                },
                 "404": {"description": "bad_token", **_ERR},
                 "409": {"description": "campaign_not_open, link_used", **_ERR},
                 "410": {"description": "campaign_closed, link_revoked", **_ERR},
@@ -186,21 +270,43 @@ PATHS = {
         "post": {
             "summary": "Submit a response through a survey link (public; channel online)",
             "parameters": _TOKEN,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["answers"], "additionalProperties": False,
-                "properties": {**_COMMON, "started": {
-                    "type": "string", "description": "the signed stamp served with the page or GET /links/{token}"}},
-            }}}},
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["answers"],
+                            "additionalProperties": False,
+                            "properties": {
+                                **_COMMON,
+                                "started": {
+                                    "type": "string",
+                                    "description": "the signed stamp served with the page or GET /links/{token}",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {
-                "201": {"description": "stored", "content": {"application/json": {"schema": _ID_BODY}}},
-                "200": {"description": "already stored under this client_id (same id)",
-                        "content": {"application/json": {"schema": _ID_BODY}}},
+                "201": {
+                    "description": "stored",
+                    "content": {"application/json": {"schema": _ID_BODY}},
+                },
+                "200": {
+                    "description": "already stored under this client_id (same id)",
+                    "content": {"application/json": {"schema": _ID_BODY}},
+                },
                 "404": {"description": "bad_token", **_ERR},
                 "409": {"description": "campaign_not_open, link_used", **_ERR},
                 "410": {"description": "campaign_closed, link_revoked", **_ERR},
                 "415": {"description": "not JSON", **_ERR},
                 "422": _FIELD_ERR,
-                "429": {"description": "rate limited (per link, per client id, per address)", **_ERR},
+                "429": {
+                    "description": "rate limited (per link, per client id, per address)",
+                    **_ERR,
+                },
             },
         }
     },
@@ -208,17 +314,44 @@ PATHS = {
         "post": {
             "summary": "Submit a response collected face to face (admin, assigned auditor; channel in_person)",
             "security": [{"bearer": []}],
-            "parameters": [{"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["outlet", "answers"], "additionalProperties": False,
-                "properties": {**_COMMON, "outlet": {"type": "integer"},
-                               "started_at": {"type": "string", "format": "date-time",
-                                              "description": "when the interview began (with zone, ≤ 12 h ago)"}},
-            }}}},
+            "parameters": [
+                {
+                    "name": "campaign_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["outlet", "answers"],
+                            "additionalProperties": False,
+                            "properties": {
+                                **_COMMON,
+                                "outlet": {"type": "integer"},
+                                "started_at": {
+                                    "type": "string",
+                                    "format": "date-time",
+                                    "description": "when the interview began (with zone, ≤ 12 h ago)",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {
-                "201": {"description": "stored", "content": {"application/json": {"schema": _ID_BODY}}},
-                "200": {"description": "already stored under this client_id",
-                        "content": {"application/json": {"schema": _ID_BODY}}},
+                "201": {
+                    "description": "stored",
+                    "content": {"application/json": {"schema": _ID_BODY}},
+                },
+                "200": {
+                    "description": "already stored under this client_id",
+                    "content": {"application/json": {"schema": _ID_BODY}},
+                },
                 "401": {"description": "no valid token", **_ERR},
                 "403": {"description": "viewer, or campaign not assigned to this auditor", **_ERR},
                 "404": {"description": "no such campaign", **_ERR},
