@@ -22,7 +22,7 @@ from .model import (
     SurveyFigures,
     frozen_map,
 )
-from .numbers import HUNDRED, ZERO, div, fmt, mul, to_decimal
+from .numbers import HUNDRED, ZERO, div, fmt, measured, mul, to_decimal
 from .survey import DIMENSIONS
 
 TOP_LEVEL_FIELDS = (
@@ -255,9 +255,11 @@ def _parse_audit(raw: object) -> ManagementAudit | None:
 
 
 def _percent(value: object, field: str) -> Decimal | None:
+    """A survey figure 0–100 through the float boundary (`numbers.measured`), else InputError."""
     if value is None:
         return None
     number = _number(value, field)
+    number = measured(number)
     if number < 0 or number > HUNDRED:
         raise InputError(field, f"{fmt(number)} outside 0–100")
     return number

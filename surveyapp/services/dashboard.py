@@ -16,6 +16,7 @@ from .. import charts
 from ..models import Campaign
 from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
 from ..survey_math import answer_distribution, per_outlet, responses_over_time
+from ..survey_math.scores import thresholds_inside, thresholds_met
 from . import scores
 
 MEASURES = (("S", "S"), ("S_in_person", "S当面"), ("S_online", "S电子"))
@@ -55,8 +56,8 @@ def measures(s: dict[str, Any], thresholds: tuple[float, ...]) -> list[dict[str,
                 "ci": ci,
                 "sufficient": bool(s["sufficient"].get(key)),
                 "marginal": bool(s["marginal"].get(key)),
-                "inside": [t for t in thresholds if ci and ci[0] < t <= ci[1]],
-                "met": [t for t in thresholds if value is not None and round(value + 1e-9, 2) >= t],
+                "inside": thresholds_inside(ci, thresholds),
+                "met": thresholds_met(value, thresholds),
             }
         )
     return out

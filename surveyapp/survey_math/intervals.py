@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from surveyapp.scoring.numbers import measured
+
 from .core import Layout, Prepared
 
 DEFAULT_MAX_N = 10_000  #: bootstrap on all responses of a channel up to this many
@@ -97,7 +99,7 @@ def percentile_interval(samples: np.ndarray, level: float = 0.95) -> tuple[float
         return None
     tail = (1.0 - level) / 2.0
     lo, hi = np.quantile(finite, [tail, 1.0 - tail])
-    return float(lo), float(hi)
+    return float(measured(lo)), float(measured(hi))
 
 
 # --- analytic cross-check -------------------------------------------------------------------

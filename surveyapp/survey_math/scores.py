@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from surveyapp.scoring.numbers import decided, measured
 from surveyapp.scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS, SurveyParams
 
 from . import intervals as iv
@@ -87,8 +88,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def _num(x: Any) -> float | None:
+    """A computed figure as it leaves the survey math: float noise off (`numbers.measured`),
+    so every answer 非常满意 is S = 100.0 on every machine; None when there is no data."""
     x = float(x)
-    return x if math.isfinite(x) else None
+    return float(measured(x)) if math.isfinite(x) else None
 
 
 def compute_scores(
@@ -178,7 +181,9 @@ def compute_scores(
         ("S_online", enough[1]),
     ):
         h = half[key]
-        sufficient[key] = bool(channels_ok and h is not None and h <= params.max_half_width)
+        sufficient[key] = bool(
+            channels_ok and h is not None and decided(h) <= params.max_half_width
+        )
     marginal = {k: _is_marginal(ci95[k], params.thresholds) for k in KEYS}
     for c, ch in enumerate(CHANNELS):
         if 0 < n[c] < params.min_valid_per_channel:
@@ -187,7 +192,7 @@ def compute_scores(
                 f"{params.min_valid_per_channel} 份（样本不足）"
             )
     for key in KEYS:
-        if half[key] is not None and half[key] > params.max_half_width:
+        if half[key] is not None and decided(half[key]) > params.max_half_width:
             warnings.append(
                 f"wide_interval:{key}: {key} 的 95% 区间半宽 {half[key]:.2f} 分，"
                 f"超过 {params.max_half_width:g} 分（样本不足）"
@@ -196,7 +201,7 @@ def compute_scores(
     # --- reliability, satisfaction, NPS -------------------------------------------------------
     alpha = dimension_alphas(prep)
     for dim, a in alpha.items():
-        if a is not None and a < params.alpha_acceptable:
+        if a is not None and decided(a) < params.alpha_acceptable:
             warnings.append(
                 f"low_alpha:{dim}: {DIMENSION_NAMES_ZH[dim]}的 Cronbach's α = "
                 f"{a:.2f}，低于 {params.alpha_acceptable:.2f}（问卷信度）"
@@ -255,9 +260,27 @@ def _combined_rate(counts: ChannelCounts, omega: float, pooled: bool) -> float |
     return _num(combine(rates[0], rates[1], omega))
 
 
+def thresholds_inside(ci: Interval, thresholds: tuple[float, ...]) -> list[float]:
+    """Thresholds in (lo, hi]: the interval reaches both sides of these pass/fail lines.
+
+    The bounds are compared as printed (2 decimals), like every other figure that decides.
+    """
+    if ci is None:
+        return []
+    lo, hi = decided(ci[0]), decided(ci[1])
+    return [t for t in thresholds if lo < t <= hi]
+
+
+def thresholds_met(value: float | None, thresholds: tuple[float, ...]) -> list[float]:
+    """Thresholds the figure reaches, compared after rounding to 2 decimals half up (DOMAIN.md)."""
+    if value is None:
+        return []
+    shown = decided(value)
+    return [t for t in thresholds if shown >= t]
+
+
 def _is_marginal(ci: Interval, thresholds: tuple[float, ...]) -> bool:
-    """A threshold inside (lo, hi]: the interval reaches both sides of the pass/fail line."""
-    return ci is not None and any(ci[0] < t <= ci[1] for t in thresholds)
+    return bool(thresholds_inside(ci, thresholds))
 
 
 def _coverage_warnings(k: int, n: list[int], dims_ch: list[np.ndarray], pooled: bool) -> list[str]:

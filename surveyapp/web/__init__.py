@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from ..db import db
 from ..extensions import login_manager
 from ..models import User
+from ..scoring.numbers import shown
 
 #: Content-Security-Policy: no inline script anywhere; plotly needs inline style elements
 CSP = (
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["fixed"] = shown
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
