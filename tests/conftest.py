@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from surveyapp import create_app
 from surveyapp.db import db
+from tests import factories
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -156,6 +157,12 @@ def make_user(app):
         return user, token
 
     return factory
+
+
+@pytest.fixture
+def make_campaign(app):
+    """Factory: make_campaign(outlets=..., status=..., created_by=..., auditors=...) -> Campaign."""
+    return factories.make_campaign
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures of the end-to-end tests: a real HTTP server on a SQLite app, and the campaign factory."""
+"""Fixtures of the end-to-end tests: a real HTTP server on a SQLite app, and the browser."""
 
 import os
 import shutil
@@ -10,16 +10,9 @@ from werkzeug.serving import make_server
 
 from surveyapp import create_app
 from surveyapp.db import db
-from tests import factories
 from tests.conftest import base_config
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def make_campaign(app):
-    """Factory: make_campaign(outlets=..., status=..., created_by=..., auditors=...) -> Campaign."""
-    return factories.make_campaign
 
 
 @pytest.fixture
