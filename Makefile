@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test lint bench install install-dev db demo i18n clean
+.PHONY: run test test-all lint bench install install-dev db demo i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in with the demo account above)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - "app:app"
 
-## test: the whole suite (unit, integration on SQLite and PostgreSQL when reachable, web, browser)
+## test: everything but the slow load/crash tests (unit, integration on SQLite and PostgreSQL
+## when reachable, web, browser): the one to run while working, a few minutes
 test: install-dev
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+## test-all: everything, the slow load/crash tests included (what .ci/run runs)
+test-all: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -47,10 +52,10 @@ bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || echo "wrk not installed: the submit benchmark will be skipped"
 	$(BIN)/python -m bench
 
-## i18n: re-extract messages and update the English catalogue (compiled at start-up)
+## i18n: re-extract messages and update every feature's English catalogue (compiled at
+## start-up); lists the new messages to translate and fails while one has no English
 i18n: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot .
-	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations
+	$(BIN)/python -m surveyapp.i18n_catalogues
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,26 +2,15 @@
 
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from surveyapp.i18n_catalogues import extract
+
 ROOT = Path(__file__).resolve().parents[2]
-METHODS = [("surveyapp/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
 
 
 def extracted() -> dict[str, str]:
-    found = {}
-    for fname, _lineno, message, _comments, _ctx in extract_from_dir(
-        ROOT,
-        METHODS,
-        keywords=KEYWORDS,
-        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
-    ):
-        for msg in message if isinstance(message, tuple) else (message,):
-            if msg:
-                found.setdefault(msg, fname)
-    return found
+    return extract(ROOT)
 
 
 def english() -> dict[str, str]:
