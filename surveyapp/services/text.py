@@ -12,9 +12,3 @@ _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 def storable(value: str) -> bool:
     """True when the text has no NUL/control characters and no lone surrogates."""
     return _UNSTORABLE.search(value) is None
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula (leading =, +, -, @, tab, CR get a ')."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

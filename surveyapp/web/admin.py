@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Form, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
@@ -12,6 +12,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from ..i18n import local_day_start, local_zone
 from ..services import audit
 from .access import roles_required
+from .downloads import send
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -83,11 +84,4 @@ def audit_csv():
     form = _filter_form()
     audit.record("audit.export", detail={"filters": _filter_args()})
     stamp = datetime.now(local_zone()).strftime("%Y%m%d-%H%M")
-    return Response(
-        stream_with_context(audit.csv_rows(_filters(form))),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return send(audit.export(_filters(form), f"audit-{stamp}"), **{"Cache-Control": "no-store"})

@@ -48,8 +48,12 @@ def _s_from_rows(rows):
     return 0.5 * by_channel["in_person"] + 0.5 * by_channel["online"]
 
 
+def _body(download) -> bytes:
+    return b"".join(download.body)
+
+
 def test_csv_round_trip(campaign):
-    body = b"".join(exports.responses_csv(campaign))
+    body = _body(exports.responses_export(campaign, "csv"))
     assert body.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 5
@@ -59,17 +63,16 @@ def test_csv_round_trip(campaign):
     assert first["valid"] == "False"
     assert rows[2]["fun2"] == "3" and rows[2]["tim1"] == ""  # 不适用 → empty cell
     assert rows[2]["nps"] == "7"
-    assert rows[0]["submitted_at"] == "2026-09-01 10:00:00"  # Asia/Shanghai
+    assert rows[0]["submitted_at"] == "2026-09-01T10:00:00+08:00"  # Asia/Shanghai, with offset
     # in person valid: answers 4 (80) and 3 on 6 of 12 (60) → 0.5·(mean of dims)
     live = scores.campaign_scores(campaign)
     assert _s_from_rows(rows) == pytest.approx(live["S"])
 
 
 def test_xlsx_round_trip(campaign):
-    f = exports.responses_xlsx(campaign)
+    f = io.BytesIO(_body(exports.responses_export(campaign, "xlsx")))
     ws = load_workbook(f, read_only=True).active
     data = list(ws.iter_rows(values_only=True))
-    f.close()
     header, body = data[0], data[1:]
     # read-only mode drops trailing empty cells: pad each row to the header
     rows = [
@@ -88,22 +91,21 @@ def test_xlsx_round_trip(campaign):
 
 def test_scores_exports_match(campaign):
     live = scores.campaign_scores(campaign)
-    text = exports.scores_csv(campaign).decode("utf-8-sig")
+    text = _body(exports.scores_export(campaign, "csv")).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     s_row = next(r for r in rows if r["section"] == "survey" and r["key"] == "S")
     assert float(s_row["value"]) == pytest.approx(live["S"])
     assert any(r["section"] == "outlet" and r["name"] == "网点2" for r in rows)
     assert any(r["section"] == "parameter" and r["key"] == "scale" for r in rows)
-    f = exports.scores_xlsx(campaign)
+    f = io.BytesIO(_body(exports.scores_export(campaign, "xlsx")))
     ws = load_workbook(f, read_only=True).active
     values = list(ws.iter_rows(values_only=True))
-    f.close()
     assert values[1][4] == pytest.approx(live["S"])
 
 
 def test_csv_pages(campaign, monkeypatch):
     monkeypatch.setattr(exports, "PAGE", 2)
-    chunks = list(exports.responses_csv(campaign))
+    chunks = list(exports.responses_export(campaign, "csv").body)
     assert len(chunks) == 1 + 3  # header, then pages of 2, 2, 1
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == sorted((r[0] for r in rows[1:]), key=int)
@@ -153,6 +155,7 @@ def test_page_wise_flags_equal_the_campaign_flags(app):
     ].any()
     assert late.loc[10**9, "reason"] == ""
     pd.testing.assert_series_equal(late.loc[ids[0]], whole.loc[ids[0]], check_names=False)
-    rows = list(csv.DictReader(io.StringIO(b"".join(exports.responses_csv(c)).decode("utf-8-sig"))))
+    body = _body(exports.responses_export(c, "csv"))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     flagged = {int(r["id"]) for r in rows if r["flag_reason"]}
     assert flagged == set(whole.index[whole["flagged"]])
