@@ -6,6 +6,7 @@ import functools
 import hashlib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .scoring import (
     SurveyParams,
     evaluate_data,
 )
+from .scoring.criteria import Param
 from .scoring.model import ITEM_MODES, frozen_map
 from .scoring.numbers import ROUNDING_MODES, fmt
 
@@ -149,69 +151,89 @@ def _new_id(
 
 
 def _survey_params(raw: Mapping, levels: tuple[Level, ...], w: _Where) -> tuple[SurveyParams, str]:
+    """The [survey] table as SurveyParams (defaults for what it leaves out) and questionnaire."""
     _check_keys(raw, _SURVEY_KEYS, w, "[survey]")
     kwargs: dict[str, object] = {}
     if "scale" in raw:
-        scale = {}
-        for k, v in raw["scale"].items():
-            if not str(k).isdigit():
-                raise w.error("[survey].scale", f"answer value {k!r} is not an integer")
-            scale[int(k)] = float(_dec(v, w, f"[survey].scale.{k}"))
-        kwargs["scale"] = scale
+        kwargs["scale"] = _scale(raw["scale"], w)
     if "channel_weights" in raw:
-        cw = {
-            k: float(_dec(v, w, f"[survey].channel_weights.{k}"))
-            for k, v in raw["channel_weights"].items()
-        }
-        if set(cw) != {"in_person", "online"} or abs(sum(cw.values()) - 1) > 1e-9:
-            raise w.error("[survey].channel_weights", "needs in_person and online summing to 1")
-        kwargs["channel_weights"] = cw
-    if raw.get("dimension_weights") == "equal":
-        kwargs["dimension_weights"] = {d: 1 / len(DIMENSIONS) for d in DIMENSIONS}
-    elif "dimension_weights" in raw:
-        dw = {
-            k: float(_dec(v, w, f"[survey].dimension_weights.{k}"))
-            for k, v in raw["dimension_weights"].items()
-        }
-        if set(dw) != set(DIMENSIONS) or abs(sum(dw.values()) - 1) > 1e-3:
-            raise w.error(
-                "[survey].dimension_weights",
-                f"needs the six dimensions {', '.join(DIMENSIONS)} summing to 1",
-            )
-        kwargs["dimension_weights"] = dw
+        kwargs["channel_weights"] = _channel_weights(raw["channel_weights"], w)
+    if "dimension_weights" in raw:
+        kwargs["dimension_weights"] = _dimension_weights(raw["dimension_weights"], w)
     if "combine" in raw:
         if raw["combine"] not in ("weighted", "pooled"):
             raise w.error("[survey].combine", "expected 'weighted' or 'pooled'")
         kwargs["combine"] = raw["combine"]
-    for key in ("min_answered_fraction", "max_half_width", "alpha_acceptable"):
-        if key in raw:
-            kwargs[key] = float(_dec(raw[key], w, f"[survey].{key}"))
-    for key in ("min_valid_per_channel", "bootstrap_resamples", "bootstrap_seed"):
-        if key in raw:
-            if not isinstance(raw[key], int) or isinstance(raw[key], bool):
-                raise w.error(f"[survey].{key}", "expected an integer")
-            kwargs[key] = raw[key]
-    if "thresholds" in raw:
-        kwargs["thresholds"] = tuple(
-            float(_dec(t, w, "[survey].thresholds")) for t in raw["thresholds"]
-        )
-    else:
-        found = sorted(
-            {
-                float(c.params["min"])
-                for lv in levels
-                for c in lv.criteria
-                if c.kind == "survey_at_least"
-            }
-        )
-        kwargs["thresholds"] = tuple(found)
+    kwargs.update(_survey_numbers(raw, w))
+    kwargs["thresholds"] = _thresholds(raw, levels, w)
     questionnaire = raw.get("questionnaire", "default")
     if not isinstance(questionnaire, str) or not questionnaire:
         raise w.error("[survey].questionnaire", "expected a non-empty string")
     return SurveyParams(**kwargs), questionnaire  # type: ignore[arg-type]
 
 
+def _scale(raw: Mapping, w: _Where) -> dict[int, float]:
+    """[survey].scale: integer answer values to points."""
+    scale = {}
+    for k, v in raw.items():
+        if not str(k).isdigit():
+            raise w.error("[survey].scale", f"answer value {k!r} is not an integer")
+        scale[int(k)] = float(_dec(v, w, f"[survey].scale.{k}"))
+    return scale
+
+
+def _channel_weights(raw: Mapping, w: _Where) -> dict[str, float]:
+    """[survey].channel_weights: in_person and online, summing to 1."""
+    cw = {k: float(_dec(v, w, f"[survey].channel_weights.{k}")) for k, v in raw.items()}
+    if set(cw) != {"in_person", "online"} or abs(sum(cw.values()) - 1) > 1e-9:
+        raise w.error("[survey].channel_weights", "needs in_person and online summing to 1")
+    return cw
+
+
+def _dimension_weights(raw: Mapping | str, w: _Where) -> dict[str, float]:
+    """[survey].dimension_weights: "equal", or the six dimensions summing to 1 (±0.001)."""
+    if raw == "equal":
+        return {d: 1 / len(DIMENSIONS) for d in DIMENSIONS}
+    dw = {k: float(_dec(v, w, f"[survey].dimension_weights.{k}")) for k, v in raw.items()}
+    if set(dw) != set(DIMENSIONS) or abs(sum(dw.values()) - 1) > 1e-3:
+        raise w.error(
+            "[survey].dimension_weights",
+            f"needs the six dimensions {', '.join(DIMENSIONS)} summing to 1",
+        )
+    return dw
+
+
+def _survey_numbers(raw: Mapping, w: _Where) -> dict[str, object]:
+    """The [survey] numbers given: fractions and widths as floats, counts and seed as integers."""
+    out: dict[str, object] = {}
+    for key in ("min_answered_fraction", "max_half_width", "alpha_acceptable"):
+        if key in raw:
+            out[key] = float(_dec(raw[key], w, f"[survey].{key}"))
+    for key in ("min_valid_per_channel", "bootstrap_resamples", "bootstrap_seed"):
+        if key in raw:
+            if not isinstance(raw[key], int) or isinstance(raw[key], bool):
+                raise w.error(f"[survey].{key}", "expected an integer")
+            out[key] = raw[key]
+    return out
+
+
+def _thresholds(raw: Mapping, levels: tuple[Level, ...], w: _Where) -> tuple[float, ...]:
+    """[survey].thresholds, else every survey_at_least minimum of the levels, ascending."""
+    if "thresholds" in raw:
+        return tuple(float(_dec(t, w, "[survey].thresholds")) for t in raw["thresholds"])
+    found = sorted(
+        {
+            float(c.params["min"])
+            for lv in levels
+            for c in lv.criteria
+            if c.kind == "survey_at_least"
+        }
+    )
+    return tuple(found)
+
+
 def _criterion(raw: Mapping, w: _Where, where: str) -> Criterion:
+    """One level criterion: a registered kind, its parameters typed, defaults filled in."""
     kind_name = raw.get("kind")
     if kind_name not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
@@ -224,21 +246,7 @@ def _criterion(raw: Mapping, w: _Where, where: str) -> Criterion:
         spec = kind.params.get(key)
         if spec is None:
             raise w.error(where, f"unknown parameter {key!r} for kind {kind_name}")
-        if spec.type is Decimal:
-            value = _dec(value, w, f"{where}.{key}")
-        elif spec.type is int:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise w.error(f"{where}.{key}", f"expected a whole number ≥ 0, got {value!r}")
-        elif spec.type is bool:
-            if not isinstance(value, bool):
-                raise w.error(f"{where}.{key}", f"expected true or false, got {value!r}")
-        elif spec.type is str and (
-            not isinstance(value, str) or (spec.choices and value not in spec.choices)
-        ):
-            raise w.error(
-                f"{where}.{key}", f"expected one of {', '.join(spec.choices)}, got {value!r}"
-            )
-        params[key] = value
+        params[key] = _param_value(spec, value, w, f"{where}.{key}")
     for key, spec in kind.params.items():
         if key not in params:
             if spec.required:
@@ -253,8 +261,25 @@ def _criterion(raw: Mapping, w: _Where, where: str) -> Criterion:
     )
 
 
-def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
-    w = _Where(path)
+def _param_value(spec: Param, value: object, w: _Where, where: str) -> object:
+    """A criterion parameter checked against its spec: a number, a count ≥ 0, a flag, a choice."""
+    if spec.type is Decimal:
+        return _dec(value, w, where)
+    if spec.type is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise w.error(where, f"expected a whole number ≥ 0, got {value!r}")
+    elif spec.type is bool:
+        if not isinstance(value, bool):
+            raise w.error(where, f"expected true or false, got {value!r}")
+    elif spec.type is str and (
+        not isinstance(value, str) or (spec.choices and value not in spec.choices)
+    ):
+        raise w.error(where, f"expected one of {', '.join(spec.choices)}, got {value!r}")
+    return value
+
+
+def _header(data: Mapping, path: Path, w: _Where) -> tuple[str, Decimal, str, str]:
+    """Top-level keys: the id (= the file name), max_points, rounding, default item mode."""
     _check_keys(data, _TOP_KEYS, w, "top level")
     scheme_id = _str(data, "id", w, "top level")
     if scheme_id != path.stem:
@@ -266,8 +291,11 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
     default_mode = data.get("item_mode", "points")
     if default_mode not in ITEM_MODES:
         raise w.error("item_mode", f"expected one of {', '.join(ITEM_MODES)}")
+    return scheme_id, max_points, rounding, default_mode
 
-    seen: set[str] = set()
+
+def _groups(data: Mapping, seen: set[str], w: _Where) -> list[Group]:
+    """The [[groups]], each id new and each parent a known group."""
     groups: list[Group] = []
     for k, g in enumerate(data.get("groups", [])):
         gid, where = _new_id(g, _GROUP_KEYS, seen, w, f"groups[{k}]", "group")
@@ -284,72 +312,110 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
     for g in groups:
         if g.parent is not None and g.parent not in group_ids:
             raise w.error(f"group {g.id}", f"unknown parent group {g.parent!r}")
+    return groups
 
+
+@dataclass(frozen=True)
+class _Exclusions:
+    """The [exclusions] table: which items may be excluded when an item does not say."""
+
+    allowed: str  #: none, all or groups
+    groups: frozenset[str]  #: with allowed = groups: items in these groups (or below them)
+    parent: Mapping[str, str | None]  #: group id -> parent group id
+    rule: str
+
+    @property
+    def group_ids(self) -> set[str]:
+        """Every group of the scheme."""
+        return set(self.parent)
+
+    def default_for(self, group: str | None) -> bool:
+        """Whether an item of this group is excludable unless it sets `excludable`."""
+        if self.allowed == "all":
+            return True
+        if self.allowed == "groups":
+            return bool(self._ancestors(group) & self.groups)
+        return False
+
+    def _ancestors(self, gid: str | None) -> set[str]:
+        out = set()
+        while gid is not None:
+            out.add(gid)
+            gid = self.parent.get(gid)
+        return out
+
+
+def _exclusions(data: Mapping, groups: list[Group], w: _Where) -> _Exclusions:
     excl = data.get("exclusions", {})
     allowed = excl.get("allowed", "none")
     if allowed not in ("none", "all", "groups"):
         raise w.error("[exclusions].allowed", "expected none, all or groups")
     excl_groups = tuple(excl.get("groups", ()))
+    group_ids = {g.id for g in groups}
     for gid in excl_groups:
         if gid not in group_ids:
             raise w.error("[exclusions].groups", f"unknown group {gid!r}")
-    group_parent = {g.id: g.parent for g in groups}
+    return _Exclusions(
+        allowed=allowed,
+        groups=frozenset(excl_groups),
+        parent={g.id: g.parent for g in groups},
+        rule=str(excl.get("rule", "no exclusions in this scheme")),
+    )
 
-    def under(gid: str | None) -> set[str]:
-        out = set()
-        while gid is not None:
-            out.add(gid)
-            gid = group_parent.get(gid)
-        return out
 
+def _item(
+    it: Mapping, iid: str, where: str, default_mode: str, excl: _Exclusions, w: _Where
+) -> Item:
+    """One [[items]] entry: points, group, mode with its options or survey source."""
+    points = _dec(it.get("points"), w, f"{where}.points")
+    if points < 0:
+        raise w.error(where, "negative points")
+    group = it.get("group")
+    if group is not None and group not in excl.group_ids:
+        raise w.error(where, f"unknown group {group!r}")
+    mode = it.get("mode", default_mode)
+    if mode not in ITEM_MODES:
+        raise w.error(where, f"unknown mode {mode!r} (expected {', '.join(ITEM_MODES)})")
+    options = tuple(_dec(o, w, f"{where}.options") for o in it.get("options", ()))
+    if mode == "options" and not options:
+        raise w.error(where, "mode options needs a non-empty options list")
+    for o in options:
+        if o < 0 or o > points:
+            raise w.error(where, f"option {fmt(o)} outside 0–{fmt(points)}")
+    source = it.get("survey_source")
+    if mode == "survey" and source not in ("S", "dimensions"):
+        raise w.error(where, "mode survey needs survey_source = 'S' or 'dimensions'")
+    return Item(
+        id=iid,
+        title=_str(it, "title", w, where),
+        points=points,
+        group=group,
+        mode=mode,
+        excludable=bool(it.get("excludable", excl.default_for(group))),
+        options=options,
+        deduction_option=bool(it.get("star", False)),
+        quantitative=bool(it.get("quantitative", False)),
+        dimension=it.get("dimension"),
+        survey_source=source,
+        clause=str(it.get("clause", "")),
+    )
+
+
+def _items(
+    data: Mapping, seen: set[str], default_mode: str, excl: _Exclusions, w: _Where
+) -> list[Item]:
+    """The [[items]], each id new across groups and items; at least one."""
     items: list[Item] = []
     for k, it in enumerate(data.get("items", [])):
         iid, where = _new_id(it, _ITEM_KEYS, seen, w, f"items[{k}]", "item")
-        points = _dec(it.get("points"), w, f"{where}.points")
-        if points < 0:
-            raise w.error(where, "negative points")
-        group = it.get("group")
-        if group is not None and group not in group_ids:
-            raise w.error(where, f"unknown group {group!r}")
-        mode = it.get("mode", default_mode)
-        if mode not in ITEM_MODES:
-            raise w.error(where, f"unknown mode {mode!r} (expected {', '.join(ITEM_MODES)})")
-        options = tuple(_dec(o, w, f"{where}.options") for o in it.get("options", ()))
-        if mode == "options" and not options:
-            raise w.error(where, "mode options needs a non-empty options list")
-        for o in options:
-            if o < 0 or o > points:
-                raise w.error(where, f"option {fmt(o)} outside 0–{fmt(points)}")
-        source = it.get("survey_source")
-        if mode == "survey" and source not in ("S", "dimensions"):
-            raise w.error(where, "mode survey needs survey_source = 'S' or 'dimensions'")
-        if allowed == "all":
-            excludable = True
-        elif allowed == "groups":
-            excludable = bool(under(group) & set(excl_groups))
-        else:
-            excludable = False
-        excludable = bool(it.get("excludable", excludable))
-        items.append(
-            Item(
-                id=iid,
-                title=_str(it, "title", w, where),
-                points=points,
-                group=group,
-                mode=mode,
-                excludable=excludable,
-                options=options,
-                deduction_option=bool(it.get("star", False)),
-                quantitative=bool(it.get("quantitative", False)),
-                dimension=it.get("dimension"),
-                survey_source=source,
-                clause=str(it.get("clause", "")),
-            )
-        )
+        items.append(_item(it, iid, where, default_mode, excl, w))
     if not items:
         raise w.error("items", "a scheme needs at least one item")
+    return items
 
-    # every group's points = the sum of its children (items and subgroups)
+
+def _check_points(items: list[Item], groups: list[Group], max_points: Decimal, w: _Where) -> None:
+    """Every group's points = the sum of its children (items and subgroups); so for the top."""
     children: dict[str | None, Decimal] = {}
     for it in items:
         children[it.group] = children.get(it.group, Decimal(0)) + it.points
@@ -368,6 +434,10 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
             "max_points", f"first-level points add up to {fmt(top_total)}, not {fmt(max_points)}"
         )
 
+
+def _parts(data: Mapping, groups: list[Group], max_points: Decimal, w: _Where) -> list[Part]:
+    """The [[parts]]: first-level groups whose points add up to the part's, all to max_points."""
+    first_level = {g.id for g in groups if g.parent is None}
     parts = []
     for k, p in enumerate(data.get("parts", [])):
         pid = _str(p, "id", w, f"parts[{k}]")
@@ -375,7 +445,7 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
         pts = _dec(p.get("points"), w, f"{where}.points")
         member = tuple(p.get("groups", ()))
         for gid in member:
-            if gid not in group_ids or group_parent[gid] is not None:
+            if gid not in first_level:
                 raise w.error(where, f"{gid!r} is not a first-level group")
         total = sum((g.points for g in groups if g.id in member), Decimal(0))
         if total != pts:
@@ -383,7 +453,11 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
         parts.append(Part(pid, _str(p, "title", w, where), pts, member, str(p.get("clause", ""))))
     if parts and sum((p.points for p in parts), Decimal(0)) != max_points:
         raise w.error("parts", f"parts do not add up to max_points {fmt(max_points)}")
+    return parts
 
+
+def _levels(data: Mapping, w: _Where) -> list[Level]:
+    """The [[levels]]: known, distinct level ids, each with at least one criterion."""
     levels = []
     level_seen: set[str] = set()
     for k, lv in enumerate(data.get("levels", [])):
@@ -403,27 +477,48 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
         levels.append(Level(lid, _str(lv, "name", w, where), criteria, str(lv.get("clause", ""))))
     if not levels:
         raise w.error("levels", "a scheme needs at least one level")
-    fallback = data.get("fallback", {})
+    return levels
+
+
+def _fallback_id(fallback: Mapping, levels: list[Level], w: _Where) -> str:
+    """The [fallback] level's id: a known level id that no [[levels]] entry uses."""
     fallback_id = _str(fallback, "id", w, "[fallback]")
-    if fallback_id not in LEVEL_IDS or fallback_id in level_seen:
+    if fallback_id not in LEVEL_IDS or fallback_id in {lv.id for lv in levels}:
         raise w.error(
             "[fallback]", f"fallback level {fallback_id!r} must be a level id not used above"
         )
+    return fallback_id
 
-    def adjustment(key: str) -> Adjustment:
-        raw = data.get(key, {})
-        max_count = raw.get("max_count")
-        if max_count is not None and (
-            isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 0
-        ):
-            raise w.error(f"[{key}].max_count", "expected a whole number >= 0")
-        return Adjustment(
-            enabled=bool(raw.get("enabled", False)),
-            points_each=_dec(raw.get("points_each", 1), w, f"[{key}].points_each"),
-            max_count=max_count,
-            clause=str(raw.get("clause", "")),
-        )
 
+def _adjustment(data: Mapping, key: str, w: _Where) -> Adjustment:
+    """[special_deductions] or [special_bonus]: enabled, points each, an optional cap."""
+    raw = data.get(key, {})
+    max_count = raw.get("max_count")
+    if max_count is not None and (
+        isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 0
+    ):
+        raise w.error(f"[{key}].max_count", "expected a whole number >= 0")
+    return Adjustment(
+        enabled=bool(raw.get("enabled", False)),
+        points_each=_dec(raw.get("points_each", 1), w, f"[{key}].points_each"),
+        max_count=max_count,
+        clause=str(raw.get("clause", "")),
+    )
+
+
+def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
+    """Validate a scheme file's tables in file order; the first problem found is raised."""
+    w = _Where(path)
+    scheme_id, max_points, rounding, default_mode = _header(data, path, w)
+    seen: set[str] = set()  #: group and item ids share one namespace
+    groups = _groups(data, seen, w)
+    excl = _exclusions(data, groups, w)
+    items = _items(data, seen, default_mode, excl, w)
+    _check_points(items, groups, max_points, w)
+    parts = _parts(data, groups, max_points, w)
+    levels = _levels(data, w)
+    fallback = data.get("fallback", {})
+    fallback_id = _fallback_id(fallback, levels, w)
     survey, questionnaire = _survey_params(data.get("survey", {}), tuple(levels), w)
     return Scheme(
         id=scheme_id,
@@ -439,9 +534,9 @@ def _parse(data: Mapping, path: Path, raw_bytes: bytes) -> Scheme:
         survey=survey,
         parts=tuple(parts),
         rounding=rounding,
-        exclusion_rule=str(excl.get("rule", "no exclusions in this scheme")),
-        special_deductions=adjustment("special_deductions"),
-        special_bonus=adjustment("special_bonus"),
+        exclusion_rule=excl.rule,
+        special_deductions=_adjustment(data, "special_deductions", w),
+        special_bonus=_adjustment(data, "special_bonus", w),
         questionnaire=questionnaire,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         path=str(path),

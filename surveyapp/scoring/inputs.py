@@ -323,6 +323,39 @@ def parse_input(
     data: Mapping[str, object], scheme: Scheme, survey: Mapping[str, object] | None = None
 ) -> EvaluationInput:
     """Validate an evaluation input for `scheme`; `survey`, when given, replaces data["survey"]."""
+    _check_top_level(data, scheme)
+    needed = required_fields(scheme)
+    scores = _parse_scores(data.get("scores"), scheme)
+    evaluation_date = _parse_evaluation_date(data.get("evaluation_date"), needed, scheme)
+    deductions = _parse_deductions(data.get("special_deductions"), scheme)
+    bonus = _parse_bonus(data.get("special_bonus"), scheme)
+    audit = _parse_audit(data.get("management_audit"))
+    if audit is None and "management_audit" in needed:
+        raise InputError(
+            "management_audit", f"missing required field (scheme {scheme.id} levels need it)"
+        )
+    figures = _parse_survey(survey if survey is not None else data.get("survey"))
+    _check_survey_needs(figures, needed, scores, scheme)
+    operating_since = _parse_operating_since(
+        data.get("organization"), evaluation_date, needed, scheme
+    )
+    events = _parse_events(data.get("events"), evaluation_date)
+    return EvaluationInput(
+        scheme_id=scheme.id,
+        scores=frozen_map(scores),
+        evaluation_date=evaluation_date,
+        special_deductions=deductions,
+        special_bonus=bonus,
+        management_audit=audit,
+        survey=figures,
+        operating_since=operating_since,
+        events=events,
+        warnings=_deduction_warnings(scheme, scores, deductions),
+    )
+
+
+def _check_top_level(data: object, scheme: Scheme) -> None:
+    """An object of known fields (or "_"-prefixed ones), for this scheme if it names one."""
     if not isinstance(data, Mapping):
         raise InputError("input", "expected a JSON object")
     for key in data:
@@ -331,27 +364,27 @@ def parse_input(
     scheme_id = data.get("scheme", scheme.id)
     if scheme_id != scheme.id:
         raise InputError("scheme", f"input is for {scheme_id!r}, not {scheme.id!r}")
-    needed = required_fields(scheme)
-    scores = _parse_scores(data.get("scores"), scheme)
 
-    raw_date = data.get("evaluation_date")
+
+def _parse_evaluation_date(
+    raw_date: object, needed: tuple[str, ...], scheme: Scheme
+) -> date | None:
+    """evaluation_date, required when the scheme's criteria use dates."""
     evaluation_date = None if raw_date is None else parse_date(raw_date, "evaluation_date")
     if evaluation_date is None and "evaluation_date" in needed:
         raise InputError(
             "evaluation_date", f"missing required field (scheme {scheme.id} uses dates)"
         )
+    return evaluation_date
 
-    deductions = _parse_deductions(data.get("special_deductions"), scheme)
-    bonus = _parse_bonus(data.get("special_bonus"), scheme)
 
-    audit = _parse_audit(data.get("management_audit"))
-    if audit is None and "management_audit" in needed:
-        raise InputError(
-            "management_audit", f"missing required field (scheme {scheme.id} levels need it)"
-        )
-
-    survey_raw = survey if survey is not None else data.get("survey")
-    figures = _parse_survey(survey_raw)
+def _check_survey_needs(
+    figures: SurveyFigures | None,
+    needed: tuple[str, ...],
+    scores: Mapping[str, ItemScore],
+    scheme: Scheme,
+) -> None:
+    """Every survey measure the levels use is given, and S when survey-fed items are unscored."""
     for name in needed:
         if name.startswith("survey."):
             measure = name.split(".", 1)[1]
@@ -372,7 +405,11 @@ def parse_input(
             "(or score them in scores)",
         )
 
-    org = data.get("organization")
+
+def _parse_operating_since(
+    org: object, evaluation_date: date | None, needed: tuple[str, ...], scheme: Scheme
+) -> date | None:
+    """organization.operating_since: required when the levels use it, not after the evaluation."""
     if org is not None and not isinstance(org, Mapping):
         raise InputError("organization", 'expected an object {"operating_since": "YYYY-MM-DD"}')
     since_raw = (org or {}).get("operating_since")
@@ -385,9 +422,13 @@ def parse_input(
         )
     if operating_since and evaluation_date and operating_since > evaluation_date:
         raise InputError("organization.operating_since", "after evaluation_date")
+    return operating_since
 
-    events = _parse_events(data.get("events"), evaluation_date)
 
+def _deduction_warnings(
+    scheme: Scheme, scores: Mapping[str, ItemScore], deductions: tuple[SpecialDeduction, ...]
+) -> tuple[str, ...]:
+    """A warning per * item scored 0 without a special_deductions entry (likely forgotten)."""
     warnings = []
     for item in scheme.items:
         score = scores.get(item.id)
@@ -402,15 +443,4 @@ def parse_input(
                 f"{item.id} scored 0 with no special_deductions entry; if the checklist's * "
                 "option applies, add one"
             )
-    return EvaluationInput(
-        scheme_id=scheme.id,
-        scores=frozen_map(scores),
-        evaluation_date=evaluation_date,
-        special_deductions=deductions,
-        special_bonus=bonus,
-        management_audit=audit,
-        survey=figures,
-        operating_since=operating_since,
-        events=events,
-        warnings=tuple(warnings),
-    )
+    return tuple(warnings)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..db import db, utcnow
 from ..models import LedgerEntry, LedgerHead
+from .records import SNAPSHOTS
 
 GENESIS = "0" * 64
 
@@ -50,20 +50,6 @@ def sha256(text: str) -> str:
 def entry_hash(prev_hash: str, kind: str, table: str, row_id: int, content_hash: str) -> str:
     """The link: sha256 over the previous hash and this entry's identity and content hash."""
     return sha256(f"{prev_hash}|{kind}|{table}|{row_id}|{content_hash}")
-
-
-#: table name -> function(row) -> dict; the live snapshot that entries of that table vouch for
-SNAPSHOTS: dict[str, tuple[type, Callable[[object], dict]]] = {}
-
-
-def snapshot(table: str, model: type):
-    """Register how rows of a table are snapshotted for the ledger (decorator)."""
-
-    def decorator(fn):
-        SNAPSHOTS[table] = (model, fn)
-        return fn
-
-    return decorator
 
 
 def _ensure_head() -> None:
@@ -451,7 +437,3 @@ def append_many(kind: str, table: str, rows: list[tuple[int, dict]]) -> int:
         update(LedgerHead).where(LedgerHead.id == 1).values(last_entry_id=last_id, last_hash=prev)
     )
     return len(values)
-
-
-# the snapshots of each recorded table register themselves on import
-from . import records  # noqa: E402,F401

@@ -1,5 +1,9 @@
 """What the ledger records for each kind of row (see services/ledger.py).
 
+This is the lower layer: it registers one snapshot function per recorded table in SNAPSHOTS,
+and the ledger (which appends and verifies the chain) reads that registry; nothing here
+imports the ledger.
+
 A snapshot takes an ORM row, a Core row or a plain mapping (bulk inserts use mappings; a key
 left out of a mapping counts as NULL), so the same content is hashed whichever way the row
 was written.
@@ -15,11 +19,24 @@ stays valid while the answers stay as they were recorded.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from ..models import Evaluation, Response, ResponseExclusion
-from .ledger import snapshot
+
+#: table name -> (model, function(row) -> dict): the live snapshot that entries of that table
+#: vouch for
+SNAPSHOTS: dict[str, tuple[type, Callable[[object], dict]]] = {}
+
+
+def snapshot(table: str, model: type):
+    """Register how rows of a table are snapshotted for the ledger (decorator)."""
+
+    def decorator(fn):
+        SNAPSHOTS[table] = (model, fn)
+        return fn
+
+    return decorator
 
 
 def _get(row, name):

@@ -94,6 +94,27 @@ def _num(x: Any) -> float | None:
     return float(measured(x)) if math.isfinite(x) else None
 
 
+@dataclass(frozen=True)
+class _Point:
+    """Point estimates: S and the dimensions per channel and combined (NaN = no data)."""
+
+    s_ch: list[float]
+    dims_ch: list[np.ndarray]
+    s_all: float
+    dims_all: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Boot:
+    """Bootstrap replicates of S and the dimensions, per channel and combined."""
+
+    s: list[np.ndarray]
+    dims: list[np.ndarray]
+    all_s: np.ndarray
+    all_dims: np.ndarray
+    used_m: list[int]  #: responses resampled per channel (bounded by bootstrap_max_n)
+
+
 def compute_scores(
     frame: ResponseFrame, params: SurveyParams, *, bootstrap_max_n: int = iv.DEFAULT_MAX_N
 ) -> SurveyScores:
@@ -110,9 +131,66 @@ def compute_scores(
     pooled = params.combine == "pooled"
     data = [iv.channel_data(prep, c) for c in range(len(CHANNELS))]
     n = [d.n for d in data]
-    warnings: list[str] = []
 
-    # --- point estimates ---------------------------------------------------------------------
+    point = _point_estimates(data, layout, omega, pooled)
+    warnings = _coverage_warnings(layout.k, n, point.dims_ch, pooled)
+    boot = _bootstrap(data, layout, params, omega, pooled, bootstrap_max_n)
+    ci95 = _percentile_intervals(boot, point)
+    ci95_t = _t_intervals(data, layout, omega, pooled, point)
+    half = {k: (None if ci95[k] is None else (ci95[k][1] - ci95[k][0]) / 2.0) for k in KEYS}
+    sufficient = _sufficient(half, n, params)
+    marginal = {k: _is_marginal(ci95[k], params.thresholds) for k in KEYS}
+    warnings += _sample_warnings(n, half, params)
+    alpha = dimension_alphas(prep)
+    warnings += _alpha_warnings(alpha, params)
+    sat = satisfaction_counts(frame, prep)
+    nps = nps_counts(frame, prep)
+
+    excluded = frame.excluded()
+    return SurveyScores(
+        n=dict(zip(CHANNELS, n, strict=True)),
+        received={ch: int((prep.channel == c).sum()) for c, ch in enumerate(CHANNELS)},
+        excluded={ch: int((excluded & (prep.channel == c)).sum()) for c, ch in enumerate(CHANNELS)},
+        S=_num(point.s_all),
+        S_in_person=_num(point.s_ch[0]),
+        S_online=_num(point.s_ch[1]),
+        dimensions={dim: _num(point.dims_all[j]) for j, dim in enumerate(DIMENSIONS)},
+        dimensions_by_channel={
+            ch: {dim: _num(point.dims_ch[c][j]) for j, dim in enumerate(DIMENSIONS)}
+            for c, ch in enumerate(CHANNELS)
+        },
+        items_by_channel=_items_by_channel(data, layout),
+        ci95=ci95,
+        ci95_t=ci95_t,
+        half_width=half,
+        sufficient=sufficient,
+        marginal=marginal,
+        satisfaction_rate=_combined_rate(sat, omega, pooled),
+        satisfaction_by_channel=dict(zip(CHANNELS, sat.rates(), strict=True)),
+        satisfaction_basis=sat.basis,
+        nps=None if nps is None else _combined_rate(nps, omega, pooled),
+        nps_by_channel=dict(zip(CHANNELS, nps.rates() if nps else [None, None], strict=True)),
+        alpha=alpha,
+        warnings=tuple(warnings),
+        parameters=params,
+        ci_method=_ci_method(params, bootstrap_max_n, boot),
+    )
+
+
+def _ci_method(params: SurveyParams, bootstrap_max_n: int, boot: _Boot) -> dict[str, Any]:
+    """How the intervals were computed: methods, resamples, seed and responses resampled."""
+    return {
+        "ci95": "percentile bootstrap, responses resampled within each channel",
+        "ci95_t": "linearized t interval, Welch-Satterthwaite df",
+        "resamples": int(params.bootstrap_resamples),
+        "seed": params.bootstrap_seed,
+        "max_n": int(bootstrap_max_n),
+        "resampled_n": dict(zip(CHANNELS, boot.used_m, strict=True)),
+    }
+
+
+def _point_estimates(data, layout, omega: float, pooled: bool) -> _Point:
+    """S and the dimensions per channel, then combined: ω-weighted, or pooled sums."""
     point = [stats_from_sums(d.sums, d.counts, layout) for d in data]
     s_ch = [float(p[0]) for p in point]
     dims_ch = [p[1] for p in point]
@@ -124,9 +202,13 @@ def compute_scores(
     else:
         s_all = float(combine(s_ch[0], s_ch[1], omega))
         dims_all = combine(dims_ch[0], dims_ch[1], omega)
-    warnings += _coverage_warnings(layout.k, n, dims_ch, pooled)
+    return _Point(s_ch, dims_ch, s_all, dims_all)
 
-    # --- bootstrap within channel -------------------------------------------------------------
+
+def _bootstrap(
+    data, layout, params: SurveyParams, omega: float, pooled: bool, bootstrap_max_n: int
+) -> _Boot:
+    """Resample responses within each channel; a channel without data gives NaN replicates."""
     b = int(params.bootstrap_resamples)
     boot_s, boot_dims, boot_sums, boot_counts, used_m = [], [], [], [], []
     for c, d in enumerate(data):
@@ -150,29 +232,35 @@ def compute_scores(
     else:
         all_s_b = combine(boot_s[0], boot_s[1], omega)
         all_dims_b = combine(boot_dims[0], boot_dims[1], omega)
+    return _Boot(boot_s, boot_dims, all_s_b, all_dims_b, used_m)
+
+
+def _percentile_intervals(boot: _Boot, point: _Point) -> dict[str, Any]:
+    """The bootstrap percentile 95% intervals; None where the estimate itself is missing."""
 
     def pci(samples: np.ndarray, estimate: float) -> Interval:
         return iv.percentile_interval(samples) if math.isfinite(estimate) else None
 
-    ci95: dict[str, Any] = {
-        "S": pci(all_s_b, s_all),
-        "S_in_person": pci(boot_s[0], s_ch[0]),
-        "S_online": pci(boot_s[1], s_ch[1]),
+    return {
+        "S": pci(boot.all_s, point.s_all),
+        "S_in_person": pci(boot.s[0], point.s_ch[0]),
+        "S_online": pci(boot.s[1], point.s_ch[1]),
         "dimensions": {
-            dim: pci(all_dims_b[:, j], float(dims_all[j])) for j, dim in enumerate(DIMENSIONS)
+            dim: pci(boot.all_dims[:, j], float(point.dims_all[j]))
+            for j, dim in enumerate(DIMENSIONS)
         },
         "dimensions_by_channel": {
             ch: {
-                dim: pci(boot_dims[c][:, j], float(dims_ch[c][j]))
+                dim: pci(boot.dims[c][:, j], float(point.dims_ch[c][j]))
                 for j, dim in enumerate(DIMENSIONS)
             }
             for c, ch in enumerate(CHANNELS)
         },
     }
-    ci95_t = _t_intervals(data, layout, omega, pooled, s_ch, dims_ch, s_all, dims_all)
 
-    # --- sufficiency and marginal marks -------------------------------------------------------
-    half = {k: (None if ci95[k] is None else (ci95[k][1] - ci95[k][0]) / 2.0) for k in KEYS}
+
+def _sufficient(half: dict[str, float | None], n: list[int], params: SurveyParams) -> dict:
+    """Sufficient: enough valid responses per channel and a half-width within max_half_width."""
     enough = [x >= params.min_valid_per_channel for x in n]
     sufficient = {}
     for key, channels_ok in (
@@ -184,7 +272,14 @@ def compute_scores(
         sufficient[key] = bool(
             channels_ok and h is not None and decided(h) <= params.max_half_width
         )
-    marginal = {k: _is_marginal(ci95[k], params.thresholds) for k in KEYS}
+    return sufficient
+
+
+def _sample_warnings(
+    n: list[int], half: dict[str, float | None], params: SurveyParams
+) -> list[str]:
+    """small_sample per channel under min_valid_per_channel, wide_interval past max_half_width."""
+    warnings = []
     for c, ch in enumerate(CHANNELS):
         if 0 < n[c] < params.min_valid_per_channel:
             warnings.append(
@@ -197,60 +292,30 @@ def compute_scores(
                 f"wide_interval:{key}: {key} 的 95% 区间半宽 {half[key]:.2f} 分，"
                 f"超过 {params.max_half_width:g} 分（样本不足）"
             )
+    return warnings
 
-    # --- reliability, satisfaction, NPS -------------------------------------------------------
-    alpha = dimension_alphas(prep)
+
+def _alpha_warnings(alpha: dict[str, float | None], params: SurveyParams) -> list[str]:
+    """low_alpha for each dimension whose Cronbach's α is below alpha_acceptable."""
+    warnings = []
     for dim, a in alpha.items():
         if a is not None and decided(a) < params.alpha_acceptable:
             warnings.append(
                 f"low_alpha:{dim}: {DIMENSION_NAMES_ZH[dim]}的 Cronbach's α = "
                 f"{a:.2f}，低于 {params.alpha_acceptable:.2f}（问卷信度）"
             )
-    sat = satisfaction_counts(frame, prep)
-    nps = nps_counts(frame, prep)
+    return warnings
 
-    excluded = frame.excluded()
-    return SurveyScores(
-        n=dict(zip(CHANNELS, n, strict=True)),
-        received={ch: int((prep.channel == c).sum()) for c, ch in enumerate(CHANNELS)},
-        excluded={ch: int((excluded & (prep.channel == c)).sum()) for c, ch in enumerate(CHANNELS)},
-        S=_num(s_all),
-        S_in_person=_num(s_ch[0]),
-        S_online=_num(s_ch[1]),
-        dimensions={dim: _num(dims_all[j]) for j, dim in enumerate(DIMENSIONS)},
-        dimensions_by_channel={
-            ch: {dim: _num(dims_ch[c][j]) for j, dim in enumerate(DIMENSIONS)}
-            for c, ch in enumerate(CHANNELS)
-        },
-        items_by_channel={
-            ch: {
-                item: (_num(s / k) if k > 0 else None)
-                for item, s, k in zip(layout.item_ids, data[c].sums, data[c].counts, strict=True)
-            }
-            for c, ch in enumerate(CHANNELS)
-        },
-        ci95=ci95,
-        ci95_t=ci95_t,
-        half_width=half,
-        sufficient=sufficient,
-        marginal=marginal,
-        satisfaction_rate=_combined_rate(sat, omega, pooled),
-        satisfaction_by_channel=dict(zip(CHANNELS, sat.rates(), strict=True)),
-        satisfaction_basis=sat.basis,
-        nps=None if nps is None else _combined_rate(nps, omega, pooled),
-        nps_by_channel=dict(zip(CHANNELS, nps.rates() if nps else [None, None], strict=True)),
-        alpha=alpha,
-        warnings=tuple(warnings),
-        parameters=params,
-        ci_method={
-            "ci95": "percentile bootstrap, responses resampled within each channel",
-            "ci95_t": "linearized t interval, Welch-Satterthwaite df",
-            "resamples": b,
-            "seed": params.bootstrap_seed,
-            "max_n": int(bootstrap_max_n),
-            "resampled_n": dict(zip(CHANNELS, used_m, strict=True)),
-        },
-    )
+
+def _items_by_channel(data, layout) -> dict[str, dict[str, float | None]]:
+    """Each scored item's mean per channel; None where the channel has no answer to it."""
+    return {
+        ch: {
+            item: (_num(s / k) if k > 0 else None)
+            for item, s, k in zip(layout.item_ids, data[c].sums, data[c].counts, strict=True)
+        }
+        for c, ch in enumerate(CHANNELS)
+    }
 
 
 def _combined_rate(counts: ChannelCounts, omega: float, pooled: bool) -> float | None:
@@ -307,47 +372,30 @@ def _coverage_warnings(k: int, n: list[int], dims_ch: list[np.ndarray], pooled: 
     return out
 
 
-def _t_intervals(data, layout, omega, pooled, s_ch, dims_ch, s_all, dims_all) -> dict[str, Any]:
+def _t_intervals(data, layout, omega: float, pooled: bool, point: _Point) -> dict[str, Any]:
     """Analytic t intervals for every statistic (see intervals.influence)."""
-    est_ch = [np.concatenate([[s_ch[c]], dims_ch[c]]) for c in range(len(CHANNELS))]
-    comps = []  # per channel (variance of its own statistics (J,), df)
-    for d in data:
-        if d.n == 0:
-            comps.append(None)
-            continue
-        grad = iv.coefficients(d.counts, layout)
-        means = np.divide(d.sums, d.counts, out=np.zeros_like(d.sums), where=d.counts > 0)
-        var = iv.sample_var(iv.influence(d, grad, means, d.counts / d.n)) / d.n
-        comps.append((var, d.n - 1))
+    est_ch = [np.concatenate([[point.s_ch[c]], point.dims_ch[c]]) for c in range(len(CHANNELS))]
+    comps = _channel_variances(data, layout)
 
     def own(c: int, j: int) -> Interval:
         if comps[c] is None:
             return None
         return iv.t_interval(float(est_ch[c][j]), [(float(comps[c][0][j]), comps[c][1])])
 
-    est_all = np.concatenate([[s_all], dims_all])
+    est_all = np.concatenate([[point.s_all], point.dims_all])
     if pooled:
-        counts = data[0].counts + data[1].counts
-        total = data[0].n + data[1].n
-        all_comps = []
-        if total:
-            grad = iv.coefficients(counts, layout)
-            sums = data[0].sums + data[1].sums
-            means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-            for d in data:
-                if d.n:
-                    var = iv.sample_var(iv.influence(d, grad, means, counts / total))
-                    all_comps.append((d.n * var / total**2, d.n - 1))
+        all_comps = _pooled_variances(data, layout)
 
         def combined(j: int) -> Interval:
             return iv.t_interval(float(est_all[j]), [(float(v[j]), df) for v, df in all_comps])
     else:
 
         def combined(j: int) -> Interval:
-            parts = []
-            for c, wgt in ((0, omega), (1, 1.0 - omega)):
-                if comps[c] is not None and np.isfinite(est_ch[c][j]):
-                    parts.append((c, wgt))
+            parts = [
+                (c, wgt)
+                for c, wgt in ((0, omega), (1, 1.0 - omega))
+                if comps[c] is not None and np.isfinite(est_ch[c][j])
+            ]
             if len(parts) == 1:
                 return own(parts[0][0], j)
             return iv.t_interval(
@@ -365,3 +413,33 @@ def _t_intervals(data, layout, omega, pooled, s_ch, dims_ch, s_all, dims_all) ->
             for c, ch in enumerate(CHANNELS)
         },
     }
+
+
+def _channel_variances(data, layout) -> list[tuple[np.ndarray, int] | None]:
+    """Per channel: (variance of its own statistics (J,), df), or None without responses."""
+    comps: list[tuple[np.ndarray, int] | None] = []
+    for d in data:
+        if d.n == 0:
+            comps.append(None)
+            continue
+        grad = iv.coefficients(d.counts, layout)
+        means = np.divide(d.sums, d.counts, out=np.zeros_like(d.sums), where=d.counts > 0)
+        var = iv.sample_var(iv.influence(d, grad, means, d.counts / d.n)) / d.n
+        comps.append((var, d.n - 1))
+    return comps
+
+
+def _pooled_variances(data, layout) -> list[tuple[np.ndarray, int]]:
+    """Each channel's (share of the pooled statistics' variance (J,), df); empty without data."""
+    counts = data[0].counts + data[1].counts
+    total = data[0].n + data[1].n
+    all_comps = []
+    if total:
+        grad = iv.coefficients(counts, layout)
+        sums = data[0].sums + data[1].sums
+        means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        for d in data:
+            if d.n:
+                var = iv.sample_var(iv.influence(d, grad, means, counts / total))
+                all_comps.append((d.n * var / total**2, d.n - 1))
+    return all_comps

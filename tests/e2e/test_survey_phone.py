@@ -28,7 +28,7 @@ def answer(page, question, value):
 
 
 @pytest.mark.browser
-def test_phone_survey_end_to_end(live_app, live_server, chromium_path):
+def test_phone_survey_end_to_end(live_app, live_server, chromium_path):  # noqa: PLR0915 (one browser walk-through, read as a script)
     from playwright.sync_api import sync_playwright
 
     with live_app.app_context():

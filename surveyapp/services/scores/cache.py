@@ -1,0 +1,116 @@
+"""The in-process cache of frames and results, keyed by the campaign's fingerprint.
+
+The key changes whenever a response is added or an exclusion is recorded (`fingerprint`), so
+nothing is ever invalidated by hand; the LRUs only bound the memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from cachetools import LRUCache
+from sqlalchemy import func, select
+
+from ...db import db
+from ...models import Campaign, Response, ResponseExclusion
+from ...scoring.survey import CHANNELS
+from ...survey_math import ResponseFrame
+from ...survey_math.quality import FlagContext
+from ...survey_math.quality import flag_context as quality_flag_context
+from .filters import ScoreFilter
+from .loading import load_frame, load_paradata
+
+
+class _Lru:
+    """A bounded LRU map behind a lock; frames are large, so each kind has its own capacity.
+
+    The value is made outside the lock: a slow load does not block readers of other keys (two
+    threads missing the same key may both make it; the last one stored wins).
+    """
+
+    def __init__(self, capacity: int):
+        self.data: LRUCache[Hashable, Any] = LRUCache(maxsize=capacity)
+        self.lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            try:
+                return self.data[key]  # a hit counts as a use
+            except KeyError:
+                pass
+        value = make()
+        with self.lock:
+            self.data[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
+
+FRAMES = _Lru(2)  #: a million responses take ~60 MB; keep the two most recent campaigns
+RESULTS = _Lru(256)  #: scores, dashboards and flags: small
+
+
+def clear_cache() -> None:
+    """Forget every cached frame and result (tests, after a bulk load)."""
+    FRAMES.clear()
+    RESULTS.clear()
+
+
+def fingerprint(campaign: Campaign) -> tuple:
+    """What changes when responses are added or exclusions recorded: counts and max ids.
+
+    Cheap at a million responses: the newest id per channel comes from the (campaign, channel)
+    index; every exclusion or reinstatement adds a response_exclusions row (services only), so
+    that table's max id and count cover changes of `excluded`. On PostgreSQL ids are not
+    committed in order, so the campaign's count is added there. The database URL and the
+    campaign's creation time keep two databases (or restarted ids) apart.
+    """
+    r, x = Response, ResponseExclusion
+
+    def newest(channel: str):
+        return (
+            select(func.max(r.id))
+            .where(r.campaign_id == campaign.id, r.channel == channel)
+            .scalar_subquery()
+        )
+
+    parts = [newest(c) for c in CHANNELS]
+    parts += [select(func.max(x.id)).scalar_subquery(), select(func.count(x.id)).scalar_subquery()]
+    bind = db.session.get_bind()
+    if bind.dialect.name != "sqlite":
+        parts.append(select(func.count()).where(r.campaign_id == campaign.id).scalar_subquery())
+    values = tuple(db.session.execute(select(*parts)).one())
+    created = campaign.created_at.isoformat() if campaign.created_at else ""
+    return (bind.url.render_as_string(hide_password=True), campaign.id, created, *values)
+
+
+def flag_context_at(campaign: Campaign, fp: tuple) -> FlagContext:
+    """The campaign-wide flag context for an already computed fingerprint (cached)."""
+    return RESULTS.get_or_make(
+        ("flag_context", fp), lambda: quality_flag_context(load_paradata(campaign))
+    )
+
+
+def flag_context(campaign: Campaign) -> FlagContext:
+    """The campaign-wide part of the quality flags (cached like the flags): exports flag
+    page by page with it instead of building the full frame with every answer."""
+    return flag_context_at(campaign, fingerprint(campaign))
+
+
+def frame_at(campaign: Campaign, fp: tuple) -> ResponseFrame:
+    """The campaign's full response frame for an already computed fingerprint (cached)."""
+    return FRAMES.get_or_make(("frame", fp), lambda: load_frame(campaign))
+
+
+def cached(
+    kind: str, campaign: Campaign, flt: ScoreFilter, make: Callable[[ResponseFrame], Any]
+) -> Any:
+    """`make(frame filtered by flt)`, cached until the campaign's fingerprint changes."""
+    fp = fingerprint(campaign)
+    return RESULTS.get_or_make(
+        (kind, fp, flt.key()), lambda: make(flt.apply(frame_at(campaign, fp)))
+    )

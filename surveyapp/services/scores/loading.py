@@ -1,0 +1,207 @@
+"""Load a campaign's responses in one aggregate select: the full frame, or the light paradata."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import case, func, select
+
+from ...db import db
+from ...models import Campaign, Response, SurveyLink
+from ...scoring.survey import CHANNELS
+from ...survey_math import ResponseFrame
+from .adapters import questions_of
+from .decoding import (
+    NO_PRINT,
+    PRINT_WIDTH,
+    SEP,
+    agg,
+    answers_of,
+    flags01,
+    ints,
+    row_codes,
+    timestamp_ns,
+    ts_text,
+    utc_series,
+)
+
+
+def _aggregate_select(campaign_id: int, dialect: str):
+    r = Response
+    return select(
+        func.count().label("n"),
+        agg(r.id).label("id"),
+        agg(r.outlet_id).label("outlet_id"),
+        agg(case((r.channel == CHANNELS[0], "0"), else_="1"), "").label("channel"),
+        agg(case((r.excluded, "1"), else_="0"), "").label("excluded"),
+        agg(ts_text(r.submitted_at, dialect)).label("submitted_at"),
+        agg(r.answers).label("answers"),
+    ).where(r.campaign_id == campaign_id)
+
+
+def load_frame(campaign: Campaign) -> ResponseFrame:
+    """Every stored response of the campaign (one aggregate select), ordered by id.
+
+    The core columns the scores and dashboard need; the flags' paradata is `load_paradata`.
+    """
+    questions = questions_of(campaign)
+    dialect = db.session.get_bind().dialect.name
+    row = db.session.execute(_aggregate_select(campaign.id, dialect)).one()
+    n = int(row.n)
+    ids = ints(row.id, n)
+    meta = pd.DataFrame(
+        {
+            "id": ids,
+            "channel": pd.Categorical.from_codes(
+                flags01(row.channel, n).astype(np.int8), categories=list(CHANNELS)
+            ),
+            "outlet_id": ints(row.outlet_id, n),
+            "submitted_at": utc_series(timestamp_ns(row.submitted_at, n)),
+            "excluded": flags01(row.excluded, n),
+        }
+    )
+    answers = answers_of(row.answers, n, len(questions))
+    order = np.argsort(ids, kind="stable")
+    if n and not (order == np.arange(n)).all():  # same order whatever plan the database chose
+        meta = meta.iloc[order].reset_index(drop=True)
+        answers = answers[order]
+    return ResponseFrame(meta, answers, questions)
+
+
+#: responses per page of the light paradata load (a page's aggregate strings are ~5 MB)
+FLAG_PAGE = 50_000
+
+
+def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int):
+    """The aggregate strings of the next `limit` responses by id after `after`: paradata only."""
+    r = Response
+    # `+ 0`: walk the primary key from `after` (keyset paging), not the campaign index
+    page = (
+        select(r.id, r.channel, r.submitted_at, r.duration_s, r.link_id, r.fingerprint)
+        .where((r.campaign_id + 0) == campaign_id, r.id > after)
+        .order_by(r.id)
+        .limit(limit)
+        .subquery()
+    )
+    p = page.c
+    # fixed-width or numeric text with sentinels for NULL, so numpy decodes it without a
+    # Python string per row; the device fingerprint (a salted sha256 hex) is compared on its
+    # first 16 characters (64 bits)
+    return select(
+        func.count().label("n"),
+        func.max(p.id).label("last"),
+        agg(p.id).label("id"),
+        agg(case((p.channel == CHANNELS[0], "0"), else_="1"), "").label("channel"),
+        agg(ts_text(p.submitted_at, dialect)).label("submitted_at"),
+        agg(func.coalesce(p.duration_s, -1.0)).label("duration_s"),
+        agg(func.coalesce(p.link_id, 0)).label("link_id"),
+        agg(func.substr(func.coalesce(p.fingerprint, "") + NO_PRINT, 1, PRINT_WIDTH), "").label(
+            "fingerprint"
+        ),
+    )
+
+
+def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
+    """What the campaign-wide quality flags need, without the answers: compact numpy columns.
+
+    id, channel, submitted_at, duration_s, token_id (single-use links) and fingerprint (codes
+    of the 64-bit prefix), ordered by id; no client_id column, as duplicates cannot be stored
+    (unique per campaign). Read in keyset pages of aggregate strings into arrays sized from a
+    count first, so a million responses take ~40 MB and no per-row Python objects.
+    """
+    columns = _read_paradata(campaign, page)
+    # the frame pops each column out of `columns` as it is used, so its memory goes early
+    return _paradata_frame(campaign, columns)
+
+
+#: the arrays the paradata pages are decoded into (plus "fingerprint", PRINT_WIDTH bytes a row)
+_PARADATA_COLUMNS = {
+    "id": np.int64,
+    "channel": bool,
+    "submitted_at": np.int64,
+    "duration_s": np.float64,
+    "link_id": np.int64,
+}
+
+
+def _read_paradata(campaign: Campaign, page: int) -> dict[str, np.ndarray]:
+    """Every page of the campaign's paradata decoded into arrays, trimmed to the rows read."""
+    dialect = db.session.get_bind().dialect.name
+    expected = (
+        db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+        )
+        or 0
+    )
+    cap = int(expected) + 1
+    arrays = {name: np.empty(cap, dtype) for name, dtype in _PARADATA_COLUMNS.items()}
+    arrays["fingerprint"] = np.empty((cap, PRINT_WIDTH), dtype=np.uint8)
+    filled, after = 0, 0
+    while True:
+        row = db.session.execute(_paradata_page_select(campaign.id, dialect, after, page)).one()
+        n = int(row.n)
+        if n == 0:
+            break
+        if filled + n > cap:  # responses stored since the count: grow (rare)
+            cap = max(2 * cap, filled + n)
+            arrays = {k: np.resize(v, (cap, *v.shape[1:])) for k, v in arrays.items()}
+        _decode_page(row, n, arrays, slice(filled, filled + n))
+        filled += n
+        after = int(row.last)
+        del row
+        if n < page:
+            break
+    return {k: v[:filled] for k, v in arrays.items()}
+
+
+def _decode_page(row, n: int, arrays: dict[str, np.ndarray], at: slice) -> None:
+    """Decode one page's aggregate strings into the slice `at` of every array."""
+    arrays["id"][at] = ints(row.id, n)
+    arrays["channel"][at] = flags01(row.channel, n)
+    arrays["submitted_at"][at] = timestamp_ns(row.submitted_at, n)
+    duration = np.fromstring(row.duration_s or "", sep=SEP)
+    if len(duration) != n:
+        raise ValueError(f"expected {n} durations, decoded {len(duration)}")
+    arrays["duration_s"][at] = duration
+    arrays["link_id"][at] = ints(row.link_id, n)
+    raw = np.frombuffer((row.fingerprint or "").encode("ascii"), dtype=np.uint8)
+    if len(raw) != n * PRINT_WIDTH:
+        raise ValueError(f"expected {n} fingerprints, decoded {len(raw) // PRINT_WIDTH}")
+    arrays["fingerprint"][at] = raw.reshape(n, PRINT_WIDTH)
+
+
+def _single_use_tokens(campaign: Campaign, links: np.ndarray) -> np.ndarray:
+    """The link id where it is a single-use link of the campaign (a token), else 0."""
+    single_use = db.session.scalars(
+        select(SurveyLink.id).where(
+            SurveyLink.campaign_id == campaign.id, SurveyLink.single_use.is_(True)
+        )
+    ).all()
+    return np.where(np.isin(links, np.asarray(single_use, dtype=np.int64)), links, 0)
+
+
+def _paradata_frame(campaign: Campaign, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The paradata DataFrame, ordered by id; pops every column out of `columns`."""
+    id_col = columns.pop("id")
+    n = len(id_col)
+    token = _single_use_tokens(campaign, columns.pop("link_id"))
+    prints = columns.pop("fingerprint")
+    no_print = prints[:, 0] == ord("-")
+    codes = row_codes(prints)
+    del prints
+    duration = columns.pop("duration_s")
+    meta = pd.DataFrame({"id": id_col})
+    meta["channel"] = pd.Categorical.from_codes(
+        columns.pop("channel").astype(np.int8), categories=list(CHANNELS)
+    )
+    meta["submitted_at"] = utc_series(columns.pop("submitted_at"))
+    meta["duration_s"] = np.where(duration < 0, np.nan, duration)
+    del duration
+    meta["token_id"] = pd.Series(pd.array(token, dtype="Int64")).mask(token == 0)
+    del token
+    meta["fingerprint"] = pd.Series(pd.array(codes, dtype="Int64")).mask(no_print)
+    del codes
+    order = np.argsort(id_col, kind="stable")
+    if n and not (order == np.arange(n)).all():
+        meta = meta.iloc[order].reset_index(drop=True)
+    return meta

@@ -1,0 +1,104 @@
+"""A campaign's scores, survey figures and quality flags: the reads the views call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from ...db import db, utcnow
+from ...models import Campaign, Outlet
+from ...survey_math import FLAG_COLUMNS, ResponseFrame, compute_scores
+from ...survey_math.quality import row_flags
+from .adapters import params_of
+from .cache import RESULTS, cached, fingerprint, flag_context_at, frame_at
+from .filters import NO_FILTER, ScoreFilter
+
+
+def campaign_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
+    """GET …/scores: S, S_in_person, S_online, dimensions, ci95, sufficiency, parameters."""
+    params = params_of(campaign)
+
+    def make(frame: ResponseFrame) -> dict[str, Any]:
+        out = compute_scores(frame, params).as_dict()
+        out["campaign_id"] = campaign.id
+        out["scheme"] = campaign.scheme_id
+        out["questionnaire_version"] = (campaign.questionnaire or {}).get("version")
+        out["filter"] = flt.as_dict()
+        out["computed_at"] = utcnow().isoformat(timespec="seconds")
+        return out
+
+    return cached("scores", campaign, flt, make)
+
+
+def _figures(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "S": s["S"],
+        "S_in_person": s["S_in_person"],
+        "S_online": s["S_online"],
+        "dimensions": {k: v for k, v in s["dimensions"].items() if v is not None},
+    }
+
+
+def survey_figures(campaign: Campaign) -> dict[str, Any]:
+    """The figures an evaluation uses: S, S_in_person, S_online, dimensions (None = no data)."""
+    return _figures(campaign_scores(campaign))
+
+
+def survey_record(campaign: Campaign) -> dict[str, Any]:
+    """The survey figures plus what they rest on (n, intervals, sufficiency, parameters)."""
+    s = campaign_scores(campaign)
+    keys = (
+        "n",
+        "received",
+        "excluded",
+        "dimensions_by_channel",
+        "ci95",
+        "half_width",
+        "sufficient",
+        "marginal",
+        "warnings",
+        "parameters",
+        "questionnaire_version",
+        "computed_at",
+    )
+    return {**_figures(s), **{k: s[k] for k in keys}}
+
+
+# ---- quality flags and review -----------------------------------------------------------------
+
+
+def flags(campaign: Campaign) -> pd.DataFrame:
+    """Quality flags of every response (indexed by response id), cached like the scores.
+
+    The campaign-wide part comes from the light paradata (`flag_context`), the answer-based
+    part from the scores' cached frame: no second load of every answer.
+    """
+    fp = fingerprint(campaign)
+
+    def make() -> pd.DataFrame:
+        frame = frame_at(campaign, fp)
+        context = flag_context_at(campaign, fp)
+        ids = frame.meta["id"].to_numpy(dtype=np.int64)
+        return row_flags(context, context.positions(ids), frame.answers, frame.questions, ids=ids)
+
+    return RESULTS.get_or_make(("flags", fp), make)
+
+
+def flag_summary(campaign: Campaign) -> dict[str, int]:
+    """How many responses carry each flag, how many are flagged and how many excluded."""
+    f = flags(campaign)
+    out = {name: int(f[name].sum()) for name in FLAG_COLUMNS}
+    out["flagged"] = int(f["flagged"].sum())
+    out["total"] = len(f)
+    return out
+
+
+def outlet_names(campaign: Campaign) -> dict[int, str]:
+    """Outlet id → name for the campaign."""
+    rows = db.session.execute(
+        select(Outlet.id, Outlet.name).where(Outlet.campaign_id == campaign.id)
+    )
+    return {oid: name for oid, name in rows}
