@@ -6,7 +6,10 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
+from flask_babel import gettext
+
+from .vocabulary import VOCABULARIES
 
 #: one catalogue folder per feature (translations/<feature>/<lang>/LC_MESSAGES/messages.po),
 #: merged by Flask-Babel, so features add strings without editing one shared file
@@ -19,8 +22,11 @@ def translation_directories() -> str:
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), then the session, then Accept-Language; zh default."""
+    """?lang= (remembered in the session), then the session, then Accept-Language; zh default
+    (and zh outside a request: the CLI speaks Chinese first too)."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
     lang = request.args.get("lang")
     if lang in languages:
         session["lang"] = lang
@@ -59,3 +65,12 @@ def local_day_start(day):
     from datetime import datetime, time
 
     return datetime.combine(day, time.min, tzinfo=local_zone())
+
+
+def label(vocabulary: str, value: object) -> str:
+    """The label of a vocabulary id (status, role, level, …) in the current language; the id
+    itself when the vocabulary does not know it."""
+    source = VOCABULARIES.get(vocabulary, {}).get(str(value))
+    if source is None:
+        return str(value)
+    return gettext(source) if has_app_context() else source

@@ -3,7 +3,8 @@
 Catalogues are per feature (translations/<feature>/en/LC_MESSAGES/messages.po, merged at run
 time by Flask-Babel), so `pybabel update`, which wants one catalogue, cannot maintain them.
 This keeps each message in the feature that holds it, adds a new message to the feature that
-already holds most messages of the same source file (else by its folder, else `core`), and
+already holds most messages of the same source file (else by its folder, else `core`; shared
+vocabulary and error sentences always go to `core`), and
 moves messages no longer in the code to the obsolete (`#~`) section, keeping their English.
 """
 
@@ -22,7 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "surveyapp" / "translations"
 METHODS = [("surveyapp/**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "_l": None,
+    "N_": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+}
+#: files whose new messages always go to one feature (shared vocabulary and error sentences)
+FILE_FEATURE = {"surveyapp/vocabulary.py": "core", "surveyapp/messages.py": "core"}
 #: where a message from a file no catalogue has seen yet goes, by the file's folder
 FOLDER_FEATURE = {
     "templates/admin": "admin",
@@ -69,6 +79,8 @@ class Report:
 
 
 def _feature_of(path: str, by_file: dict[str, Counter], features: list[str]) -> str:
+    if FILE_FEATURE.get(path) in features:
+        return FILE_FEATURE[path]
     if by_file.get(path):
         return by_file[path].most_common(1)[0][0]
     for folder, feature in FOLDER_FEATURE.items():

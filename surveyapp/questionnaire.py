@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .scoring.survey import DIMENSIONS, Question
+from .vocabulary import ids
 
 #: schemes/questions/ at the repository root
 BANK_DIR = Path(__file__).resolve().parent.parent / "schemes" / "questions"
-KINDS = ("likert", "nps", "text")
+KINDS = ids("question_kind")
 #: the inclusive answer range of each kind that takes a number
 RANGES: Mapping[str, tuple[int, int]] = {"likert": (1, 5), "nps": (0, 10)}
 MIN_PER_DIMENSION = 3

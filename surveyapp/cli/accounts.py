@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..models import ROLES
 from ..services import accounts, setup
+from . import refusals
 
 
 @click.command("init-db")
@@ -25,13 +24,10 @@ def init_db_command():
 @click.option("--role", required=True, type=click.Choice(ROLES), help="admin, auditor or viewer")
 @click.option("--password", default=None, help="at least 8 characters; generated if omitted")
 @with_appcontext
+@refusals
 def create_user_command(name: str, role: str, password: str | None):
     """Create a user and print an API token for it (the password goes to stderr if generated)."""
-    try:
-        _user, pw, token = accounts.create_user(name, role, password)
-    except accounts.AccountError as e:
-        click.echo(f"error: {e.field}: {e}", err=True)
-        sys.exit(2)
+    _user, pw, token = accounts.create_user(name, role, password)
     if password is None:
         click.echo(f"generated password for {name}: {pw}", err=True)
     click.echo(token)

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
 
 from ..services import backup, privacy
+from . import refusals
 
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext
+@refusals
 def backup_command(path: str):
     """Write a consistent online copy of the database to PATH (SQLite file or pg_dump archive)."""
-    try:
-        result = backup.backup(path)
-    except backup.BackupError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+    result = backup.backup(path)
     click.echo(f"backup written: {result.path} ({result.size} bytes, {result.dialect})")
     click.echo(f"ledger head in the backup: {result.head_entry_id}:{result.head_hash}")
     click.echo(
@@ -33,13 +29,10 @@ def backup_command(path: str):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--force", is_flag=True, help="replace a database that already holds data")
 @with_appcontext
+@refusals
 def restore_command(path: str, force: bool):
     """Load a backup made by `backup` into the configured database (stop the server first)."""
-    try:
-        result = backup.restore(path, force=force)
-    except backup.BackupError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+    result = backup.restore(path, force=force)
     click.echo(f"restored {result.path} into the {result.dialect} database")
     click.echo(f"ledger head: {result.head_entry_id}:{result.head_hash}; run verify-ledger next")
 
@@ -47,13 +40,10 @@ def restore_command(path: str, force: bool):
 @click.command("purge-personal-data")
 @click.argument("campaign_id", type=int)
 @with_appcontext
+@refusals
 def purge_command(campaign_id: int):
     """Erase comments and contacts of a campaign's responses once its retention period is over."""
-    try:
-        result = privacy.purge_campaign(campaign_id)
-    except privacy.PrivacyError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+    result = privacy.purge_campaign(campaign_id)
     click.echo(f"campaign {campaign_id}: personal data purged from {result.responses} responses")
 
 

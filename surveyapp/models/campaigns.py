@@ -17,9 +17,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
+from ..vocabulary import check_sql, ids
 from .users import User
 
-CAMPAIGN_STATUSES = ("draft", "collecting", "closed", "finalized")
+CAMPAIGN_STATUSES = ids("status")
 
 campaign_auditors = Table(
     "campaign_auditors",
@@ -41,9 +42,7 @@ class Organization(Base):
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = (
-        CheckConstraint("status IN ('draft', 'collecting', 'closed', 'finalized')", name="status"),
-    )
+    __table_args__ = (CheckConstraint(check_sql("status", "status"), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

@@ -10,13 +10,14 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
+from ..vocabulary import check_sql, ids
 
-ROLES = ("admin", "auditor", "viewer")
+ROLES = ids("role")
 
 
 class User(UserMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'auditor', 'viewer')", name="role"),)
+    __table_args__ = (CheckConstraint(check_sql("role", "role"), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

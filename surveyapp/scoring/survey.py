@@ -5,24 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-#: The six perception dimensions of seed 001 §4.3 / GB/T 36733 "客观结果", in report order.
-DIMENSIONS: tuple[str, ...] = (
-    "functionality",
-    "economy",
-    "safety",
-    "timeliness",
-    "comfort",
-    "civility",
-)
-DIMENSION_NAMES_ZH: Mapping[str, str] = {
-    "functionality": "功能性",
-    "economy": "经济性",
-    "safety": "安全性",
-    "timeliness": "时间性",
-    "comfort": "舒适性",
-    "civility": "文明性",
-}
-CHANNELS: tuple[str, ...] = ("in_person", "online")
+from .. import vocabulary
+
+#: The six perception dimensions of seed 001 §4.3 / GB/T 36733 "客观结果", in report order
+#: (ids and Chinese names from the one vocabulary module).
+DIMENSIONS: tuple[str, ...] = tuple(vocabulary.DIMENSIONS)
+DIMENSION_NAMES_ZH: Mapping[str, str] = vocabulary.DIMENSIONS
+CHANNELS: tuple[str, ...] = tuple(vocabulary.CHANNELS)
 
 
 @dataclass(frozen=True)

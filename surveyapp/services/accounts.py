@@ -10,19 +10,13 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import ROLES, ApiToken, User, hash_token
-from . import audit
+from .uow import unit_of_work
 
 #: a hash to compare against when the user does not exist, so timing does not reveal names
+MIN_PASSWORD = 8
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
-
-
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message is shown to the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -38,9 +32,9 @@ def validate_username(name: str) -> str:
     """Usernames: 2–64 chars, letters/digits/._- (CJK letters allowed), no surrounding blanks."""
     name = (name or "").strip()
     if not 2 <= len(name) <= 64:
-        raise AccountError("username must be 2 to 64 characters", "username")
+        raise DomainError("username_length", "username")
     if not all(c.isalnum() or c in "._-@" for c in name):
-        raise AccountError("username may contain letters, digits and . _ - @ only", "username")
+        raise DomainError("username_chars", "username")
     return name
 
 
@@ -50,24 +44,23 @@ def create_user(
     """Create a user; returns (user, password, api_token). A password is generated if not given."""
     username = validate_username(username)
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}: use one of {', '.join(ROLES)}", "role")
+        raise DomainError("unknown_role", "role", role=role, roles=list(ROLES))
     if password is None:
         password = secrets.token_urlsafe(12)
-    if len(password) < 8:
-        raise AccountError("password must be at least 8 characters", "password")
+    if len(password) < MIN_PASSWORD:
+        raise DomainError("password_too_short", "password", min=MIN_PASSWORD)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"user {username!r} already exists", "username")
+        raise DomainError("user_exists", "username", username=username)
     user = User(
         username=username,
         role=role,
         display_name=display_name,
         password_hash=generate_password_hash(password, method="scrypt"),
     )
-    db.session.add(user)
-    db.session.flush()
-    token = _new_token(user, label="created with the account")
-    audit.record("user.create", target=f"user:{user.id}", detail={"role": role}, commit=False)
-    db.session.commit()
+    with unit_of_work() as uow:
+        db.session.add(user)
+        token = _new_token(user, label="created with the account")
+        uow.audit("user.create", target=lambda: f"user:{user.id}", detail={"role": role})
     return user, password, token
 
 
@@ -81,9 +74,9 @@ def _new_token(user: User, label: str | None) -> str:
 
 def issue_token(user: User, label: str | None = None) -> str:
     """A new API token for the user; shown once, stored only as its hash."""
-    token = _new_token(user, label)
-    audit.record("token.issue", target=f"user:{user.id}", commit=False)
-    db.session.commit()
+    with unit_of_work() as uow:
+        token = _new_token(user, label)
+        uow.audit("token.issue", target=f"user:{user.id}")
     return token
 
 
@@ -91,11 +84,11 @@ def revoke_token(token_id: int, by: User) -> None:
     """Revoke a token (the owner or an admin); revoked tokens stop working at once."""
     tok = db.session.get(ApiToken, token_id)
     if tok is None or (tok.user_id != by.id and by.role != "admin"):
-        raise AccountError("no such token", "token")
+        raise DomainError("unknown_token", "token")
     if tok.revoked_at is None:
-        tok.revoked_at = utcnow()
-        audit.record("token.revoke", target=f"token:{tok.id}", commit=False)
-        db.session.commit()
+        with unit_of_work() as uow:
+            tok.revoked_at = utcnow()
+            uow.audit("token.revoke", target=f"token:{tok.id}")
 
 
 def user_for_token(token: str) -> User | None:
@@ -114,21 +107,23 @@ def authenticate(username: str, password: str, max_failures: int, lock_minutes: 
     now = utcnow()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
-        audit.record("login.failed", username=username, detail={"reason": "unknown user"})
+        with unit_of_work() as uow:
+            uow.audit("login.failed", username=username, detail={"reason": "unknown user"})
         return SignIn(None, "wrong username or password", "invalid")
     if user.locked_until is not None and user.locked_until > now:
-        audit.record("login.refused", username=username, detail={"reason": "locked"})
+        with unit_of_work() as uow:
+            uow.audit("login.refused", username=username, detail={"reason": "locked"})
         return SignIn(None, "too many failed sign-ins; try again later", "locked")
     if not user.active or not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        audit.record("login.failed", username=username, user_id=user.id, commit=False)
-        db.session.commit()
+        with unit_of_work() as uow:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= max_failures:
+                user.locked_until = now + timedelta(minutes=lock_minutes)
+                user.failed_logins = 0
+            uow.audit("login.failed", by=user)
         return SignIn(None, "wrong username or password", "invalid")
-    user.failed_logins = 0
-    user.locked_until = None
-    audit.record("login", username=username, user_id=user.id, commit=False)
-    db.session.commit()
+    with unit_of_work() as uow:
+        user.failed_logins = 0
+        user.locked_until = None
+        uow.audit("login", by=user)
     return SignIn(user)

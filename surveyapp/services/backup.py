@@ -27,14 +27,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..db import db
+from ..errors import DomainError
 from .ledger import GENESIS
 
 #: tables whose rows make a database "non-empty" for restore (alembic_version does not count)
 _IGNORED = {"alembic_version"}
 
 
-class BackupError(RuntimeError):
-    """A backup or restore that cannot be carried out; the message says what to do."""
+def _failed(detail: str) -> DomainError:
+    """A backup or restore that cannot be carried out: backup_failed, detail says what to do."""
+    return DomainError("backup_failed", detail=detail)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def _dialect() -> str:
 def _sqlite_file() -> Path:
     name = db.engine.url.database
     if not name or name == ":memory:":
-        raise BackupError("the configured SQLite database is in memory; nothing to back up")
+        raise _failed("the configured SQLite database is in memory; nothing to back up")
     return Path(name)
 
 
@@ -61,14 +63,14 @@ def backup(path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
     """Write a consistent copy of the configured database to path (refuses to overwrite)."""
     target = Path(path)
     if target.exists() and not overwrite:
-        raise BackupError(f"{target} exists; choose a new file name")
+        raise _failed(f"{target} exists; choose a new file name")
     target.parent.mkdir(parents=True, exist_ok=True)
     if _dialect() == "sqlite":
         head = _sqlite_backup(_sqlite_file(), target)
     elif _dialect() == "postgresql":
         head = _pg_backup(target)
     else:
-        raise BackupError(f"backup of {_dialect()} is not supported")
+        raise _failed(f"backup of {_dialect()} is not supported")
     return BackupResult(target, target.stat().st_size, _dialect(), *head)
 
 
@@ -98,7 +100,7 @@ def _sqlite_backup(source: Path, target: Path) -> tuple[int, str]:
         dst.execute("PRAGMA journal_mode=DELETE")
         check = dst.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
-            raise BackupError(f"the copy failed its integrity check: {check}")
+            raise _failed(f"the copy failed its integrity check: {check}")
         head = _sqlite_head(dst)
     finally:
         dst.close()
@@ -128,7 +130,7 @@ def _pg_env() -> dict[str, str]:
 def _tool(name: str) -> str:
     found = current_app.config.get(name.upper()) or shutil.which(name)
     if not found:
-        raise BackupError(
+        raise _failed(
             f"{name} not found: install the PostgreSQL client tools (the same major version as"
             f" the server) or set FLASK_{name.upper()} to its path"
         )
@@ -153,7 +155,7 @@ def _pg_backup(target: Path) -> tuple[int, str]:
 def _run(cmd: list[str]) -> None:
     proc = subprocess.run(cmd, env=_pg_env(), capture_output=True, text=True, timeout=3600)  # noqa: S603
     if proc.returncode != 0:
-        raise BackupError(f"{Path(cmd[0]).name} failed: {proc.stderr.strip()[:2000]}")
+        raise _failed(f"{Path(cmd[0]).name} failed: {proc.stderr.strip()[:2000]}")
 
 
 def nonempty_tables() -> list[str]:
@@ -172,10 +174,10 @@ def restore(path: str | os.PathLike, force: bool = False) -> BackupResult:
     """Load a backup into the configured database; refuses a non-empty one unless force."""
     source = Path(path)
     if not source.is_file():
-        raise BackupError(f"{source}: no such backup file")
+        raise _failed(f"{source}: no such backup file")
     busy = nonempty_tables()
     if busy and not force:
-        raise BackupError(
+        raise _failed(
             f"the configured database is not empty ({', '.join(busy[:5])}"
             f"{', …' if len(busy) > 5 else ''}); restore with --force to replace it"
         )
@@ -186,7 +188,7 @@ def restore(path: str | os.PathLike, force: bool = False) -> BackupResult:
     elif _dialect() == "postgresql":
         head = _pg_restore(source)
     else:
-        raise BackupError(f"restore into {_dialect()} is not supported")
+        raise _failed(f"restore into {_dialect()} is not supported")
     db.engine.dispose()
     return BackupResult(source, source.stat().st_size, _dialect(), *head)
 
@@ -197,10 +199,10 @@ def _sqlite_restore(source: Path, target: Path) -> tuple[int, str]:
         check = src.execute("PRAGMA integrity_check").fetchone()[0]
         tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as e:
-        raise BackupError(f"{source} is not a SQLite backup: {e}") from e
+        raise _failed(f"{source} is not a SQLite backup: {e}") from e
     if check != "ok" or "alembic_version" not in tables:
         src.close()
-        raise BackupError(f"{source} is not a sound surveyapp backup (integrity: {check})")
+        raise _failed(f"{source} is not a sound surveyapp backup (integrity: {check})")
     target.parent.mkdir(parents=True, exist_ok=True)
     dst = sqlite3.connect(target, timeout=30)
     try:

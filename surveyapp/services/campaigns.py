@@ -8,7 +8,6 @@ the outlet is looked up from the token, never read from the URL.
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,42 +17,15 @@ from sqlalchemy import func, select, update
 
 from .. import questionnaire as qbank
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
-from . import audit, text
+from ..vocabulary import INITIAL_STATUSES, TRANSITIONS
+from . import text
+from .bounds import bounded_id
+from .uow import unit_of_work
 
-#: status -> the statuses it may move to (finalized is the end: the record is frozen)
-TRANSITIONS: Mapping[str, tuple[str, ...]] = {
-    "draft": ("collecting",),
-    "collecting": ("closed",),
-    "closed": ("collecting", "finalized"),
-    "finalized": (),
-}
 MAX_OUTLETS = 500
 MAX_BATCH = 1000  #: single-use links per batch
-
-
-class CampaignError(ValueError):
-    """A campaign request that cannot be carried out; the message is shown to the user."""
-
-    def __init__(
-        self, message: str, field: str | None = None, code: str = "invalid", status: int = 422
-    ):
-        super().__init__(message)
-        self.message, self.field, self.code, self.status = message, field, code, status
-
-
-def atomic(fn):
-    """Roll the session back when the use case fails, so nothing is half-written."""
-
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapped
 
 
 def new_token() -> str:
@@ -64,15 +36,15 @@ def new_token() -> str:
 def _text(value, field: str, max_len: int, required: bool = True) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise CampaignError(f"{field} is required", field, "required")
+            raise DomainError("required", field)
         return None
     if not isinstance(value, str):
-        raise CampaignError(f"{field} must be text", field)
+        raise DomainError("not_text", field)
     value = value.strip()
     if len(value) > max_len:
-        raise CampaignError(f"{field} is longer than {max_len} characters", field)
+        raise DomainError("too_long", field, max=max_len)
     if not text.storable(value):
-        raise CampaignError(f"{field} contains control characters or invalid text", field)
+        raise DomainError("invalid_text", field)
     return value
 
 
@@ -86,7 +58,7 @@ def _date(value, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise CampaignError(f"{field} must be a date YYYY-MM-DD", field) from None
+        raise DomainError("invalid_date", field) from None
 
 
 def _datetime(value, field: str) -> datetime | None:
@@ -96,9 +68,9 @@ def _datetime(value, field: str) -> datetime | None:
         try:
             value = datetime.fromisoformat(str(value))
         except ValueError:
-            raise CampaignError(f"{field} must be an ISO 8601 date-time", field) from None
+            raise DomainError("invalid_datetime", field) from None
     if value.tzinfo is None:
-        raise CampaignError(f"{field} needs a time zone, e.g. 2026-10-01T00:00:00+08:00", field)
+        raise DomainError("needs_zone", field)
     return value
 
 
@@ -106,27 +78,27 @@ def _scheme(scheme_id):
     from ..schemes import SchemeError, load_scheme
 
     if not isinstance(scheme_id, str) or not scheme_id:
-        raise CampaignError("scheme is required", "scheme", "required")
+        raise DomainError("required", "scheme")
     try:
         return load_scheme(scheme_id)
-    except SchemeError as e:
-        raise CampaignError(str(e), "scheme", "unknown_scheme") from None
+    except SchemeError:
+        raise DomainError("unknown_scheme", "scheme", scheme=scheme_id) from None
 
 
 def _outlet_specs(outlets) -> list[tuple[str, str | None]]:
     if not isinstance(outlets, list | tuple):
-        raise CampaignError("outlets must be a list", "outlets")
+        raise DomainError("not_a_list", "outlets")
     if not outlets:
-        raise CampaignError("at least one outlet is needed", "outlets", "required")
+        raise DomainError("required", "outlets")
     if len(outlets) > MAX_OUTLETS:
-        raise CampaignError(f"at most {MAX_OUTLETS} outlets", "outlets")
+        raise DomainError("too_many", "outlets", max=MAX_OUTLETS)
     specs = []
     for i, o in enumerate(outlets):
         where = f"outlets[{i}]"
         if isinstance(o, str):
             o = {"name": o}
         if not isinstance(o, Mapping):
-            raise CampaignError(f"{where} must be an object with a name", where)
+            raise DomainError("not_an_object", where)
         specs.append(
             (
                 _text(o.get("name"), f"{where}.name", 200),
@@ -138,10 +110,9 @@ def _outlet_specs(outlets) -> list[tuple[str, str | None]]:
 
 def _check_window(opens_at: datetime | None, closes_at: datetime | None) -> None:
     if opens_at and closes_at and closes_at <= opens_at:
-        raise CampaignError("closes_at must be after opens_at", "closes_at")
+        raise DomainError("closes_before_opens", "closes_at")
 
 
-@atomic
 def create_campaign(
     *,
     organization: Mapping | int,
@@ -161,8 +132,8 @@ def create_campaign(
     who creates a campaign is assigned to it (else they could not see it).
     """
     scheme = _scheme(scheme_id)
-    if status not in ("draft", "collecting"):
-        raise CampaignError("a new campaign starts as draft or collecting", "status")
+    if status not in INITIAL_STATUSES:
+        raise DomainError("bad_initial_status", "status")
     org = _organization(organization)
     specs = _outlet_specs(outlets)
     opens, closes = _datetime(opens_at, "opens_at"), _datetime(closes_at, "closes_at")
@@ -170,7 +141,7 @@ def create_campaign(
     try:
         frozen = qbank.freeze(scheme.questionnaire)
     except qbank.QuestionnaireError as e:
-        raise CampaignError(str(e), "scheme", "questionnaire") from None
+        raise DomainError("questionnaire_invalid", "scheme", detail=str(e)) from None
     campaign = Campaign(
         organization=org,
         scheme_id=scheme.id,
@@ -183,28 +154,25 @@ def create_campaign(
         survey_params=scheme.survey.as_dict(),
         created_by_id=created_by.id if created_by is not None else None,
     )
-    db.session.add(campaign)
     team = {u.id: u for u in auditors if u.role == "auditor"}
     if created_by is not None and created_by.role == "auditor":
         team[created_by.id] = created_by
-    campaign.auditors = list(team.values())
-    for name, address in specs:
-        _new_outlet(campaign, name, address)
-    db.session.flush()
-    audit.record(
-        "campaign.create",
-        target=f"campaign:{campaign.id}",
-        detail={
-            "scheme": scheme.id,
-            "outlets": len(specs),
-            "status": status,
-            "questionnaire": frozen["version"][:12],
-        },
-        user_id=created_by.id if created_by is not None else None,
-        username=created_by.username if created_by is not None else None,
-        commit=False,
-    )
-    db.session.commit()
+    with unit_of_work() as uow:
+        db.session.add(campaign)
+        campaign.auditors = list(team.values())
+        for name, address in specs:
+            _new_outlet(campaign, name, address)
+        uow.audit(
+            "campaign.create",
+            target=lambda: f"campaign:{campaign.id}",
+            detail={
+                "scheme": scheme.id,
+                "outlets": len(specs),
+                "status": status,
+                "questionnaire": frozen["version"][:12],
+            },
+            by=created_by,
+        )
     return campaign
 
 
@@ -213,12 +181,13 @@ def _organization(organization: Mapping | int) -> Organization:
     if isinstance(organization, Mapping) and organization.get("id") is not None:
         organization = organization["id"]
     if isinstance(organization, int) and not isinstance(organization, bool):
+        organization = bounded_id(organization, "organization.id")
         org = db.session.get(Organization, organization)
         if org is None:
-            raise CampaignError(f"no organization {organization}", "organization.id", "not_found")
+            raise DomainError("unknown_organization", "organization.id", id=organization)
         return org
     if not isinstance(organization, Mapping):
-        raise CampaignError("organization must be an object with a name", "organization")
+        raise DomainError("not_an_object", "organization")
     org = Organization(
         name=_text(organization.get("name"), "organization.name", 200),
         operating_since=_date(organization.get("operating_since"), "organization.operating_since"),
@@ -237,10 +206,9 @@ def _new_outlet(campaign: Campaign, name: str, address: str | None) -> Outlet:
 
 def _writable(campaign: Campaign) -> None:
     if campaign.status == "finalized":
-        raise CampaignError("a finalized campaign cannot be changed", "status", "finalized", 409)
+        raise DomainError("campaign_finalized", "status")
 
 
-@atomic
 def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None) -> Campaign:
     """Edit title, dates and organization details (not scheme or questionnaire: they are frozen)."""
     _writable(campaign)
@@ -254,12 +222,24 @@ def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None
     }
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise CampaignError(f"cannot change {', '.join(unknown)}", unknown[0])
+        raise DomainError("unknown_field", unknown[0], names=unknown)
     before = {
         "title": campaign.title,
         "opens_at": campaign.opens_at,
         "closes_at": campaign.closes_at,
     }
+    with unit_of_work() as uow:
+        _apply_changes(campaign, changes)
+        uow.audit(
+            "campaign.update",
+            target=f"campaign:{campaign.id}",
+            detail={"fields": sorted(changes), "before": {k: str(v) for k, v in before.items()}},
+            by=by,
+        )
+    return campaign
+
+
+def _apply_changes(campaign: Campaign, changes: Mapping) -> None:
     if "title" in changes:
         campaign.title = _text(changes["title"], "title", 200)
     if "evaluation_date" in changes:
@@ -273,76 +253,56 @@ def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None
         campaign.organization.name = _text(changes["organization_name"], "organization_name", 200)
     if "operating_since" in changes:
         campaign.organization.operating_since = _date(changes["operating_since"], "operating_since")
-    audit.record(
-        "campaign.update",
-        target=f"campaign:{campaign.id}",
-        detail={"fields": sorted(changes), "before": {k: str(v) for k, v in before.items()}},
-        user_id=by.id if by else None,
-        commit=False,
-    )
-    db.session.commit()
-    return campaign
 
 
-@atomic
 def add_outlet(
     campaign: Campaign, name: str, address: str | None = None, by: User | None = None
 ) -> Outlet:
     """Add an outlet with its reusable survey link."""
     _writable(campaign)
     if len(campaign.outlets) >= MAX_OUTLETS:
-        raise CampaignError(f"at most {MAX_OUTLETS} outlets", "name")
-    outlet = _new_outlet(campaign, _text(name, "name", 200), _text(address, "address", 300, False))
-    db.session.flush()
-    audit.record(
-        "outlet.create",
-        target=f"outlet:{outlet.id}",
-        detail={"campaign": campaign.id},
-        user_id=by.id if by else None,
-        commit=False,
-    )
-    db.session.commit()
+        raise DomainError("too_many", "name", max=MAX_OUTLETS)
+    name, address = _text(name, "name", 200), _text(address, "address", 300, False)
+    with unit_of_work() as uow:
+        outlet = _new_outlet(campaign, name, address)
+        uow.audit(
+            "outlet.create",
+            target=lambda: f"outlet:{outlet.id}",
+            detail={"campaign": campaign.id},
+            by=by,
+        )
     return outlet
 
 
-@atomic
 def rotate_outlet_link(outlet: Outlet, by: User | None = None) -> SurveyLink:
     """Revoke the outlet's reusable link (e.g. a poster was misused) and issue a new one."""
     _writable(outlet.campaign)
-    now = utcnow()
-    db.session.execute(
-        update(SurveyLink)
-        .where(
-            SurveyLink.outlet_id == outlet.id,
-            SurveyLink.single_use.is_(False),
-            SurveyLink.revoked_at.is_(None),
+    with unit_of_work() as uow:
+        db.session.execute(
+            update(SurveyLink)
+            .where(
+                SurveyLink.outlet_id == outlet.id,
+                SurveyLink.single_use.is_(False),
+                SurveyLink.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
         )
-        .values(revoked_at=now)
-    )
-    link = SurveyLink(
-        token=new_token(), campaign_id=outlet.campaign_id, outlet=outlet, single_use=False
-    )
-    db.session.add(link)
-    db.session.flush()
-    audit.record(
-        "link.rotate", target=f"outlet:{outlet.id}", user_id=by.id if by else None, commit=False
-    )
-    db.session.commit()
+        link = SurveyLink(
+            token=new_token(), campaign_id=outlet.campaign_id, outlet=outlet, single_use=False
+        )
+        db.session.add(link)
+        uow.audit("link.rotate", target=f"outlet:{outlet.id}", by=by)
     return link
 
 
-@atomic
 def revoke_link(link: SurveyLink, by: User | None = None) -> None:
     """Revoke one link; a revoked link no longer accepts responses."""
     if link.revoked_at is None:
-        link.revoked_at = utcnow()
-        audit.record(
-            "link.revoke", target=f"link:{link.id}", user_id=by.id if by else None, commit=False
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            link.revoked_at = utcnow()
+            uow.audit("link.revoke", target=f"link:{link.id}", by=by)
 
 
-@atomic
 def issue_single_use(
     outlet: Outlet, count: int, labels: Sequence[str] = (), by: User | None = None
 ) -> tuple[str, list[SurveyLink]]:
@@ -356,7 +316,7 @@ def issue_single_use(
     labels = [str(x).strip()[:120] for x in labels if str(x).strip()]
     n = len(labels) if labels else count
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_BATCH:
-        raise CampaignError(f"count must be 1 to {MAX_BATCH}", "count")
+        raise DomainError("count_range", "count", max=MAX_BATCH)
     batch = f"{utcnow():%Y%m%d}-{secrets.token_hex(4)}"
     links = [
         SurveyLink(
@@ -369,60 +329,46 @@ def issue_single_use(
         )
         for i in range(n)
     ]
-    db.session.add_all(links)
-    db.session.flush()
-    audit.record(
-        "links.issue",
-        target=f"outlet:{outlet.id}",
-        detail={"batch": batch, "count": n},
-        user_id=by.id if by else None,
-        commit=False,
-    )
-    db.session.commit()
+    with unit_of_work() as uow:
+        db.session.add_all(links)
+        uow.audit(
+            "links.issue", target=f"outlet:{outlet.id}", detail={"batch": batch, "count": n}, by=by
+        )
     return batch, links
 
 
-@atomic
 def set_auditors(campaign: Campaign, users: Iterable[User], by: User | None = None) -> None:
     """Replace the auditors assigned to the campaign (only users with the auditor role)."""
     _writable(campaign)
     users = list(users)
     wrong = [u.username for u in users if u.role != "auditor" or not u.active]
     if wrong:
-        raise CampaignError(f"not an active auditor: {', '.join(wrong)}", "auditors")
+        raise DomainError("not_auditor", "auditors", users=wrong)
     before = sorted(u.id for u in campaign.auditors)
-    campaign.auditors = users
-    audit.record(
-        "campaign.auditors",
-        target=f"campaign:{campaign.id}",
-        detail={"before": before, "after": sorted(u.id for u in users)},
-        user_id=by.id if by else None,
-        commit=False,
-    )
-    db.session.commit()
+    with unit_of_work() as uow:
+        campaign.auditors = users
+        uow.audit(
+            "campaign.auditors",
+            target=f"campaign:{campaign.id}",
+            detail={"before": before, "after": sorted(u.id for u in users)},
+            by=by,
+        )
 
 
-@atomic
 def change_status(campaign: Campaign, new_status: str, by: User | None = None) -> Campaign:
     """Move draft → collecting → closed → finalized (closed may reopen to collecting)."""
     allowed = TRANSITIONS.get(campaign.status, ())
     if new_status not in allowed:
-        raise CampaignError(
-            f"cannot move a {campaign.status} campaign to {new_status}",
-            "status",
-            "bad_transition",
-            409,
-        )
+        raise DomainError("bad_transition", "status", **{"from": campaign.status, "to": new_status})
     old = campaign.status
-    campaign.status = new_status
-    audit.record(
-        "campaign.status",
-        target=f"campaign:{campaign.id}",
-        detail={"from": old, "to": new_status},
-        user_id=by.id if by else None,
-        commit=False,
-    )
-    db.session.commit()
+    with unit_of_work() as uow:
+        campaign.status = new_status
+        uow.audit(
+            "campaign.status",
+            target=f"campaign:{campaign.id}",
+            detail={"from": old, "to": new_status},
+            by=by,
+        )
     return campaign
 
 

@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import select
 
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import Campaign, Evaluation, User
 from ..schemes import InputError, evaluate_input, load_scheme
 from ..scoring import Scheme
 from ..scoring.survey import DIMENSIONS
-from . import audit, ledger, scores
+from . import scores
+from .uow import unit_of_work
 
 __all__ = [
-    "EvaluationError",
-    "InputError",
     "current",
     "finalize",
     "history",
@@ -31,14 +31,6 @@ __all__ = [
     "scheme_of",
     "user_name",
 ]
-
-
-class EvaluationError(Exception):
-    """A refused evaluation action: HTTP-like status, a code and a message to act on."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
 
 
 def scheme_of(campaign: Campaign) -> Scheme:
@@ -99,34 +91,36 @@ def clean_input(campaign: Campaign, data: object) -> dict[str, Any]:
 def put_input(campaign: Campaign, data: object, user: User) -> Evaluation:
     """Save the checklist input as the draft (a new draft after a finalized one).
 
-    Validated by the engine first: InputError(field, message) leaves everything unchanged.
+    Validated by the engine first: DomainError invalid_input (the engine's field and detail)
+    leaves everything unchanged.
     """
-    stored = clean_input(campaign, data)
+    try:
+        stored = clean_input(campaign, data)
+    except InputError as e:
+        raise DomainError("invalid_input", e.field, detail=e.message) from None
     ev = current(campaign)
-    if ev is None or ev.status == "finalized":
-        ev = Evaluation(
-            campaign_id=campaign.id,
-            status="draft",
-            input=stored,
-            supersedes_id=ev.id if ev is not None else None,
-            updated_by_id=user.id,
+    with unit_of_work() as uow:
+        if ev is None or ev.status == "finalized":
+            ev = Evaluation(
+                campaign_id=campaign.id,
+                status="draft",
+                input=stored,
+                supersedes_id=ev.id if ev is not None else None,
+                updated_by_id=user.id,
+            )
+            db.session.add(ev)
+        else:
+            ev.input = stored
+            ev.updated_by_id = user.id
+            ev.updated_at = utcnow()
+        draft = ev
+        uow.ledger("evaluation.draft", draft)
+        uow.audit(
+            "evaluation.draft",
+            target=f"campaign:{campaign.id}",
+            detail=lambda: {"evaluation_id": draft.id, "supersedes_id": draft.supersedes_id},
+            by=user,
         )
-        db.session.add(ev)
-    else:
-        ev.input = stored
-        ev.updated_by_id = user.id
-        ev.updated_at = utcnow()
-    db.session.flush()
-    ledger.record("evaluation.draft", ev)
-    audit.record(
-        "evaluation.draft",
-        target=f"campaign:{campaign.id}",
-        detail={"evaluation_id": ev.id, "supersedes_id": ev.supersedes_id},
-        user_id=user.id,
-        username=user.username,
-        commit=False,
-    )
-    db.session.commit()
     return ev
 
 
@@ -153,15 +147,10 @@ def _compute(campaign: Campaign, ev: Evaluation) -> tuple[dict[str, Any], dict[s
         out = evaluate_input(ev.input, survey=figures, scheme=scheme_of(campaign))
     except InputError as e:
         if e.field.startswith("survey"):
-            raise EvaluationError(
-                409,
-                "survey_unavailable",
-                f"the campaign's survey has no valid responses for {e.field} yet: {e.message}",
-                e.field,
+            raise DomainError(
+                "survey_unavailable", e.field, measure=e.field.split(".")[-1], detail=e.message
             ) from None
-        raise EvaluationError(
-            409, "invalid_input", f"stored input no longer valid: {e.message}", e.field
-        ) from None
+        raise DomainError("stored_input_invalid", e.field, detail=e.message) from None
     return out, record
 
 
@@ -169,7 +158,7 @@ def result(campaign: Campaign, ev: Evaluation | None = None) -> dict[str, Any]:
     """The evaluation result JSON with `survey` from the campaign's responses (frozen if final)."""
     ev = ev or current(campaign)
     if ev is None:
-        raise EvaluationError(404, "no_evaluation", "no evaluation has been entered yet")
+        raise DomainError("no_evaluation")
     if ev.status == "draft":
         out, record = _compute(campaign, ev)
     else:
@@ -181,40 +170,36 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
     """Freeze the draft: input, scheme sha256, survey figures and result; supersede the old."""
     ev = current(campaign)
     if ev is None:
-        raise EvaluationError(404, "no_evaluation", "no draft evaluation to finalize")
+        raise DomainError("no_evaluation")
     if ev.status != "draft":
-        raise EvaluationError(
-            409, "already_finalized", "already finalized; save a new draft to supersede it"
-        )
+        raise DomainError("already_finalized")
     out, record = _compute(campaign, ev)
     now = utcnow()
-    ev.status = "finalized"
-    ev.result = out
-    ev.survey = record
-    ev.scheme_sha256 = scheme_of(campaign).sha256
-    ev.finalized_at = now
-    ev.finalized_by_id = user.id
-    ev.updated_at = now
-    if ev.supersedes_id is not None:
-        old = db.session.get(Evaluation, ev.supersedes_id)
-        if old is not None and old.status == "finalized":
-            old.status = "superseded"
-            ledger.record("evaluation.supersede", old)
-    ledger.record("evaluation.finalize", ev)
-    audit.record(
-        "evaluation.finalize",
-        target=f"campaign:{campaign.id}",
-        detail={
-            "evaluation_id": ev.id,
-            "level": out.get("level"),
-            "score": out.get("score"),
-            "supersedes_id": ev.supersedes_id,
-        },
-        user_id=user.id,
-        username=user.username,
-        commit=False,
-    )
-    db.session.commit()
+    with unit_of_work() as uow:
+        ev.status = "finalized"
+        ev.result = out
+        ev.survey = record
+        ev.scheme_sha256 = scheme_of(campaign).sha256
+        ev.finalized_at = now
+        ev.finalized_by_id = user.id
+        ev.updated_at = now
+        if ev.supersedes_id is not None:
+            old = db.session.get(Evaluation, ev.supersedes_id)
+            if old is not None and old.status == "finalized":
+                old.status = "superseded"
+                uow.ledger("evaluation.supersede", old)
+        uow.ledger("evaluation.finalize", ev)
+        uow.audit(
+            "evaluation.finalize",
+            target=f"campaign:{campaign.id}",
+            detail={
+                "evaluation_id": ev.id,
+                "level": out.get("level"),
+                "score": out.get("score"),
+                "supersedes_id": ev.supersedes_id,
+            },
+            by=user,
+        )
     return ev
 
 

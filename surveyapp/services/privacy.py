@@ -20,17 +20,15 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import Campaign, LedgerEntry, Response
 from . import audit, ledger
 from .records import purged_content
+from .uow import unit_of_work
 
 #: the ledger's table name for purge summaries (one entry per purge of a campaign); no live
 #: table has this name, so verification checks these entries' chain links only
 PURGE_TABLE = "campaign_purges"
-
-
-class PrivacyError(ValueError):
-    """A purge that may not run (yet); the message says why."""
 
 
 def _key_path() -> Path:
@@ -96,8 +94,8 @@ def reveal_contact(response: Response) -> str | None:
     """Decrypt one response's contact in full and audit who asked (admins only, checked by caller)."""
     if response.contact_encrypted is None:
         return None
-    audit.record("contact.reveal", target=f"response:{response.id}", commit=False)
-    db.session.commit()
+    with unit_of_work() as uow:
+        uow.audit("contact.reveal", target=f"response:{response.id}")
     return decrypt_contact(response.contact_encrypted)
 
 
@@ -133,14 +131,12 @@ def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult
     ledger.lock()
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise PrivacyError(f"no campaign {campaign_id}")
+        raise DomainError("not_found", "campaign_id", id=campaign_id)
     ends = retention_ends(campaign)
     if ends is None:
-        raise PrivacyError(f"campaign {campaign_id} is still open: nothing may be purged yet")
+        raise DomainError("campaign_open", "campaign_id", id=campaign_id)
     if now < ends:
-        raise PrivacyError(
-            f"campaign {campaign_id}: retention runs until {ends:%Y-%m-%d %H:%M} UTC"
-        )
+        raise DomainError("retention_running", "campaign_id", id=campaign_id, until=ends)
     personal = or_(Response.comment.is_not(None), Response.contact_encrypted.is_not(None))
     ids = db.session.scalars(
         select(Response.id)

@@ -15,7 +15,7 @@ import hmac
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -26,40 +26,17 @@ from sqlalchemy.orm import joinedload
 
 from .. import questionnaire as qbank
 from ..db import db, utcnow, write_gate
+from ..errors import DomainError, Problem
 from ..models import Campaign, Outlet, Response, SurveyLink, User
 from ..survey_math.packing import pack_answers
 from . import audit, ledger, privacy, records, text
+from .bounds import ID_MAX
 
 MAX_COMMENT = 2000
 MAX_CONTACT = 100
 #: a started-at stamp older than this is ignored (the page was left open overnight)
 START_MAX_AGE = timedelta(hours=12)
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with one field: a code the page translates, and its parameters."""
-
-    code: str
-    message: str
-    params: Mapping = field(default_factory=dict)
-
-
-class ResponseError(Exception):
-    """A submission that is refused; nothing was stored. `fields` maps field → Problem."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 422,
-        field: str | None = None,
-        fields: Mapping[str, Problem] | None = None,
-    ):
-        super().__init__(message)
-        self.code, self.message, self.status, self.field = code, message, status, field
-        self.fields = dict(fields or {})
 
 
 @dataclass(frozen=True)
@@ -154,10 +131,10 @@ _TAKE_SINGLE_USE = (
 
 
 def open_link(token: str) -> SurveyLink:
-    """The link of a token that can take a response now; ResponseError saying why not."""
+    """The link of a token that can take a response now; DomainError saying why not."""
     link = find_link(token)
     if link is None:
-        raise ResponseError("bad_token", "no survey at this address", 404)
+        raise DomainError("bad_token")
     check_open(link.campaign)
     check_link(link)
     return link
@@ -167,17 +144,17 @@ def check_open(campaign: Campaign, now: datetime | None = None) -> None:
     """Raise unless the campaign is collecting and inside its open/close window."""
     now = now or utcnow()
     if campaign.status == "draft" or (campaign.opens_at and now < campaign.opens_at):
-        raise ResponseError("campaign_not_open", "this survey has not started yet", 409)
+        raise DomainError("campaign_not_open")
     if campaign.status != "collecting" or (campaign.closes_at and now >= campaign.closes_at):
-        raise ResponseError("campaign_closed", "this survey is closed", 410)
+        raise DomainError("campaign_closed")
 
 
 def check_link(link: SurveyLink) -> None:
     """Raise when the link is revoked, or single-use and already used."""
     if link.revoked_at is not None:
-        raise ResponseError("link_revoked", "this survey link has been withdrawn", 410)
+        raise DomainError("link_revoked")
     if link.single_use and link.used_at is not None:
-        raise ResponseError("link_used", "this single-use survey link has already been used", 409)
+        raise DomainError("link_used")
 
 
 def existing_response(campaign_id: int, client_id: str | None) -> int | None:
@@ -216,14 +193,46 @@ def validate_answers(
     A required question must be present (None = 不适用 counts as answered).
     """
     if not isinstance(answers, Mapping):
-        raise ResponseError(
-            "invalid", "answers must be an object {question id: value}", field="answers"
+        raise DomainError("not_an_object", "answers")
+    problems = _unknown_questions(questionnaire, answers)
+    values, comment = _answer_values(questionnaire, answers, comment, problems)
+    comment = _clean_comment(comment, problems)
+    if problems:
+        code, first, p = _reported_problem(problems)
+        raise DomainError(code, first, fields=problems, **p.params)
+    counts = _too_few_answers(questionnaire, values, min_answered_fraction)
+    if counts is not None:
+        raise DomainError(
+            "too_few_answers",
+            "answers",
+            fields={"answers": Problem("too_few_answers", counts)},
+            **counts,
         )
+    return values, comment
+
+
+def _unknown_questions(
+    questionnaire: qbank.Questionnaire, answers: Mapping[str, object]
+) -> dict[str, Problem]:
+    """An unknown_question problem for each answer to a question not in the questionnaire."""
     problems: dict[str, Problem] = {}
     by_id = questionnaire.by_id
     for qid in answers:
         if qid not in by_id:
-            problems[str(qid)] = Problem("unknown_question", f"unknown question id {qid!r}")
+            problems[str(qid)] = Problem("unknown_question")
+    return problems
+
+
+def _answer_values(
+    questionnaire: qbank.Questionnaire,
+    answers: Mapping[str, object],
+    comment: str | None,
+    problems: dict[str, Problem],
+) -> tuple[list[int | None], str | None]:
+    """Each question's value in order (None = n/a or text), adding problems as found.
+
+    A text answer becomes the comment when no comment was given.
+    """
     values: list[int | None] = []
     for q in questionnaire.questions:
         present = q.id in answers
@@ -232,72 +241,72 @@ def validate_answers(
             values.append(None)
             if present and raw is not None:
                 if not isinstance(raw, str):
-                    problems[q.id] = Problem("not_text", f"{q.id}: expected text")
+                    problems[q.id] = Problem("not_text")
                 elif comment is None or not comment.strip():
                     comment = raw
             continue
-        lo, hi = qbank.RANGES[q.kind]
-        if not present:
-            if q.required:
-                problems[q.id] = Problem(
-                    "required", f"{q.id}: answer it or mark it not applicable (null)"
-                )
-            values.append(None)
-            continue
-        if raw is None:
-            values.append(None)
-            continue
-        value = _as_int(raw)
-        if value is None or not lo <= value <= hi:
-            problems[q.id] = Problem(
-                "out_of_range",
-                f"{q.id}: expected an integer {lo}-{hi} or null",
-                {"lo": lo, "hi": hi},
-            )
-            values.append(None)
-            continue
-        values.append(value)
-    if comment is not None:
-        if not isinstance(comment, str):
-            problems["comment"] = Problem("not_text", "comment: expected text")
-            comment = None
-        else:
-            comment = comment.strip() or None
-            if comment and len(comment) > MAX_COMMENT:
-                problems["comment"] = Problem(
-                    "too_long", f"comment: at most {MAX_COMMENT} characters", {"max": MAX_COMMENT}
-                )
-            elif comment and not text.storable(comment):
-                problems["comment"] = Problem(
-                    "invalid_text", "comment: contains control characters or invalid text"
-                )
-    if problems:
-        first = next(iter(problems))
+        values.append(_answer_value(q, present, raw, problems))
+    return values, comment
+
+
+def _answer_value(
+    q: qbank.Question, present: bool, raw: object, problems: dict[str, Problem]
+) -> int | None:
+    """A likert or nps answer in its range, or None (n/a, missing or wrong: see problems)."""
+    lo, hi = qbank.RANGES[q.kind]
+    if not present:
+        if q.required:
+            problems[q.id] = Problem("answer_required")
+        return None
+    if raw is None:
+        return None
+    value = _as_int(raw)
+    if value is None or not lo <= value <= hi:
+        problems[q.id] = Problem("out_of_range", {"lo": lo, "hi": hi})
+        return None
+    return value
+
+
+def _clean_comment(comment: object, problems: dict[str, Problem]) -> str | None:
+    """The comment stripped (empty = None); too long or unstorable text adds a problem."""
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        problems["comment"] = Problem("not_text")
+        return None
+    comment = comment.strip() or None
+    if comment and len(comment) > MAX_COMMENT:
+        problems["comment"] = Problem("too_long", {"max": MAX_COMMENT})
+    elif comment and not text.storable(comment):
+        problems["comment"] = Problem("invalid_text")
+    return comment
+
+
+def _reported_problem(problems: dict[str, Problem]) -> tuple[str, str, Problem]:
+    """(code, field, problem) the refusal leads with: an unknown question first, else the first."""
+    first = next(iter(problems))
+    p = problems[first]
+    code = (
+        "unknown_question"
+        if any(x.code == "unknown_question" for x in problems.values())
+        else p.code
+    )
+    if code == "unknown_question":
+        first = next(k for k, x in problems.items() if x.code == "unknown_question")
         p = problems[first]
-        code = (
-            "unknown_question"
-            if any(x.code == "unknown_question" for x in problems.values())
-            else p.code
-        )
-        if code == "unknown_question":
-            first = next(k for k, x in problems.items() if x.code == "unknown_question")
-            p = problems[first]
-        raise ResponseError(code, p.message, field=first, fields=problems)
+    return code, first, p
+
+
+def _too_few_answers(
+    questionnaire: qbank.Questionnaire, values: list[int | None], min_answered_fraction: float
+) -> dict[str, int] | None:
+    """{need, answered} when fewer than the share of scored questions are answered, else None."""
     scored = [i for i, q in enumerate(questionnaire.questions) if q.scored]
     answered = sum(1 for i in scored if values[i] is not None)
     need = math.ceil(min_answered_fraction * len(scored) - 1e-9)
     if scored and answered < need:
-        raise ResponseError(
-            "too_few_answers",
-            f"answer at least {need} of the {len(scored)} rating questions ({answered} answered)",
-            field="answers",
-            fields={
-                "answers": Problem(
-                    "too_few_answers", "too few answers", {"need": need, "answered": answered}
-                )
-            },
-        )
-    return values, comment
+        return {"need": need, "answered": answered}
+    return None
 
 
 def _contact(sub: Submission) -> bytes | None:
@@ -305,25 +314,17 @@ def _contact(sub: Submission) -> bytes | None:
     if not contact:
         return None
     if not sub.contact_consent:
-        raise ResponseError(
+        raise DomainError(
             "contact_without_consent",
-            "a contact is stored only with consent: tick the consent box or leave the contact empty",
-            field="contact",
-            fields={"contact": Problem("contact_without_consent", "consent needed")},
+            "contact",
+            fields={"contact": Problem("contact_without_consent")},
         )
     if not text.storable(contact):
-        raise ResponseError(
-            "invalid_text",
-            "contact: contains control characters or invalid text",
-            field="contact",
-            fields={"contact": Problem("invalid_text", "invalid text")},
-        )
+        raise DomainError("invalid_text", "contact", fields={"contact": Problem("invalid_text")})
     if len(contact) > MAX_CONTACT:
-        raise ResponseError(
-            "too_long",
-            f"contact: at most {MAX_CONTACT} characters",
-            field="contact",
-            fields={"contact": Problem("too_long", "too long", {"max": MAX_CONTACT})},
+        limit = {"max": MAX_CONTACT}
+        raise DomainError(
+            "too_long", "contact", fields={"contact": Problem("too_long", limit)}, **limit
         )
     return privacy.encrypt_contact(contact)
 
@@ -332,11 +333,7 @@ def _client_id(value) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _CLIENT_ID.match(value):
-        raise ResponseError(
-            "invalid",
-            "client_id must be 8-64 characters: letters, digits, - _ . :",
-            field="client_id",
-        )
+        raise DomainError("invalid_client_id", "client_id")
     return value
 
 
@@ -446,9 +443,7 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
             )
             if taken.rowcount != 1:
                 db.session.rollback()
-                used = ResponseError(
-                    "link_used", "this single-use survey link has already been used", 409
-                )
+                used = DomainError("link_used")
                 return _earlier_or_raise(used, row["campaign_id"], row["client_id"])
         row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
         ledger.append_prepared("response", "responses", row_id, prepared)
@@ -491,7 +486,7 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
     if link is None or link.token != token:
         link = find_link(token)
     if link is None:
-        raise ResponseError("bad_token", "no survey at this address", 404)
+        raise DomainError("bad_token")
     client_id = _client_id(sub.client_id)
     try:
         check_open(link.campaign)
@@ -504,7 +499,7 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
             link_id=link.id,
             channel="online",
         )
-    except ResponseError as err:
+    except DomainError as err:
         return _earlier_or_raise(err, link.campaign_id, client_id)
     return _store(row, link if link.single_use else None)
 
@@ -514,9 +509,10 @@ def submit_in_person(
 ) -> Stored:
     """Store a response an auditor collected face to face (channel in_person)."""
     oid = _as_int(outlet_id)
-    outlet = db.session.get(Outlet, oid) if oid is not None else None
+    in_range = oid is not None and 1 <= oid <= ID_MAX  # a larger id names no row
+    outlet = db.session.get(Outlet, oid) if in_range else None
     if outlet is None or outlet.campaign_id != campaign.id:
-        raise ResponseError("unknown_outlet", "no such outlet in this campaign", field="outlet")
+        raise DomainError("unknown_outlet", "outlet")
     client_id = _client_id(sub.client_id)
     try:
         check_open(campaign)
@@ -529,6 +525,6 @@ def submit_in_person(
             channel="in_person",
             auditor_id=auditor.id,
         )
-    except ResponseError as err:
+    except DomainError as err:
         return _earlier_or_raise(err, campaign.id, client_id)
     return _store(row, None)

@@ -13,18 +13,14 @@ import numpy as np
 from sqlalchemy import select
 
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import Campaign, Response, ResponseExclusion, User
 from ..survey_math import FLAG_COLUMNS
-from . import audit, ledger
 from .scores import flags, outlet_names
+from .uow import unit_of_work
 
-
-class ReviewError(Exception):
-    """A refused exclusion or reinstatement, with a message an auditor can act on."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+#: an exclusion's or reinstatement's reason, in characters
+MAX_REASON = 2000
 
 
 @dataclass(frozen=True)
@@ -96,30 +92,31 @@ def flagged_responses(
 def _change(response: Response, action: str, reason: str, user: User) -> ResponseExclusion:
     reason = (reason or "").strip()
     if not reason:
-        raise ReviewError("reason", "请填写原因（排除或恢复答卷都须记录原因）")
-    if len(reason) > 2000:
-        raise ReviewError("reason", "原因过长（最多 2000 字）")
+        raise DomainError("reason_required", "reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError("too_long", "reason", max=MAX_REASON)
     if action == "exclude" and response.excluded:
-        raise ReviewError("response", f"答卷 {response.id} 已被排除")
+        raise DomainError("already_excluded", "response", id=response.id)
     if action == "reinstate" and not response.excluded:
-        raise ReviewError("response", f"答卷 {response.id} 未被排除，无需恢复")
-    row = ResponseExclusion(
-        response_id=response.id, action=action, reason=reason, user_id=user.id, at=utcnow()
-    )
-    db.session.add(row)
-    response.excluded = action == "exclude"
-    db.session.flush()
-    ledger.record("exclusion", row)
-    ledger.record(f"response.{action}", response)
-    audit.record(
-        f"response.{action}",
-        target=f"response:{response.id}",
-        detail={"campaign_id": response.campaign_id, "reason": reason, "exclusion_id": row.id},
-        user_id=user.id,
-        username=user.username,
-        commit=False,
-    )
-    db.session.commit()
+        raise DomainError("not_excluded", "response", id=response.id)
+    with unit_of_work() as uow:
+        row = ResponseExclusion(
+            response_id=response.id, action=action, reason=reason, user_id=user.id, at=utcnow()
+        )
+        db.session.add(row)
+        response.excluded = action == "exclude"
+        uow.ledger("exclusion", row)
+        uow.ledger(f"response.{action}", response)
+        uow.audit(
+            f"response.{action}",
+            target=f"response:{response.id}",
+            detail=lambda: {
+                "campaign_id": response.campaign_id,
+                "reason": reason,
+                "exclusion_id": row.id,
+            },
+            by=user,
+        )
     return row
 
 

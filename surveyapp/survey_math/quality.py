@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from surveyapp.scoring.survey import CHANNELS
+from surveyapp.vocabulary import ids
 
 from .frame import NAT, ResponseFrame, utc_ns
 
-FLAG_COLUMNS = ("speeding", "straight_lining", "duplicate", "burst")
+FLAG_COLUMNS = ids("flag")
 
 
 def quality_flags(

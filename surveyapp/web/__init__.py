@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from ..db import db
+from ..errors import DomainError
 from ..extensions import login_manager
+from ..i18n import label
+from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
+from ..services import actor
+from .errors import api_response, status_of
 
 #: Content-Security-Policy: no inline script anywhere; plotly needs inline style elements
 CSP = (
@@ -49,15 +56,32 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _begin_actor() -> None:
+    """Tell the services who acts in this request (they never read request or current_user)."""
+    user = current_user if current_user.is_authenticated else None
+    who = actor.Actor(
+        user.id if user else None, user.username if user else None, request.remote_addr
+    )
+    g.actor_token = actor.begin(who)
+
+
+def _end_actor(_exc: BaseException | None) -> None:
+    token = g.pop("actor_token", None)
+    if token is not None:
+        actor.end(token)
+
+
 def wants_json() -> bool:
     """API paths and JSON clients get JSON errors; everyone else gets a page."""
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
-def _error(status: int, code: str, message: str):
+def _error(status: int, code: str, message: str, e: HTTPException | None = None):
+    """An error page or JSON error, keeping the exception's headers (Allow, Retry-After)."""
+    headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"} if e else {}
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify({"error": {"code": code, "message": message}}), status, headers
+    return render_template("error.html", status=status, message=message), status, headers
 
 
 def init_app(app: Flask) -> None:
@@ -75,6 +99,7 @@ def init_app(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["label"] = label
     app.jinja_env.filters["fixed"] = shown
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -82,7 +107,6 @@ def init_app(app: Flask) -> None:
     from . import campaigns, interview, survey  # issue 4: campaigns and both survey channels
 
     app.register_blueprint(campaigns.bp)
-    app.jinja_env.globals["status_names"] = campaigns.STATUS_NAMES
     app.register_blueprint(survey.bp)
     app.register_blueprint(interview.bp)
     from . import dashboard, evaluation  # issue 5: dashboard, review, exports, evaluation
@@ -91,6 +115,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(evaluation.bp)
     api.init_app(app)
     app.after_request(_security_headers)
+    app.before_request(_begin_actor)
+    app.teardown_request(_end_actor)
+
+    @app.errorhandler(DomainError)
+    def domain_error(e: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return api_response(e)
+        return render_template(
+            "error.html", status=status_of(e.code), message=message(e)
+        ), status_of(e.code)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -110,7 +145,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(e):
-        return _error(405, "method_not_allowed", _("不支持此请求方法。"))
+        return _error(405, "method_not_allowed", _("不支持此请求方法。"), e)
 
     @app.errorhandler(413)
     def too_large(e):
@@ -118,7 +153,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(e):
-        return _error(429, "rate_limited", _("请求过于频繁，请稍后再试。"))
+        return _error(429, "rate_limited", _("请求过于频繁，请稍后再试。"), e)
 
     @app.errorhandler(500)
     def server_error(e):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -26,11 +24,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import qr
 from ..db import db
-from ..i18n import local_day_start, local_zone
+from ..errors import DomainError
+from ..i18n import label, local_day_start, local_zone
+from ..messages import message
 from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
-from ..services.campaigns import CampaignError
-from ..services.text import spreadsheet_safe
+from ..services import exports
+from ..vocabulary import TRANSITIONS
 from .access import (
     campaign_or_abort,
     can_write,
@@ -38,16 +38,12 @@ from .access import (
     roles_required,
     visible_campaigns,
 )
+from .downloads import send
+from .errors import flash_error
+from .params import id_list
 from .survey import survey_url
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-
-STATUS_NAMES = {
-    "draft": _l("草稿"),
-    "collecting": _l("收集中"),
-    "closed": _l("已截止"),
-    "finalized": _l("已定稿"),
-}
 
 
 class CampaignForm(FlaskForm):
@@ -92,10 +88,6 @@ def _scheme_choices() -> list[tuple[str, str]]:
     return [(s.id, f"{s.id} · {s.title}") for s in list_schemes()]
 
 
-def _flash_error(err: CampaignError) -> None:
-    flash(_("未能保存：%(message)s", message=err.message))
-
-
 @bp.get("/")
 @login_required
 def index():
@@ -127,8 +119,8 @@ def new():
                 status="collecting" if form.start_now.data else "draft",
                 created_by=current_user,
             )
-        except CampaignError as err:
-            error = err.message
+        except DomainError as err:
+            error = message(err)
         else:
             flash(_("评价项目已创建。"))
             return redirect(url_for(".detail", campaign_id=campaign.id), 303)
@@ -151,7 +143,7 @@ def detail(campaign_id: int):
         batches=service.batches(campaign),
         outlets_by_id={o.id: o for o in campaign.outlets},
         writable=can_write(current_user, campaign),
-        transitions=service.TRANSITIONS.get(campaign.status, ()),
+        transitions=TRANSITIONS.get(campaign.status, ()),
         auditors=service.assignable_auditors() if current_user.role == "admin" else [],
     )
 
@@ -191,8 +183,8 @@ def edit(campaign_id: int):
                 },
                 by=current_user,
             )
-        except CampaignError as err:
-            error = err.message
+        except DomainError as err:
+            error = message(err)
         else:
             flash(_("已保存。"))
             return redirect(url_for(".detail", campaign_id=campaign.id), 303)
@@ -209,8 +201,8 @@ def add_outlet(campaign_id: int):
         service.add_outlet(
             campaign, request.form.get("name", ""), request.form.get("address"), by=current_user
         )
-    except CampaignError as err:
-        _flash_error(err)
+    except DomainError as err:
+        flash_error(err)
     else:
         flash(_("已添加服务网点。"))
     return redirect(url_for(".detail", campaign_id=campaign.id), 303)
@@ -225,8 +217,8 @@ def rotate(campaign_id: int, outlet_id: int):
         service.rotate_outlet_link(
             in_campaign_or_abort(Outlet, outlet_id, campaign), by=current_user
         )
-    except CampaignError as err:
-        _flash_error(err)
+    except DomainError as err:
+        flash_error(err)
     else:
         flash(_("已更换该网点的问卷链接，请重新打印海报。"))
     return redirect(url_for(".detail", campaign_id=campaign.id), 303)
@@ -237,12 +229,12 @@ def rotate(campaign_id: int, outlet_id: int):
 def auditors(campaign_id: int):
     """Assign auditors to the campaign (admins only)."""
     campaign = campaign_or_abort(campaign_id, write=True)
-    ids = [int(x) for x in request.form.getlist("auditor") if x.isdigit()]
-    users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     try:
+        ids = id_list(request.form.getlist("auditor"), "auditor")
+        users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
         service.set_auditors(campaign, users, by=current_user)
-    except CampaignError as err:
-        _flash_error(err)
+    except DomainError as err:
+        flash_error(err)
     else:
         flash(_("已更新审查员。"))
     return redirect(url_for(".detail", campaign_id=campaign.id), 303)
@@ -255,10 +247,10 @@ def status(campaign_id: int):
     campaign = campaign_or_abort(campaign_id, write=True)
     try:
         service.change_status(campaign, request.form.get("status", ""), by=current_user)
-    except CampaignError as err:
-        _flash_error(err)
+    except DomainError as err:
+        flash_error(err)
     else:
-        flash(_("状态已更新为：%(status)s", status=STATUS_NAMES[campaign.status]))
+        flash(_("状态已更新为：%(status)s", status=label("status", campaign.status)))
     return redirect(url_for(".detail", campaign_id=campaign.id), 303)
 
 
@@ -320,8 +312,8 @@ def issue_tokens(campaign_id: int, outlet_id: int):
         batch, _links = service.issue_single_use(
             outlet, request.form.get("count", 0, type=int) or 0, labels, by=current_user
         )
-    except CampaignError as err:
-        _flash_error(err)
+    except DomainError as err:
+        flash_error(err)
         return redirect(url_for(".detail", campaign_id=campaign.id), 303)
     flash(_("已生成一批一次性问卷链接。"))
     return redirect(url_for(".batch_sheet", campaign_id=campaign.id, batch=batch), 303)
@@ -359,25 +351,21 @@ def batch_sheet(campaign_id: int, batch: str):
 def batch_csv(campaign_id: int, batch: str):
     """The batch's survey URLs as CSV (UTF-8 with BOM, so spreadsheet programs read Chinese)."""
     _campaign_row, links = _batch(campaign_id, batch)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["batch", "outlet_id", "outlet", "label", "url", "used_at", "revoked_at"])
-    for link in links:
-        writer.writerow(
-            [
-                link.batch,
-                link.outlet_id,
-                spreadsheet_safe(link.outlet.name),
-                spreadsheet_safe(link.label),
-                survey_url(link.token),
-                link.used_at.isoformat() if link.used_at else "",
-                link.revoked_at.isoformat() if link.revoked_at else "",
-            ]
-        )
-    resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="survey-links-{batch}.csv"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    header = ["batch", "outlet_id", "outlet", "label", "url", "used_at", "revoked_at"]
+    rows = [
+        [
+            link.batch,
+            link.outlet_id,
+            link.outlet.name,
+            link.label,
+            survey_url(link.token),
+            link.used_at,
+            link.revoked_at,
+        ]
+        for link in links
+    ]
+    download = exports.rows_download("links", header, rows, f"survey-links-{batch}")
+    return send(download, **{"Cache-Control": "no-store"})
 
 
 @bp.post("/<int:campaign_id>/links/<int:link_id>/revoke")

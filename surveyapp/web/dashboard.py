@@ -7,23 +7,26 @@ from pathlib import Path
 import plotly
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..errors import DomainError
+from ..messages import message
 from ..models import Response as SurveyResponse
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
 from ..services import review as review_service
 from .access import campaign_or_abort, can_write, in_campaign_or_abort, roles_required
+from .downloads import send
+from .errors import flash_error
+from .params import MAX_PAGE, int_param
 
 bp = Blueprint("dashboard", __name__)
 
@@ -46,8 +49,8 @@ def _filter() -> tuple[scores.ScoreFilter, str | None]:
             request.args.get("end"),
         )
         return flt, None
-    except ValueError as e:
-        return scores.NO_FILTER, str(e)
+    except DomainError as e:
+        return scores.NO_FILTER, message(e)
 
 
 @bp.get("/campaigns/<int:campaign_id>/dashboard")
@@ -72,7 +75,7 @@ def view(campaign_id: int):
 def review(campaign_id: int):
     """Flagged and excluded responses, with why they were flagged and their history."""
     campaign = campaign_or_abort(campaign_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_param(request.args, "page", 1, 1, MAX_PAGE)
     rows, total = review_service.flagged_responses(
         campaign, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE
     )
@@ -101,8 +104,8 @@ def change(campaign_id: int, response_id: int, action: str):
     do = review_service.exclude if action == "exclude" else review_service.reinstate
     try:
         do(response, request.form.get("reason", ""), current_user)
-    except review_service.ReviewError as e:
-        flash(_("未能保存：%(message)s", message=e.message))
+    except DomainError as e:
+        flash_error(e)
     else:
         flash(
             _("已排除答卷 %(id)s。", id=response.id)
@@ -117,27 +120,12 @@ def change(campaign_id: int, response_id: int, action: str):
 def export(campaign_id: int, kind: str, ext: str):
     """Download responses or scores as CSV (UTF-8 with BOM, streamed) or XLSX."""
     campaign = campaign_or_abort(campaign_id)
-    name = exports.disposition(campaign, kind, ext)
-    if ext == "csv":
-        if kind == "responses":
-            body = stream_with_context(exports.responses_csv(campaign))
-        else:
-            body = exports.scores_csv(campaign, _filter()[0])
-        return Response(
-            body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": name}
-        )
     try:
-        f = (
-            exports.responses_xlsx(campaign)
-            if kind == "responses"
-            else exports.scores_xlsx(campaign, _filter()[0])
-        )
-    except exports.ExportTooLarge as e:
-        flash(str(e))
+        if kind == "responses":
+            download = exports.responses_export(campaign, ext)
+        else:
+            download = exports.scores_export(campaign, ext, _filter()[0])
+    except DomainError as e:
+        flash(message(e))
         return redirect(url_for(".view", campaign_id=campaign.id), 303)
-    return send_file(
-        f,
-        as_attachment=True,
-        download_name=f"campaign-{campaign.id}-{kind}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send(download)

@@ -9,15 +9,27 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ..errors import DomainError
+from ..messages import message
 from ..scoring import EVENT_TYPES, Scheme
 from ..scoring.model import EVENT_NAMES_ZH
 from ..services import dashboard as dashboard_service
 from ..services import evaluations
 from .access import campaign_or_abort, can_write, roles_required
+from .params import int_param
 
 bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
 
 EXTRA_ROWS = 2  #: empty rows offered for new special deductions and events
+#: score columns (one per auditor, seed 000 §6.1.4 takes their mean); bounds the form's loop
+MAX_COLUMNS = 12
+#: rows of special deductions or events a form may post (a checklist has at most ~70 items)
+MAX_ROWS = 100
+
+
+def _shown(err: DomainError) -> dict[str, Any]:
+    """What the page shows of a refused or pending action: the field and the sentence."""
+    return {"field": err.field or "", "code": err.code, "message": message(err)}
 
 
 def _number(text: str) -> Any:
@@ -34,6 +46,29 @@ def _number(text: str) -> Any:
 
 def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, Any]:
     """The evaluation input (CONTRACT.md, without scheme and survey) from the checklist form."""
+    data: dict[str, Any] = {"scores": _scores_from_form(form, scheme, columns)}
+    if form.get("evaluation_date"):
+        data["evaluation_date"] = form["evaluation_date"]
+    deductions = _deductions_from_form(form)
+    if deductions:
+        data["special_deductions"] = deductions
+    if form.get("bonus"):
+        data["special_bonus"] = {"note": form.get("bonus-note", "").strip()}
+    passed = form.get("audit-passed", "")
+    if passed:
+        severe = form.get("audit-severe", "0").strip() or "0"
+        data["management_audit"] = {
+            "passed": passed == "yes",
+            "severe_nonconformities": int(severe) if severe.isdigit() else severe,
+        }
+    if form.get("operating_since"):
+        data["organization"] = {"operating_since": form["operating_since"]}
+    data["events"] = _events_from_form(form)
+    return data
+
+
+def _scores_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, Any]:
+    """Item id -> "n/a", one score, or one score per auditor column; blank items left out."""
     scores: dict[str, Any] = {}
     for item in scheme.items:
         if item.mode == "survey" and not any(
@@ -52,29 +87,23 @@ def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, 
             scores[item.id] = values[0]
         elif values:
             scores[item.id] = values
-    data: dict[str, Any] = {"scores": scores}
-    if form.get("evaluation_date"):
-        data["evaluation_date"] = form["evaluation_date"]
+    return scores
+
+
+def _deductions_from_form(form: MultiDict) -> list[dict[str, Any]]:
+    """The special deduction rows with an item or a note."""
     deductions = []
-    for k in range(form.get("deduction_rows", 0, type=int)):
+    for k in range(int_param(form, "deduction_rows", 0, 0, MAX_ROWS)):
         item, note = form.get(f"ded-item-{k}", "").strip(), form.get(f"ded-note-{k}", "").strip()
         if item or note:
             deductions.append({"item": item or None, "note": note})
-    if deductions:
-        data["special_deductions"] = deductions
-    if form.get("bonus"):
-        data["special_bonus"] = {"note": form.get("bonus-note", "").strip()}
-    passed = form.get("audit-passed", "")
-    if passed:
-        severe = form.get("audit-severe", "0").strip() or "0"
-        data["management_audit"] = {
-            "passed": passed == "yes",
-            "severe_nonconformities": int(severe) if severe.isdigit() else severe,
-        }
-    if form.get("operating_since"):
-        data["organization"] = {"operating_since": form["operating_since"]}
+    return deductions
+
+
+def _events_from_form(form: MultiDict) -> list[dict[str, Any]]:
+    """The event rows with a type or a date."""
     events = []
-    for k in range(form.get("event_rows", 0, type=int)):
+    for k in range(int_param(form, "event_rows", 0, 0, MAX_ROWS)):
         kind, day = form.get(f"ev-type-{k}", ""), form.get(f"ev-date-{k}", "")
         if kind or day:
             events.append(
@@ -84,8 +113,7 @@ def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, 
                     "rectified": bool(form.get(f"ev-rectified-{k}")),
                 }
             )
-    data["events"] = events
-    return data
+    return events
 
 
 def _columns(campaign, data: dict[str, Any] | None) -> list[str]:
@@ -138,12 +166,13 @@ def form(campaign_id: int):
     if request.method == "POST":
         scheme = evaluations.scheme_of(campaign)
         columns = len(_columns(campaign, None))
-        columns = max(columns, request.form.get("columns", 1, type=int) or 1)
-        data = input_from_form(request.form, scheme, columns)
+        data = _defaults(campaign)
         try:
+            asked = int_param(request.form, "columns", 1, 1, MAX_COLUMNS)
+            data = input_from_form(request.form, scheme, max(columns, asked))
             evaluations.put_input(campaign, data, current_user)
-        except evaluations.InputError as e:
-            return _render(campaign, data, error=e, status=422)
+        except DomainError as e:
+            return _render(campaign, data, error=_shown(e), status=422)
         flash(_("已保存评价草稿。"))
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
     ev = evaluations.current(campaign)
@@ -151,8 +180,8 @@ def form(campaign_id: int):
         return _render(campaign, _defaults(campaign))
     try:
         result = evaluations.result(campaign, ev)
-    except evaluations.EvaluationError as e:
-        return _render(campaign, ev.input, pending=e)
+    except DomainError as e:
+        return _render(campaign, ev.input, pending=_shown(e))
     return _render(campaign, ev.input, result=result)
 
 
@@ -166,8 +195,8 @@ def finalize(campaign_id: int):
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
     try:
         evaluations.finalize(campaign, current_user)
-    except evaluations.EvaluationError as e:
-        flash(_("未能定稿：%(message)s", message=e.message))
+    except DomainError as e:
+        flash(_("未能定稿：%(message)s", message=message(e)))
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
     flash(_("评价已定稿。"))
     return redirect(url_for(".report", campaign_id=campaign.id), 303)
@@ -180,8 +209,8 @@ def report(campaign_id: int):
     campaign = campaign_or_abort(campaign_id)
     try:
         result = evaluations.result(campaign)
-    except evaluations.EvaluationError as e:
-        flash(e.message)
+    except DomainError as e:
+        flash(message(e))
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
     ev = result["evaluation"]
     return render_template(

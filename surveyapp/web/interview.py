@@ -9,12 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..db import db
+from ..errors import DomainError
+from ..messages import field_messages
 from ..models import Outlet
 from ..services import campaigns as campaign_service
 from ..services import responses
-from ..services.responses import ResponseError
 from .access import campaign_or_abort, in_campaign_or_abort, roles_required, visible_campaigns
-from .survey import error_text, field_errors, questionnaire_context, submission_from_form
+from .errors import status_of
+from .survey import error_text, questionnaire_context, submission_from_form
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 
@@ -50,10 +52,10 @@ def form(campaign_id: int, outlet_id: int):
     status = 200
     try:
         responses.check_open(campaign)
-    except ResponseError as err:
+    except DomainError as err:
         return render_template(
             "interview/closed.html", campaign=campaign, message=error_text(err)
-        ), err.status
+        ), status_of(err.code)
     started = responses.start_stamp(scope)
     client_id = uuid.uuid4().hex
     if request.method == "POST":
@@ -62,12 +64,12 @@ def form(campaign_id: int, outlet_id: int):
         )
         try:
             stored = responses.submit_in_person(campaign, outlet.id, current_user, sub)
-        except ResponseError as err:
-            if err.status != 422:
+        except DomainError as err:
+            if status_of(err.code) != 422:
                 return render_template(
                     "interview/closed.html", campaign=campaign, message=error_text(err)
-                ), err.status
-            errors = field_errors(err) or {"answers": error_text(err)}
+                ), status_of(err.code)
+            errors = field_messages(err) or {"answers": error_text(err)}
             values = request.form.to_dict()
             started = request.form.get("started") or started
             client_id = sub.client_id or client_id

@@ -17,10 +17,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
+from ..errors import DomainError
 from ..extensions import limiter
+from ..messages import field_messages, message, sentence
 from ..questionnaire import Questionnaire
 from ..services import responses
-from ..services.responses import ResponseError, Submission
+from ..services.responses import Submission
+from .errors import status_of
 
 bp = Blueprint("survey", __name__)
 
@@ -86,49 +89,11 @@ def survey_url(token: str) -> str:
     return url_for("survey.page", token=token, _external=True)
 
 
-def problem_text(code: str, params: Mapping | None = None) -> str:
-    """The Chinese (or English) message of a field problem, shown next to the question."""
-    params = params or {}
-    messages = {
-        "required": _("请选择一项；如不了解，请选“不适用”。"),
-        "out_of_range": _(
-            "请选择 %(lo)s 到 %(hi)s 之间的一项。", lo=params.get("lo", 1), hi=params.get("hi", 5)
-        ),
-        "unknown_question": _("问卷中没有这道题。"),
-        "not_text": _("请填写文字。"),
-        "too_long": _("内容太长，最多 %(max)s 个字。", max=params.get("max", "")),
-        "too_few_answers": _(
-            "请至少回答 %(need)s 道评价题（目前 %(answered)s 道）。",
-            need=params.get("need", ""),
-            answered=params.get("answered", ""),
-        ),
-        "contact_without_consent": _("留下联系方式前，请先勾选同意。"),
-        "invalid_text": _("内容包含无法保存的字符，请删除后重试。"),
-    }
-    return messages.get(code, _("请检查此项。"))
-
-
-def error_text(err: ResponseError) -> str:
-    """The user-facing message of a refused submission."""
-    messages = {
-        "bad_token": _("链接无效，请重新扫描网点的二维码。"),
-        "campaign_not_open": _("本次问卷调查尚未开始，请稍后再来。"),
-        "campaign_closed": _("本次问卷调查已结束，感谢您的关注。"),
-        "link_revoked": _("此链接已停用，请扫描网点现场的最新二维码。"),
-        "link_used": _("此链接已使用过，每个链接只能提交一次。感谢您的参与！"),
-        "unknown_outlet": _("没有这个服务网点。"),
-        "invalid": _("提交的内容格式不正确。"),
-    }
-    if err.code in messages:
-        return messages[err.code]
+def error_text(err: DomainError) -> str:
+    """The user-facing message of a refused submission (the first field's, when there is one)."""
     if err.field and err.field in err.fields:
-        return problem_text(err.fields[err.field].code, err.fields[err.field].params)
-    return _("提交的内容有误，请检查后重试。")
-
-
-def field_errors(err: ResponseError) -> dict[str, str]:
-    """Field → message, for showing next to each question."""
-    return {f: problem_text(p.code, p.params) for f, p in err.fields.items()}
+        return sentence(err.fields[err.field].code, err.fields[err.field].params)
+    return message(err)
 
 
 def answers_from_form(questionnaire: Questionnaire, form: Mapping) -> dict[str, object]:
@@ -188,11 +153,11 @@ def submission_from_form(questionnaire: Questionnaire, started_at=None) -> Submi
     )
 
 
-def unavailable(err: ResponseError):
+def unavailable(err: DomainError):
     """A clear page for a bad, closed, revoked or used link (never a trace)."""
     return render_template(
         "survey/unavailable.html", code=err.code, message=error_text(err)
-    ), err.status
+    ), status_of(err.code)
 
 
 @bp.context_processor
@@ -210,7 +175,7 @@ def page(token: str):
     """Show the questionnaire of a survey link; on POST, store the response and thank."""
     try:
         link = responses.open_link(token)
-    except ResponseError as err:
+    except DomainError as err:
         if request.method == "POST" and err.code in ("link_used", "campaign_closed"):
             # a double-tapped submit whose first request went through lands on thanks
             cid = request.form.get("client_id")
@@ -231,10 +196,10 @@ def page(token: str):
         )
         try:
             responses.submit_online(token, sub)
-        except ResponseError as err:
-            if err.status != 422:
+        except DomainError as err:
+            if status_of(err.code) != 422:
                 return unavailable(err)
-            errors = field_errors(err) or {"answers": error_text(err)}
+            errors = field_messages(err) or {"answers": error_text(err)}
             values = request.form.to_dict()
             started = request.form.get("started") or started
             client_id = sub.client_id or client_id
@@ -258,7 +223,7 @@ def thanks(token: str):
     """The thank-you page after a stored response."""
     link = responses.find_link(token)
     if link is None:
-        return unavailable(ResponseError("bad_token", "no survey at this address", 404))
+        return unavailable(DomainError("bad_token"))
     return render_template(
         "survey/thanks.html", campaign=link.campaign, outlet=link.outlet, token=token
     )

@@ -49,13 +49,22 @@ def test_generated_password_goes_to_stderr(app, runner):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["create-user", "dup", "--role", "admin", "--password", "another-pass"], "already exists"),
-        (["create-user", "x", "--role", "admin", "--password", "long-enough"], "username must be"),
+        (
+            ["create-user", "dup", "--role", "admin", "--password", "another-pass"],
+            "error: username: 用户 dup 已存在。",
+        ),
+        (
+            ["create-user", "x", "--role", "admin", "--password", "long-enough"],
+            "error: username: 用户名须为 2 到 64 个字符。",
+        ),
         (
             ["create-user", "bad name!", "--role", "admin", "--password", "long-enough"],
-            "username may contain",
+            "error: username: 用户名只能包含字母、数字和 . _ - @。",
         ),
-        (["create-user", "short", "--role", "admin", "--password", "short"], "at least 8"),
+        (
+            ["create-user", "short", "--role", "admin", "--password", "short"],
+            "error: password: 密码至少 8 个字符。",
+        ),
     ],
 )
 def test_create_user_rejects_bad_input_and_changes_nothing(app, runner, args, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from surveyapp.db import db
+from surveyapp.errors import DomainError
 from surveyapp.models import AuditLog, Evaluation, LedgerEntry
 from surveyapp.services import evaluations, scores
 from tests.scores_fixtures import add_responses, answers_all, five_star_input, make_campaign
@@ -27,10 +28,10 @@ def auditor(make_user):
 def test_bad_input_changes_nothing(campaign, auditor):
     bad = five_star_input()
     bad["scores"]["4.1.9"] = 1
-    with pytest.raises(evaluations.InputError) as e:
+    with pytest.raises(DomainError) as e:
         evaluations.put_input(campaign, bad, auditor)
     assert e.value.field == "scores.4.1.9"
-    with pytest.raises(evaluations.InputError) as e:
+    with pytest.raises(DomainError) as e:
         evaluations.put_input(campaign, {**five_star_input(), "scheme": "dni-2026"}, auditor)
     assert e.value.field == "scheme"
     assert db.session.scalar(db.select(db.func.count(Evaluation.id))) == 0
@@ -57,10 +58,10 @@ def test_draft_saved_before_any_response(app, auditor):
     scores.clear_cache()
     c = make_campaign()
     ev = evaluations.put_input(c, five_star_input(), auditor)
-    with pytest.raises(evaluations.EvaluationError) as e:
+    with pytest.raises(DomainError) as e:
         evaluations.result(c, ev)
     assert e.value.code == "survey_unavailable"
-    with pytest.raises(evaluations.EvaluationError):
+    with pytest.raises(DomainError):
         evaluations.finalize(c, auditor)
     assert db.session.get(Evaluation, ev.id).status == "draft"
 
@@ -73,7 +74,7 @@ def test_finalize_freezes_and_supersede(campaign, auditor):
     assert first.survey["S"] == pytest.approx(90)
     assert first.survey["parameters"]["scale"]["4"] == 80
     assert first.scheme_sha256 == evaluations.scheme_of(campaign).sha256
-    with pytest.raises(evaluations.EvaluationError) as e:
+    with pytest.raises(DomainError) as e:
         evaluations.finalize(campaign, auditor)
     assert e.value.code == "already_finalized"
     # new responses move the live scores but not the frozen result

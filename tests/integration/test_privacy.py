@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from surveyapp.db import db, utcnow
+from surveyapp.errors import DomainError
 from surveyapp.models import AuditLog, LedgerEntry, Response
 from surveyapp.services import campaigns, ledger, privacy, responses
 from tests.integration.test_ledger_cli import all_fives
@@ -84,10 +85,10 @@ def test_reveal_is_audited(app):
 
 def test_purge_refused_during_retention(app, runner):
     campaign = campaign_with_personal_data(1)
-    with pytest.raises(privacy.PrivacyError, match="retention runs until"):
+    with pytest.raises(DomainError, match="retention_running"):
         privacy.purge_campaign(campaign.id)
     result = runner.invoke(args=["purge-personal-data", str(campaign.id)])
-    assert result.exit_code == 2 and "retention runs until" in result.stderr
+    assert result.exit_code == 2 and "保存期至" in result.stderr
     assert db.session.scalar(select(Response.comment).where(Response.id == 1)) is not None
 
 
@@ -95,7 +96,7 @@ def test_purge_refused_while_open_ended(app):
     campaign = campaigns.create_campaign(
         organization={"name": "Open"}, scheme_id="cqm-2019", outlets=["O"]
     )
-    with pytest.raises(privacy.PrivacyError, match="still open"):
+    with pytest.raises(DomainError, match="campaign_open"):
         privacy.purge_campaign(campaign.id, now=utcnow() + timedelta(days=3650))
 
 

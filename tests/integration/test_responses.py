@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from surveyapp.db import db, utcnow
+from surveyapp.errors import DomainError
 from surveyapp.models import LedgerEntry, Response, SurveyLink
 from surveyapp.services import campaigns as campaign_service
 from surveyapp.services import ledger, privacy
 from surveyapp.services import responses as service
-from surveyapp.services.responses import ResponseError, Submission
+from surveyapp.services.responses import Submission
+from surveyapp.web.errors import status_of
 from tests.factories import full_answers, outlet_token
 
 
@@ -79,9 +81,9 @@ def test_single_use_link_is_consumed_once(app, make_campaign):
     stored = service.submit_online(token, sub(c, client_id="one-use-01"))
     assert db.session.get(SurveyLink, links[0].id).used_at is not None
     assert db.session.get(Response, stored.id).outlet_id == c.outlets[1].id
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         service.submit_online(token, sub(c, client_id="one-use-02"))
-    assert e.value.code == "link_used" and e.value.status == 409
+    assert e.value.code == "link_used" and status_of(e.value.code) == 409
     # the browser that did submit may retry and is told it worked
     assert service.submit_online(token, sub(c, client_id="one-use-01")) == service.Stored(
         stored.id, False
@@ -133,31 +135,31 @@ def test_refusals_store_nothing(app, make_campaign, initial, setup, code, status
     token = outlet_token(c)
     setup(c)
     before = counts()
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         service.submit_online(token, sub(c, client_id="refused-01"))
-    assert (e.value.code, e.value.status) == (code, status)
+    assert (e.value.code, status_of(e.value.code)) == (code, status)
     assert counts() == before
 
 
 def test_bad_token(app, make_campaign):
     make_campaign()
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         service.submit_online("not-a-token", Submission(answers={}))
-    assert e.value.code == "bad_token" and e.value.status == 404
+    assert e.value.code == "bad_token" and status_of(e.value.code) == 404
 
 
 def test_invalid_answers_store_nothing(app, make_campaign):
     c = make_campaign()
     before = counts()
     for answers in ({**full_answers(c), "fun1": 7}, {**full_answers(c), "zzz": 1}):
-        with pytest.raises(ResponseError):
+        with pytest.raises(DomainError):
             service.submit_online(outlet_token(c), sub(c, answers=answers))
     assert counts() == before
 
 
 def test_contact_only_with_consent_and_encrypted(app, make_campaign):
     c = make_campaign()
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         service.submit_online(outlet_token(c), sub(c, contact="13800138000"))
     assert e.value.code == "contact_without_consent" and e.value.field == "contact"
     stored = service.submit_online(
@@ -182,7 +184,7 @@ def test_in_person_records_auditor_and_times(app, make_campaign, make_user):
     )
     assert r.started_at == started and 239 < r.duration_s < 300
     other = make_campaign(outlets=["别的网点"])
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         service.submit_in_person(c, other.outlets[0].id, auditor, sub(c))
     assert e.value.code == "unknown_outlet" and e.value.field == "outlet"
 
@@ -293,7 +295,7 @@ def test_retry_of_a_stored_client_id_is_told_it_worked_even_when_refused_now(app
     assert service.submit_online(token, sub(c, client_id="late-retry-01")) == service.Stored(
         first.id, False
     )
-    with pytest.raises(ResponseError) as e:  # a new client is still refused
+    with pytest.raises(DomainError) as e:  # a new client is still refused
         service.submit_online(token, sub(c, client_id="late-newcomer"))
     assert e.value.code == "campaign_closed"
     assert counts() == (1, 1)

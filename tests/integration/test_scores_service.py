@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from surveyapp.db import db
+from surveyapp.errors import DomainError
 from surveyapp.models import AuditLog, LedgerEntry, Response, ResponseExclusion
 from surveyapp.services import ledger, review, scores
 from tests.scores_fixtures import SCORED, T0, add_responses, answers_all, make_campaign
@@ -74,13 +75,29 @@ def test_filters(campaign):
     assert first_day["filter"]["start"] == "2026-09-01"
 
 
-def test_parse_filter_errors():
-    with pytest.raises(ValueError, match="^channel"):
-        scores.parse_filter(channel="phone")
-    with pytest.raises(ValueError, match="^start"):
-        scores.parse_filter(start="2026-09-02", end="2026-09-01")
-    with pytest.raises(ValueError, match="^end"):
-        scores.parse_filter(end="tomorrow")
+@pytest.mark.parametrize(
+    ("kwargs", "field", "reason"),
+    [
+        ({"channel": "phone"}, "channel", "unknown_channel"),
+        ({"start": "2026-09-02", "end": "2026-09-01"}, "start", "start_after_end"),
+        ({"end": "tomorrow"}, "end", "invalid_date"),
+        ({"start": "1999-12-31"}, "start", "date_range"),
+        ({"outlets": [str(2**63)]}, "outlet", "out_of_range"),
+        ({"outlets": ["-1"]}, "outlet", "out_of_range"),
+        ({"outlets": ["1"] * 501}, "outlet", "too_many"),
+    ],
+)
+def test_parse_filter_errors(kwargs, field, reason):
+    with pytest.raises(DomainError) as e:
+        scores.parse_filter(**kwargs)
+    assert (e.value.code, e.value.field, e.value.params["reason"]) == (
+        "invalid_filter",
+        field,
+        reason,
+    )
+
+
+def test_parse_filter_reads_outlets():
     assert scores.parse_filter(["3", "1", ""]).outlet_ids == (1, 3)
 
 
@@ -105,13 +122,13 @@ def test_cache_invalidated_by_new_response_and_exclusion(campaign, make_user):
 def test_exclude_and_reinstate_are_recorded(campaign, make_user):
     user, _ = make_user("auditor")
     r = db.session.scalars(db.select(Response).order_by(Response.id)).first()
-    with pytest.raises(review.ReviewError) as e:
+    with pytest.raises(DomainError) as e:
         review.exclude(r, "  ", user)
-    assert e.value.field == "reason"
+    assert (e.value.code, e.value.field) == ("reason_required", "reason")
     assert not db.session.get(Response, r.id).excluded
     review.exclude(r, "同一顾客重复作答", user)
     assert r.excluded
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(DomainError):
         review.exclude(r, "again", user)
     review.reinstate(r, "核实为不同顾客", user)
     assert not r.excluded

@@ -6,8 +6,10 @@ import tomllib
 import pytest
 
 from surveyapp import questionnaire as qbank
+from surveyapp.errors import DomainError
 from surveyapp.scoring.survey import DIMENSIONS
-from surveyapp.services.responses import ResponseError, validate_answers
+from surveyapp.services.responses import validate_answers
+from surveyapp.web.errors import status_of
 
 BANK = qbank.BANK_DIR / "default.toml"
 
@@ -115,9 +117,9 @@ def test_valid_answers_pack_in_questionnaire_order(bank):
     ],
 )
 def test_each_bad_answer_is_refused_naming_the_field(bank, qid, value, code):
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         validate_answers(bank, _all(bank) | {qid: value})
-    assert e.value.code == code and e.value.field == qid and e.value.status == 422
+    assert e.value.code == code and e.value.field == qid and status_of(e.value.code) == 422
 
 
 def test_nps_accepts_zero_and_ten(bank):
@@ -129,22 +131,22 @@ def test_nps_accepts_zero_and_ten(bank):
 def test_required_question_must_be_answered_or_not_applicable(bank):
     answers = _all(bank)
     del answers["tim2"]
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         validate_answers(bank, answers)
-    assert e.value.code == "required" and e.value.field == "tim2"
+    assert e.value.code == "answer_required" and e.value.field == "tim2"
     validate_answers(bank, answers | {"tim2": None})
 
 
 def test_at_least_half_of_the_scored_questions_answered(bank):
     scored = [q.id for q in bank.scored]
     answers = _all(bank) | {qid: None for qid in scored[:10]}  # 8 of 18 left
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         validate_answers(bank, answers, min_answered_fraction=0.5)
     assert e.value.code == "too_few_answers"
     validate_answers(bank, _all(bank) | {qid: None for qid in scored[:9]})  # 9 of 18: enough
 
 
 def test_comment_length_limit(bank):
-    with pytest.raises(ResponseError) as e:
+    with pytest.raises(DomainError) as e:
         validate_answers(bank, _all(bank), comment="长" * 2001)
     assert e.value.field == "comment"

@@ -11,40 +11,36 @@ from functools import wraps
 from flask import Blueprint, Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ...errors import DomainError
 from ...extensions import csrf
-from ...services import accounts
+from ...services import accounts, actor
+from ..errors import api_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class ApiError(Exception):
-    """An error answered as {"error": {"code", "message", "field"}} with a 4xx status."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
-
-    @classmethod
-    def of(cls, err) -> ApiError:
-        """The API error of a domain error carrying status, code, message and field."""
-        return cls(err.status, err.code, err.message, err.field)
-
-
 def error_body(code: str, message: str, field: str | None = None) -> dict:
+    """The contract's error object for an error that is not a DomainError (HTTP-level)."""
     err = {"code": code, "message": message}
     if field is not None:
         err["field"] = field
     return {"error": err}
 
 
-@bp.errorhandler(ApiError)
-def _api_error(e: ApiError):
-    return jsonify(error_body(e.code, e.message, e.field)), e.status
+@bp.errorhandler(DomainError)
+def _domain_error(e: DomainError):
+    return api_response(e)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(e: HTTPException):
-    return jsonify(error_body(e.name.lower().replace(" ", "_"), e.description or e.name)), e.code
+    """HTTP-level refusals as JSON, keeping their headers (Allow on 405, Retry-After on 429)."""
+    body = jsonify(error_body(e.name.lower().replace(" ", "_"), e.description or e.name))
+    return body, e.code, _kept_headers(e)
+
+
+def _kept_headers(e: HTTPException) -> dict[str, str]:
+    return {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
 
 
 def token_user():
@@ -64,13 +60,12 @@ def api_auth(*roles: str):
         def wrapped(*args, **kwargs):
             user = token_user()
             if user is None:
-                raise ApiError(
-                    401, "unauthorized", "a valid 'Authorization: Bearer' token is required"
-                )
+                raise DomainError("unauthorized")
             if user.role not in roles:
-                raise ApiError(403, "forbidden", f"role {user.role!r} may not do this")
+                raise DomainError("forbidden", role=user.role)
             g.api_user = user
-            return view(*args, **kwargs)
+            with actor.acting(actor.Actor(user.id, user.username, request.remote_addr)):
+                return view(*args, **kwargs)
 
         return wrapped
 
@@ -78,26 +73,26 @@ def api_auth(*roles: str):
 
 
 def api_campaign(campaign_id: int, *, write: bool = False):
-    """The campaign if the token's user may read (or change) it; 404 / 403 ApiError otherwise."""
+    """The campaign if the token's user may read (or change) it; not_found / forbidden else."""
     from ...db import db
     from ...models import Campaign
     from ..access import can_read, can_write
 
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+        raise DomainError("not_found", "campaign_id")
     if not (can_write if write else can_read)(g.api_user, campaign):
-        raise ApiError(403, "forbidden", "this campaign is not assigned to you")
+        raise DomainError("forbidden")
     return campaign
 
 
 def json_object() -> dict:
-    """The request body as a JSON object, or a 400 ApiError naming what is wrong."""
+    """The request body as a JSON object, else DomainError invalid_json / unsupported_media_type."""
     if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
+        raise DomainError("unsupported_media_type")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+        raise DomainError("invalid_json")
     return data
 
 

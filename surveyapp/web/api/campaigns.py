@@ -6,11 +6,12 @@ from flask import g, request
 from sqlalchemy import select
 
 from ...db import db
+from ...errors import DomainError
 from ...models import Campaign, Outlet, User
 from ...services import campaigns as service
-from ...services.campaigns import CampaignError
+from ...services.bounds import bounded_id
 from ..survey import survey_url
-from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, json_object
+from . import ERROR_CONTENT, api_auth, api_campaign, bp, json_object
 
 CREATE_KEYS = {
     "organization",
@@ -31,18 +32,16 @@ def _auditors(value) -> list[User]:
     if not isinstance(value, list) or not all(
         isinstance(x, str | int) and not isinstance(x, bool) for x in value
     ):
-        raise ApiError(
-            422, "invalid", "auditors must be a list of usernames or user ids", "auditors"
-        )
+        raise DomainError("invalid", "auditors")
     names = [x for x in value if isinstance(x, str)]
-    ids = [x for x in value if isinstance(x, int)]
+    ids = [bounded_id(x, "auditors") for x in value if isinstance(x, int)]
     users = list(
         db.session.scalars(select(User).where(User.username.in_(names) | User.id.in_(ids)))
     )
     if len(users) != len(set(value)):
         found = {u.username for u in users} | {u.id for u in users}
         missing = [x for x in value if x not in found]
-        raise ApiError(422, "unknown_user", f"no such user(s): {missing}", "auditors")
+        raise DomainError("unknown_user", "auditors", users=missing)
     return users
 
 
@@ -89,22 +88,19 @@ def create_campaign_api():
     body = json_object()
     unknown = sorted(set(body) - CREATE_KEYS)
     if unknown:
-        raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)}", unknown[0])
-    try:
-        campaign = service.create_campaign(
-            organization=body.get("organization"),
-            scheme_id=body.get("scheme"),
-            outlets=body.get("outlets") if body.get("outlets") is not None else [],
-            title=body.get("title"),
-            evaluation_date=body.get("evaluation_date"),
-            opens_at=body.get("opens_at"),
-            closes_at=body.get("closes_at"),
-            status=body.get("status", "collecting"),
-            created_by=g.api_user,
-            auditors=_auditors(body.get("auditors")),
-        )
-    except CampaignError as err:
-        raise ApiError.of(err) from None
+        raise DomainError("unknown_field", unknown[0], names=unknown)
+    campaign = service.create_campaign(
+        organization=body.get("organization"),
+        scheme_id=body.get("scheme"),
+        outlets=body.get("outlets") if body.get("outlets") is not None else [],
+        title=body.get("title"),
+        evaluation_date=body.get("evaluation_date"),
+        opens_at=body.get("opens_at"),
+        closes_at=body.get("closes_at"),
+        status=body.get("status", "collecting"),
+        created_by=g.api_user,
+        auditors=_auditors(body.get("auditors")),
+    )
     return campaign_json(campaign), 201
 
 
@@ -120,7 +116,7 @@ def campaign_questionnaire_api(campaign_id: int):
     """The campaign's frozen questionnaire and the parameters of its S computation (public)."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", f"no campaign {campaign_id}")
+        raise DomainError("not_found", "campaign_id")
     return questionnaire_json(campaign)
 
 
@@ -151,11 +147,8 @@ def campaign_status_api(campaign_id: int):
     campaign = api_campaign(campaign_id, write=True)
     status = json_object().get("status")
     if not isinstance(status, str):
-        raise ApiError(422, "required", "status is required", "status")
-    try:
-        service.change_status(campaign, status, by=g.api_user)
-    except CampaignError as err:
-        raise ApiError.of(err) from None
+        raise DomainError("required", "status")
+    service.change_status(campaign, status, by=g.api_user)
     return {"id": campaign.id, "status": campaign.status}
 
 
@@ -166,15 +159,12 @@ def issue_links_api(campaign_id: int, outlet_id: int):
     campaign = api_campaign(campaign_id, write=True)
     outlet = db.session.get(Outlet, outlet_id)
     if outlet is None or outlet.campaign_id != campaign.id:
-        raise ApiError(404, "not_found", f"no outlet {outlet_id} in campaign {campaign_id}")
+        raise DomainError("not_found", "outlet_id")
     body = json_object() if request.content_length else {}
     labels = body.get("labels") or []
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise ApiError(422, "invalid", "labels must be a list of strings", "labels")
-    try:
-        batch, links = service.issue_single_use(outlet, body.get("count", 0), labels, by=g.api_user)
-    except CampaignError as err:
-        raise ApiError.of(err) from None
+        raise DomainError("invalid", "labels")
+    batch, links = service.issue_single_use(outlet, body.get("count", 0), labels, by=g.api_user)
     return {
         "batch": batch,
         "outlet": outlet.id,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import g
 
+from ...errors import DomainError
 from ...services import evaluations
-from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, campaign_errors, json_object
+from ..errors import api_body
+from . import ERROR_CONTENT, api_auth, api_campaign, bp, campaign_errors, json_object
 from .scores import READERS
 
 
@@ -15,18 +17,15 @@ def put_evaluation(campaign_id: int):
     """Save the checklist input (without scheme and survey) as the draft; returns the result."""
     campaign = api_campaign(campaign_id, write=True)
     data = json_object()
-    try:
-        ev = evaluations.put_input(campaign, data, g.api_user)
-    except evaluations.InputError as e:
-        raise ApiError(400, "invalid_input", e.message, e.field) from None
+    ev = evaluations.put_input(campaign, data, g.api_user)
     try:
         return evaluations.result(campaign, ev)
-    except evaluations.EvaluationError as e:  # saved; the level waits for the survey
+    except DomainError as e:  # saved; the level waits for the survey
         return {
             "evaluation": evaluations.meta(ev),
             "input": ev.input,
             "level": None,
-            "pending": {"code": e.code, "message": e.message, "field": e.field},
+            "pending": api_body(e)["error"],
         }
 
 
@@ -35,10 +34,7 @@ def put_evaluation(campaign_id: int):
 def get_evaluation(campaign_id: int):
     """The evaluation result, with `survey` taken from the campaign's own responses."""
     campaign = api_campaign(campaign_id)
-    try:
-        return evaluations.result(campaign)
-    except evaluations.EvaluationError as e:
-        raise ApiError.of(e) from None
+    return evaluations.result(campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/evaluation/finalize")
@@ -46,10 +42,7 @@ def get_evaluation(campaign_id: int):
 def finalize_evaluation(campaign_id: int):
     """Freeze the draft evaluation (input, scheme hash, survey figures, result)."""
     campaign = api_campaign(campaign_id, write=True)
-    try:
-        ev = evaluations.finalize(campaign, g.api_user)
-    except evaluations.EvaluationError as e:
-        raise ApiError.of(e) from None
+    ev = evaluations.finalize(campaign, g.api_user)
     return evaluations.result(campaign, ev)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from ...db import utcnow
+from ...errors import DomainError
 from ...services import responses
-from ...services.responses import ResponseError, Submission
-from ..survey import error_text, problem_text, submit_limits
-from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, error_body, json_object
+from ...services.responses import Submission
+from ..errors import STATUS
+from ..survey import submit_limits
+from . import ERROR_CONTENT, api_auth, api_campaign, bp, json_object
 from .campaigns import QUESTIONNAIRE_SCHEMA, questionnaire_json
 
 ONLINE_KEYS = {"answers", "comment", "client_id", "contact", "contact_consent", "started"}
@@ -27,29 +29,18 @@ IN_PERSON_KEYS = {
 MAX_INTERVIEW = timedelta(hours=12)
 
 
-def _refused(err: ResponseError):
-    """A refused submission as the contract's JSON error, plus every field's problem."""
-    body = error_body(err.code, error_text(err), err.field)
-    if err.fields:
-        body["error"]["fields"] = {
-            f: {"code": p.code, "message": problem_text(p.code, p.params)}
-            for f, p in err.fields.items()
-        }
-    return jsonify(body), err.status
-
-
 def _body(allowed: set[str]) -> dict:
     body = json_object()
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)}", unknown[0])
+        raise DomainError("unknown_field", unknown[0], names=unknown)
     if "answers" not in body:
-        raise ApiError(422, "required", "answers is required", "answers")
+        raise DomainError("required", "answers")
     for key in ("comment", "client_id", "contact"):
         if body.get(key) is not None and not isinstance(body[key], str):
-            raise ApiError(422, "invalid", f"{key} must be a string", key)
+            raise DomainError("not_text", key)
     if not isinstance(body.get("contact_consent", False), bool):
-        raise ApiError(422, "invalid", "contact_consent must be true or false", "contact_consent")
+        raise DomainError("invalid", "contact_consent")
     return body
 
 
@@ -73,10 +64,7 @@ def _stored(stored: responses.Stored):
 @bp.get("/links/<token>")
 def link_questionnaire_api(token: str):
     """The questionnaire behind a survey link, with a signed start stamp to send back (public)."""
-    try:
-        link = responses.open_link(token)
-    except ResponseError as err:
-        return _refused(err)
+    link = responses.open_link(token)
     return {
         **questionnaire_json(link.campaign),
         "outlet": {"id": link.outlet.id, "name": link.outlet.name},
@@ -97,10 +85,7 @@ def submit_online_api(token: str):
         if link
         else None
     )
-    try:
-        return _stored(responses.submit_online(token, _submission(body, started), link=link))
-    except ResponseError as err:
-        return _refused(err)
+    return _stored(responses.submit_online(token, _submission(body, started), link=link))
 
 
 @bp.post("/campaigns/<int:campaign_id>/responses")
@@ -110,16 +95,11 @@ def submit_in_person_api(campaign_id: int):
     campaign = api_campaign(campaign_id, write=True)
     body = _body(IN_PERSON_KEYS)
     if "outlet" not in body:
-        raise ApiError(422, "required", "outlet is required", "outlet")
+        raise DomainError("required", "outlet")
     started = _started_at(body.get("started_at"))
-    try:
-        return _stored(
-            responses.submit_in_person(
-                campaign, body["outlet"], g.api_user, _submission(body, started)
-            )
-        )
-    except ResponseError as err:
-        return _refused(err)
+    return _stored(
+        responses.submit_in_person(campaign, body["outlet"], g.api_user, _submission(body, started))
+    )
 
 
 def _started_at(value) -> datetime | None:
@@ -135,12 +115,7 @@ def _started_at(value) -> datetime | None:
         or started.tzinfo is None
         or not now - MAX_INTERVIEW <= started <= now + timedelta(seconds=5)
     ):
-        raise ApiError(
-            422,
-            "invalid",
-            "started_at must be an ISO date-time with zone, within the last 12 hours",
-            "started_at",
-        )
+        raise DomainError("invalid_started_at", "started_at")
     return min(started, now)
 
 
@@ -187,21 +162,7 @@ _FIELD_ERR = {
                         "type": "object",
                         "required": ["code", "message"],
                         "properties": {
-                            "code": {
-                                "type": "string",
-                                "enum": [
-                                    "unknown_question",
-                                    "required",
-                                    "out_of_range",
-                                    "not_text",
-                                    "too_long",
-                                    "too_few_answers",
-                                    "contact_without_consent",
-                                    "invalid",
-                                    "unknown_field",
-                                    "unknown_outlet",
-                                ],
-                            },
+                            "code": {"type": "string", "enum": sorted(STATUS)},
                             "message": {"type": "string"},
                             "field": {"type": "string"},
                             "fields": {

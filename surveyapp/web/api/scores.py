@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Response, request, stream_with_context
+from flask import request
 
 from ...services import exports, scores
-from . import ERROR_CONTENT, ApiError, api_auth, api_campaign, bp, campaign_errors
+from ..downloads import send
+from . import ERROR_CONTENT, api_auth, api_campaign, bp, campaign_errors
 
 READERS = ("admin", "auditor", "viewer")
 
 
 def request_filter() -> scores.ScoreFilter:
-    """The ?outlet=&channel=&start=&end= filter, or a 400 naming the bad parameter."""
-    try:
-        return scores.parse_filter(
-            request.args.getlist("outlet"),
-            request.args.get("channel"),
-            request.args.get("start"),
-            request.args.get("end"),
-        )
-    except ValueError as e:
-        field, _, message = str(e).partition(": ")
-        raise ApiError(400, "invalid_filter", message or str(e), field) from None
+    """The ?outlet=&channel=&start=&end= filter (DomainError invalid_filter, a 400, when bad)."""
+    return scores.parse_filter(
+        request.args.getlist("outlet"),
+        request.args.get("channel"),
+        request.args.get("start"),
+        request.args.get("end"),
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/scores")
@@ -36,25 +33,14 @@ def campaign_scores(campaign_id: int):
 @api_auth(*READERS)
 def export_csv(campaign_id: int):
     """Every response, one row each, streamed as UTF-8 CSV with BOM."""
-    campaign = api_campaign(campaign_id)
-    body = exports.responses_csv(campaign)
-    return Response(
-        stream_with_context(body),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": exports.disposition(campaign, "responses", "csv")},
-    )
+    return send(exports.responses_export(api_campaign(campaign_id), "csv"))
 
 
 @bp.get("/campaigns/<int:campaign_id>/scores.csv")
 @api_auth(*READERS)
 def scores_csv(campaign_id: int):
     """The scores (overall, per channel, per dimension, per outlet) as CSV."""
-    campaign = api_campaign(campaign_id)
-    return Response(
-        exports.scores_csv(campaign, request_filter()),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": exports.disposition(campaign, "scores", "csv")},
-    )
+    return send(exports.scores_export(api_campaign(campaign_id), "csv", request_filter()))
 
 
 _ERR = ERROR_CONTENT

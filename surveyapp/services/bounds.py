@@ -1,0 +1,22 @@
+"""Bounds every id and count is checked against before it reaches a query or a loop."""
+
+from __future__ import annotations
+
+from ..errors import DomainError
+
+#: ids are signed 64-bit columns on both databases; a larger number names no row
+ID_MAX = 2**63 - 1
+
+
+def bounded_int(value: object, field: str, lo: int, hi: int) -> int:
+    """An int in [lo, hi] (not a bool), else DomainError out_of_range naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError("not_a_number", field)
+    if not lo <= value <= hi:
+        raise DomainError("out_of_range", field, lo=lo, hi=hi)
+    return value
+
+
+def bounded_id(value: object, field: str) -> int:
+    """A row id 1 … 2^63 − 1: larger ones would overflow the driver instead of finding nothing."""
+    return bounded_int(value, field, 1, ID_MAX)
