@@ -93,3 +93,15 @@ def test_api_body_lists_every_field(app):
         assert "1" in body["message"] and "5" in body["message"]
         assert body["fields"]["saf2"]["code"] == "answer_required"
         assert "不适用" in field_messages(e)["saf2"]
+
+
+def test_docs_list_every_code_and_vocabulary_id():
+    """docs/edge.md is the reference: each code with its status, each vocabulary's ids."""
+    from surveyapp.vocabulary import VOCABULARIES
+
+    doc = (SRC.parent / "docs" / "edge.md").read_text(encoding="utf-8")
+    missing = [c for c, s in STATUS.items() if f"| `{c}` | {s} |" not in doc]
+    missing += [
+        f"{name}.{i}" for name, v in VOCABULARIES.items() for i in v if f"`{i}` {v[i]}" not in doc
+    ]
+    assert not missing, missing
