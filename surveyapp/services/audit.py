@@ -87,8 +87,8 @@ def search(f: Filters, page: int, per_page: int) -> tuple[list[AuditLog], int]:
     return list(entries), total
 
 
-#: the export's columns; `at_utc` keeps its name, its times carry their offset (+08:00)
-EXPORT_HEADER = ("id", "at_utc", "username", "user_id", "action", "target", "ip", "detail")
+#: the export's columns; `at` carries its UTC offset (+08:00 in the app's zone)
+EXPORT_HEADER = ("id", "at", "username", "user_id", "action", "target", "ip", "detail")
 
 
 def table(f: Filters, zone: tzinfo | None = None) -> exports.Table:

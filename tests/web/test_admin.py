@@ -98,7 +98,7 @@ def test_csv_export(client, make_user, login):
     body = resp.get_data(as_text=True)
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0] == ["id", "at_utc", "username", "user_id", "action", "target", "ip", "detail"]
+    assert rows[0] == ["id", "at", "username", "user_id", "action", "target", "ip", "detail"]
     names = [r[2] for r in rows[1:]]
     assert '\'=HYPERLINK("http://evil")' in names and "zhang" not in names
     assert any("审查员" in r[7] for r in rows[1:])
