@@ -28,6 +28,9 @@ MESSAGES: Mapping[str, object] = {
     "too_long": _l("内容太长，最多 %(max)s 个字。"),
     "too_many": _l("数量过多，最多 %(max)s 个。"),
     "out_of_range": _l("请选择 %(lo)s 到 %(hi)s 之间的一项。"),
+    "no_such_id": _l("没有这个编号。"),
+    "no_such_page": _l("没有这一页（页码须在 1 到 %(hi)s 之间）。"),
+    "stale_form": _l("页面已过期，请刷新后重试。"),
     "invalid_text": _l("内容包含无法保存的字符，请删除后重试。"),
     "invalid_date": _l("日期格式应为 年-月-日，例如 2026-10-01。"),
     "invalid_datetime": _l("时间格式应为 ISO 8601，例如 2026-10-01T09:00:00+08:00。"),
@@ -64,7 +67,6 @@ MESSAGES: Mapping[str, object] = {
     "unknown_outlet": _l("没有这个服务网点。"),
     "unknown_question": _l("问卷中没有这道题。"),
     "answer_required": _l("请选择一项；如不了解，请选“不适用”。"),
-    "too_few_answers": _l("请至少回答 %(need)s 道评价题（目前 %(answered)s 道）。"),
     "contact_without_consent": _l("留下联系方式前，请先勾选同意。"),
     "invalid_client_id": _l("client_id 须为 8–64 个字母、数字或 - _ . :。"),
     "invalid_started_at": _l("开始时间须为带时区的 ISO 时间，且在 12 小时之内。"),
@@ -120,6 +122,7 @@ FIELD_LABELS: Mapping[str, object] = {
     "role": _l("角色"),
 }
 _INDEX = re.compile(r"\[\d+\]")
+_ITEM = re.compile(r"^scores\.([0-9A-Za-z.]+?)(?:\[\d+\])?$")
 
 
 class _Params(dict):
@@ -155,9 +158,15 @@ def _param(name: str, value: object) -> object:
 
 
 def field_label(field: str | None) -> str | None:
-    """The label of a field users recognise, or None (the field is not named to them)."""
+    """The label of a field users recognise, or None (the field is not named to them).
+
+    A checklist item is named by its clause as the seed prints it (scores.4.1.2 → 检查项 4.1.2).
+    """
     if not field:
         return None
+    item = _ITEM.match(field)
+    if item:
+        return _("检查项 %(item)s", item=item.group(1))
     found = FIELD_LABELS.get(_INDEX.sub("", field))
     return str(found) if found is not None else None
 

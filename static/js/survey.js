@@ -173,8 +173,31 @@
   form.addEventListener("input", function (ev) {
     if (ev.target.tagName === "TEXTAREA" || ev.target.name === "contact") { save(); }
   });
+  function fewAnswers() {
+    // a response with fewer scored answers than validity needs is stored but not counted:
+    // say so once and let the customer decide (DOMAIN.md: never refused)
+    var need = parseInt(form.getAttribute("data-need") || "0", 10);
+    var scored = qs.filter(function (fs) { return fs.hasAttribute("data-scored"); });
+    var n = scored.filter(function (fs) {
+      var c = fs.querySelector("input:checked");
+      return c && c.value !== "na";
+    }).length;
+    return scored.length && n < need ? { n: n, total: scored.length } : null;
+  }
+  function confirmFew() {
+    if (form.elements.confirm_few) { return true; }
+    var few = fewAnswers();
+    if (!few) { return true; }
+    var text = msg("few", "").replace("{n}", few.n).replace("{total}", few.total);
+    if (!window.confirm(text)) { return false; }
+    var mark = document.createElement("input");
+    mark.type = "hidden"; mark.name = "confirm_few"; mark.value = "1";
+    form.appendChild(mark);
+    return true;
+  }
   form.addEventListener("submit", function (ev) {
     if (!validate()) { ev.preventDefault(); return; }
+    if (!confirmFew()) { ev.preventDefault(); return; }
     save();
     if (!form.getAttribute("data-endpoint") || !window.fetch) { return; }  // plain form POST
     ev.preventDefault();

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+    localcontext,
+)
 
 #: rounding modes a scheme may declare: DOMAIN.md "half_up"; seed 002's example truncates ("down")
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
@@ -61,6 +68,18 @@ def shown(value: float, digits: int = 2) -> str:
         ctx.prec = PRECISION
         quantum = Decimal(1).scaleb(-digits)
         return format(measured(value).quantize(quantum, rounding=ROUND_HALF_UP), "f")
+
+
+def answers_needed(fraction: float, scored: int) -> int:
+    """The smallest whole number of answers reaching `fraction` of `scored` questions, exactly
+    (half of 18 is 9, half of 9 is 5): the validity rule of DOMAIN.md, with no float fudge."""
+    if scored <= 0:
+        return 0
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return max(
+            0, int((to_decimal(fraction) * scored).to_integral_value(rounding=ROUND_CEILING))
+        )
 
 
 def div(a: Decimal, b: Decimal) -> Decimal:

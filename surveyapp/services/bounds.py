@@ -18,5 +18,10 @@ def bounded_int(value: object, field: str, lo: int, hi: int) -> int:
 
 
 def bounded_id(value: object, field: str) -> int:
-    """A row id 1 … 2^63 − 1: larger ones would overflow the driver instead of finding nothing."""
-    return bounded_int(value, field, 1, ID_MAX)
+    """A row id 1 … 2^63 − 1: larger ones would overflow the driver instead of finding nothing
+    (DomainError no_such_id: users are told the id names nothing, not the 64-bit limit)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError("not_a_number", field)
+    if not 1 <= value <= ID_MAX:
+        raise DomainError("no_such_id", field)
+    return value

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from .. import questionnaire as qbank
 from ..db import db, utcnow, write_gate
 from ..errors import DomainError, Problem
 from ..models import Campaign, Outlet, Response, SurveyLink, User
+from ..scoring.numbers import answers_needed
 from ..survey_math.packing import pack_answers
 from . import audit, ledger, privacy, records, text
 from .bounds import ID_MAX
@@ -185,12 +185,13 @@ def validate_answers(
     questionnaire: qbank.Questionnaire,
     answers: Mapping[str, object],
     comment: str | None = None,
-    min_answered_fraction: float = 0.5,
 ) -> tuple[list[int | None], str | None]:
     """Check answers against the questionnaire; return (values in order, comment) or raise.
 
     likert: 1–5 or None; nps: 0–10 or None; text: a string (kept apart, packed as '-').
-    A required question must be present (None = 不适用 counts as answered).
+    A required question must be present (None = 不适用 counts as answered). Only malformed
+    input is refused: a customer who honestly marks most questions 不适用 is stored, and the
+    survey math counts the response invalid (DOMAIN.md "Valid response"; CONTRACT December).
     """
     if not isinstance(answers, Mapping):
         raise DomainError("not_an_object", "answers")
@@ -200,14 +201,6 @@ def validate_answers(
     if problems:
         code, first, p = _reported_problem(problems)
         raise DomainError(code, first, fields=problems, **p.params)
-    counts = _too_few_answers(questionnaire, values, min_answered_fraction)
-    if counts is not None:
-        raise DomainError(
-            "too_few_answers",
-            "answers",
-            fields={"answers": Problem("too_few_answers", counts)},
-            **counts,
-        )
     return values, comment
 
 
@@ -297,16 +290,27 @@ def _reported_problem(problems: dict[str, Problem]) -> tuple[str, str, Problem]:
     return code, first, p
 
 
-def _too_few_answers(
-    questionnaire: qbank.Questionnaire, values: list[int | None], min_answered_fraction: float
-) -> dict[str, int] | None:
-    """{need, answered} when fewer than the share of scored questions are answered, else None."""
-    scored = [i for i, q in enumerate(questionnaire.questions) if q.scored]
-    answered = sum(1 for i in scored if values[i] is not None)
-    need = math.ceil(min_answered_fraction * len(scored) - 1e-9)
-    if scored and answered < need:
-        return {"need": need, "answered": answered}
-    return None
+@dataclass(frozen=True)
+class Coverage:
+    """How many scored questions a submission answers, against how many validity needs."""
+
+    answered: int
+    scored: int
+    needed: int
+
+    @property
+    def enough(self) -> bool:
+        """True when the response will count (if no auditor excludes it)."""
+        return self.scored == 0 or self.answered >= self.needed
+
+
+def coverage(campaign: Campaign, answers: Mapping[str, object]) -> Coverage:
+    """Scored questions answered (not 不适用) in raw answers, and the number validity needs."""
+    questionnaire = questionnaire_for(campaign)
+    scored = [q for q in questionnaire.questions if q.scored]
+    answered = sum(1 for q in scored if answers.get(q.id) is not None)
+    fraction = float((campaign.survey_params or {}).get("min_answered_fraction", 0.5))
+    return Coverage(answered, len(scored), answers_needed(fraction, len(scored)))
 
 
 def _contact(sub: Submission) -> bytes | None:
@@ -393,12 +397,7 @@ def fingerprint(address: str | None, user_agent: str | None) -> str | None:
 
 def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> dict:
     """The validated response as column values (every column given: the ledger hashes them)."""
-    values, comment = validate_answers(
-        questionnaire_for(campaign),
-        sub.answers,
-        sub.comment,
-        float((campaign.survey_params or {}).get("min_answered_fraction", 0.5)),
-    )
+    values, comment = validate_answers(questionnaire_for(campaign), sub.answers, sub.comment)
     contact = _contact(sub)
     now = utcnow()
     started = sub.started_at if sub.started_at is not None and sub.started_at <= now else None

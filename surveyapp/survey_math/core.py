@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from surveyapp.scoring.numbers import answers_needed
 from surveyapp.scoring.survey import DIMENSIONS, Question, SurveyParams
 
 from .frame import ResponseFrame
@@ -48,7 +48,7 @@ def make_layout(questions: Sequence[Question], params: SurveyParams) -> Layout:
     if params.combine not in ("weighted", "pooled"):
         raise ValueError(f"combine must be 'weighted' or 'pooled', got {params.combine!r}")
     # "at least half answered": the smallest whole count reaching the fraction (9 of 18, 5 of 9)
-    need = max(0, math.ceil(params.min_answered_fraction * len(scored) - 1e-9))
+    need = answers_needed(params.min_answered_fraction, len(scored))
     return Layout(
         scored_idx=np.asarray(scored, dtype=np.intp),
         item_ids=tuple(questions[i].id for i in scored),

@@ -28,6 +28,8 @@ class SurveyScores:
 
     n: dict[str, int]  #: valid responses per channel
     received: dict[str, int]  #: all stored responses per channel (valid, invalid, excluded)
+    #: not excluded but with fewer scored answers than validity needs (stored, not counted)
+    invalid: dict[str, int]
     excluded: dict[str, int]
     S: float | None
     S_in_person: float | None
@@ -55,6 +57,7 @@ class SurveyScores:
         return {
             "n": dict(self.n),
             "received": dict(self.received),
+            "invalid": dict(self.invalid),
             "excluded": dict(self.excluded),
             "S": self.S,
             "S_in_person": self.S_in_person,
@@ -150,6 +153,10 @@ def compute_scores(
     return SurveyScores(
         n=dict(zip(CHANNELS, n, strict=True)),
         received={ch: int((prep.channel == c).sum()) for c, ch in enumerate(CHANNELS)},
+        invalid={
+            ch: int((~prep.valid & ~excluded & (prep.channel == c)).sum())
+            for c, ch in enumerate(CHANNELS)
+        },
         excluded={ch: int((excluded & (prep.channel == c)).sum()) for c, ch in enumerate(CHANNELS)},
         S=_num(point.s_all),
         S_in_person=_num(point.s_ch[0]),

@@ -35,6 +35,7 @@ def _security_headers(resp):
     resp.headers.setdefault("Referrer-Policy", "same-origin")
     resp.headers.setdefault("X-Frame-Options", "DENY")
     resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    resp.vary.add("Accept-Language")  # pages and error messages follow the browser's language
     return resp
 
 

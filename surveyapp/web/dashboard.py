@@ -40,7 +40,8 @@ def plotly_js():
     return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=365 * 86400)
 
 
-def _filter() -> tuple[scores.ScoreFilter, str | None]:
+def _filter(campaign) -> tuple[scores.ScoreFilter, str | None]:
+    """The page's ?outlet=&channel=&start=&end= filter; a bad one is shown, not applied."""
     try:
         flt = scores.parse_filter(
             request.args.getlist("outlet"),
@@ -48,7 +49,7 @@ def _filter() -> tuple[scores.ScoreFilter, str | None]:
             request.args.get("start"),
             request.args.get("end"),
         )
-        return flt, None
+        return scores.check_outlets(flt, (o.id for o in campaign.outlets)), None
     except DomainError as e:
         return scores.NO_FILTER, message(e)
 
@@ -58,7 +59,7 @@ def _filter() -> tuple[scores.ScoreFilter, str | None]:
 def view(campaign_id: int):
     """Scores, intervals, thresholds, outlets, distributions and collection progress."""
     campaign = campaign_or_abort(campaign_id)
-    flt, error = _filter()
+    flt, error = _filter(campaign)
     data = dashboard_service.build(campaign, flt)
     return render_template(
         "dashboard/view.html",
@@ -75,7 +76,7 @@ def view(campaign_id: int):
 def review(campaign_id: int):
     """Flagged and excluded responses, with why they were flagged and their history."""
     campaign = campaign_or_abort(campaign_id)
-    page = int_param(request.args, "page", 1, 1, MAX_PAGE)
+    page = int_param(request.args, "page", 1, 1, MAX_PAGE, code="no_such_page")
     rows, total = review_service.flagged_responses(
         campaign, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE
     )
@@ -124,7 +125,7 @@ def export(campaign_id: int, kind: str, ext: str):
         if kind == "responses":
             download = exports.responses_export(campaign, ext)
         else:
-            download = exports.scores_export(campaign, ext, _filter()[0])
+            download = exports.scores_export(campaign, ext, _filter(campaign)[0])
     except DomainError as e:
         flash(message(e))
         return redirect(url_for(".view", campaign_id=campaign.id), 303)

@@ -25,6 +25,9 @@ STATUS: Mapping[str, int] = {
     "too_long": 422,
     "too_many": 422,
     "out_of_range": 422,
+    "no_such_id": 422,
+    "no_such_page": 422,
+    "stale_form": 422,
     "invalid_text": 422,
     "invalid_date": 422,
     "invalid_datetime": 422,
@@ -61,7 +64,6 @@ STATUS: Mapping[str, int] = {
     "unknown_outlet": 422,
     "unknown_question": 422,
     "answer_required": 422,
-    "too_few_answers": 422,
     "contact_without_consent": 422,
     "invalid_client_id": 422,
     "invalid_started_at": 422,
@@ -112,4 +114,4 @@ def api_response(err: DomainError):
 
 def flash_error(err: DomainError) -> None:
     """Flash a refused action on the next page ("未能保存：…")."""
-    flash(_("未能保存：%(message)s", message=message(err)))
+    flash(_("未能保存：%(message)s", message=message(err)), "error")

@@ -27,6 +27,15 @@ MAX_COLUMNS = 12
 MAX_ROWS = 100
 
 
+def _bounded_rows(form: MultiDict) -> MultiDict:
+    """The form with its row counts clamped, to read back what was typed after a refusal."""
+    out = MultiDict(form)
+    for name in ("deduction_rows", "event_rows"):
+        raw = str(form.get(name, "0"))
+        out[name] = str(min(int(raw), MAX_ROWS)) if raw.isdigit() and len(raw) < 30 else "0"
+    return out
+
+
 def _shown(err: DomainError) -> dict[str, Any]:
     """What the page shows of a refused or pending action: the field and the sentence."""
     return {"field": err.field or "", "code": err.code, "message": message(err)}
@@ -93,7 +102,7 @@ def _scores_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str
 def _deductions_from_form(form: MultiDict) -> list[dict[str, Any]]:
     """The special deduction rows with an item or a note."""
     deductions = []
-    for k in range(int_param(form, "deduction_rows", 0, 0, MAX_ROWS)):
+    for k in range(int_param(form, "deduction_rows", 0, 0, MAX_ROWS, code="stale_form")):
         item, note = form.get(f"ded-item-{k}", "").strip(), form.get(f"ded-note-{k}", "").strip()
         if item or note:
             deductions.append({"item": item or None, "note": note})
@@ -103,7 +112,7 @@ def _deductions_from_form(form: MultiDict) -> list[dict[str, Any]]:
 def _events_from_form(form: MultiDict) -> list[dict[str, Any]]:
     """The event rows with a type or a date."""
     events = []
-    for k in range(int_param(form, "event_rows", 0, 0, MAX_ROWS)):
+    for k in range(int_param(form, "event_rows", 0, 0, MAX_ROWS, code="stale_form")):
         kind, day = form.get(f"ev-type-{k}", ""), form.get(f"ev-date-{k}", "")
         if kind or day:
             events.append(
@@ -166,9 +175,10 @@ def form(campaign_id: int):
     if request.method == "POST":
         scheme = evaluations.scheme_of(campaign)
         columns = len(_columns(campaign, None))
-        data = _defaults(campaign)
+        # what the auditor typed comes back whatever goes wrong (a stale hidden count included)
+        data = input_from_form(_bounded_rows(request.form), scheme, columns)
         try:
-            asked = int_param(request.form, "columns", 1, 1, MAX_COLUMNS)
+            asked = int_param(request.form, "columns", 1, 1, MAX_COLUMNS, code="stale_form")
             data = input_from_form(request.form, scheme, max(columns, asked))
             evaluations.put_input(campaign, data, current_user)
         except DomainError as e:

@@ -16,7 +16,12 @@ from ..services import campaigns as campaign_service
 from ..services import responses
 from .access import campaign_or_abort, in_campaign_or_abort, roles_required, visible_campaigns
 from .errors import status_of
-from .survey import error_text, questionnaire_context, submission_from_form
+from .survey import (
+    error_text,
+    few_answers_question,
+    questionnaire_context,
+    submission_from_form,
+)
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 
@@ -58,27 +63,31 @@ def form(campaign_id: int, outlet_id: int):
         ), status_of(err.code)
     started = responses.start_stamp(scope)
     client_id = uuid.uuid4().hex
+    ask = None
     if request.method == "POST":
         sub = submission_from_form(
             questionnaire, responses.read_start_stamp(request.form.get("started"), scope)
         )
-        try:
-            stored = responses.submit_in_person(campaign, outlet.id, current_user, sub)
-        except DomainError as err:
-            if status_of(err.code) != 422:
-                return render_template(
-                    "interview/closed.html", campaign=campaign, message=error_text(err)
-                ), status_of(err.code)
-            errors = field_messages(err) or {"answers": error_text(err)}
-            values = request.form.to_dict()
-            started = request.form.get("started") or started
-            client_id = sub.client_id or client_id
-            status = 422
-        else:
-            flash(_("已保存第 %(id)s 号问卷。可以开始下一位顾客。", id=stored.id))
-            return redirect(
-                url_for(".form", campaign_id=campaign.id, outlet_id=outlet.id, done=1), 303
-            )
+        ask = few_answers_question(campaign, sub)
+        if ask is None:
+            try:
+                stored = responses.submit_in_person(campaign, outlet.id, current_user, sub)
+            except DomainError as err:
+                if status_of(err.code) != 422:
+                    return render_template(
+                        "interview/closed.html", campaign=campaign, message=error_text(err)
+                    ), status_of(err.code)
+                errors = field_messages(err) or {"answers": error_text(err)}
+                status = 422
+            else:
+                flash(_("已保存第 %(id)s 号问卷。可以开始下一位顾客。", id=stored.id))
+                return redirect(
+                    url_for(".form", campaign_id=campaign.id, outlet_id=outlet.id, done=1), 303
+                )
+        # asked or refused: nothing stored; the form shows the answers as they were sent
+        values = request.form.to_dict()
+        started = request.form.get("started") or started
+        client_id = sub.client_id or client_id
     return render_template(
         "interview/form.html",
         campaign=campaign,
@@ -87,5 +96,5 @@ def form(campaign_id: int, outlet_id: int):
         client_id=client_id,
         counts=campaign_service.response_counts(campaign).get(outlet.id, {}),
         clear_draft=request.args.get("done") == "1",
-        **questionnaire_context(questionnaire, values, errors),
+        **questionnaire_context(campaign, questionnaire, values, errors, ask),
     ), status

@@ -126,9 +126,13 @@ def sections(questionnaire: Questionnaire) -> list[dict]:
 
 
 def questionnaire_context(
-    questionnaire: Questionnaire, values: Mapping | None = None, errors: Mapping | None = None
+    campaign,
+    questionnaire: Questionnaire,
+    values: Mapping | None = None,
+    errors: Mapping | None = None,
+    confirm_few: str | None = None,
 ) -> dict:
-    """What templates/survey/_questions.html needs."""
+    """What templates/survey/_questions.html needs (and the few-answers question, if asked)."""
     return {
         "q": questionnaire,
         "sections": sections(questionnaire),
@@ -136,7 +140,27 @@ def questionnaire_context(
         "values": values or {},
         "errors": errors or {},
         "required_count": sum(1 for x in questionnaire.questions if x.required),
+        "need": responses.coverage(campaign, {}).needed,
+        "confirm_few": confirm_few,
     }
+
+
+def few_answers_question(campaign, sub: Submission) -> str | None:
+    """Before storing a response that will not count, ask once (None: store it).
+
+    A customer who honestly marks most questions 不适用 is never refused (DOMAIN.md); the page
+    says the response will not count and stores it when they confirm (confirm_few=1).
+    """
+    if request.form.get("confirm_few") == "1":
+        return None
+    cov = responses.coverage(campaign, sub.answers)
+    if cov.enough:
+        return None
+    return _(
+        "您只回答了 %(n)s 道评价题（共 %(total)s 道），这份问卷将不计入满意度得分。确定提交吗？",
+        n=cov.answered,
+        total=cov.scored,
+    )
 
 
 def submission_from_form(questionnaire: Questionnaire, started_at=None) -> Submission:
@@ -190,22 +214,25 @@ def page(token: str):
     scope = responses.link_scope(link)
     started = responses.start_stamp(scope)
     client_id = uuid.uuid4().hex
+    ask = None
     if request.method == "POST":
         sub = submission_from_form(
             questionnaire, responses.read_start_stamp(request.form.get("started"), scope)
         )
-        try:
-            responses.submit_online(token, sub)
-        except DomainError as err:
-            if status_of(err.code) != 422:
-                return unavailable(err)
-            errors = field_messages(err) or {"answers": error_text(err)}
-            values = request.form.to_dict()
-            started = request.form.get("started") or started
-            client_id = sub.client_id or client_id
-            status = 422
-        else:
-            return redirect(url_for(".thanks", token=token), 303)
+        ask = few_answers_question(link.campaign, sub)
+        if ask is None:
+            try:
+                responses.submit_online(token, sub)
+                return redirect(url_for(".thanks", token=token), 303)
+            except DomainError as err:
+                if status_of(err.code) != 422:
+                    return unavailable(err)
+                errors = field_messages(err) or {"answers": error_text(err)}
+                status = 422
+        # asked or refused: nothing stored; the page shows the answers as they were sent
+        values = request.form.to_dict()
+        started = request.form.get("started") or started
+        client_id = sub.client_id or client_id
     return render_template(
         "survey/page.html",
         link=link,
@@ -214,7 +241,7 @@ def page(token: str):
         token=token,
         started=started,
         client_id=client_id,
-        **questionnaire_context(questionnaire, values, errors),
+        **questionnaire_context(link.campaign, questionnaire, values, errors, ask),
     ), status
 
 

@@ -132,3 +132,46 @@ def test_phone_survey_end_to_end(live_app, live_server, chromium_path):  # noqa:
         assert r.answers == expected
         assert r.comment == "上门很准时，谢谢！"
         assert r.started_at is not None and r.duration_s > 0
+
+
+@pytest.mark.browser
+def test_mostly_not_applicable_is_asked_once_then_stored(live_app, live_server, chromium_path):
+    """At 360 px: 不适用 almost everywhere → one question (dismiss keeps the page), then stored."""
+    from playwright.sync_api import sync_playwright
+
+    with live_app.app_context():
+        campaign = factories.make_campaign()
+        token = factories.outlet_token(campaign)
+        questions = response_service.questionnaire_for(campaign).questions
+        campaign_id = campaign.id
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        try:
+            page = browser.new_context(
+                viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"
+            ).new_page()
+            page.goto(f"{live_server}/s/{token}")
+            for i, q in enumerate(questions):
+                if q.kind != "text":
+                    answer(
+                        page, q, "4" if q.scored and i < 2 else ("9" if q.kind == "nps" else "na")
+                    )
+
+            def dismiss(dialog):
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            page.once("dialog", dismiss)
+            page.locator("button.send").click()
+            page.wait_for_timeout(300)
+            assert page.url.endswith(f"/s/{token}")  # nothing sent
+            page.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+            page.locator("button.send").click()
+            page.wait_for_url(f"**/s/{token}/thanks", timeout=20000)
+        finally:
+            browser.close()
+    assert len(dialogs) == 2 and "您只回答了 2 道评价题（共 18 道）" in dialogs[0]
+    with live_app.app_context():
+        rows = db.session.scalars(select(Response).where(Response.campaign_id == campaign_id)).all()
+        assert len(rows) == 1

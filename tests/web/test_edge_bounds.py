@@ -35,7 +35,7 @@ def test_create_campaign_refuses_ids_out_of_range(client, make_user, change, fie
     resp = client.post("/api/v1/campaigns", json={**BODY, **change}, headers=bearer(token))
     assert resp.status_code == 422, resp.json
     assert resp.json["error"]["field"] == field
-    assert resp.json["error"]["code"] == "out_of_range"
+    assert resp.json["error"]["code"] == "no_such_id"
 
 
 def test_in_person_outlet_past_2_63_is_unknown(client, make_user, make_campaign):
@@ -50,13 +50,26 @@ def test_in_person_outlet_past_2_63_is_unknown(client, make_user, make_campaign)
     assert (resp.json["error"]["code"], resp.json["error"]["field"]) == ("unknown_outlet", "outlet")
 
 
-@pytest.mark.parametrize("outlet", [str(HUGE), "-1", "0", "9" * 40])
+@pytest.mark.parametrize("outlet", [str(HUGE), "-1", "0", "9" * 40, "x"])
 def test_scores_outlet_filter_out_of_range(client, make_user, make_campaign, outlet):
     _admin, token = make_user("admin")
     c = make_campaign()
     resp = client.get(f"/api/v1/campaigns/{c.id}/scores?outlet={outlet}", headers=bearer(token))
     assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
     assert resp.json["error"]["field"] == "outlet"
+    assert "9223372036854775807" not in resp.json["error"]["message"]
+
+
+def test_dashboard_outlet_of_another_campaign_is_refused_not_filtered(
+    client, make_user, make_campaign, login
+):
+    make_user("admin", username="admin-outlets")
+    c, other = make_campaign(), make_campaign(outlets=["别的网点"])
+    login("admin-outlets")
+    html = client.get(f"/campaigns/{c.id}/dashboard?outlet={other.outlets[0].id}").get_data(
+        as_text=True
+    )
+    assert "没有这个服务网点" in html
 
 
 @pytest.mark.parametrize(
@@ -69,6 +82,8 @@ def test_checklist_counts_are_bounded(client, make_user, make_campaign, login, n
     login("auditor-bounds")
     resp = client.post(f"/campaigns/{c.id}/evaluation", data={name: value, "score-4.1.1-0": "9"})
     assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "页面已过期" in html and 'value="9"' in html  # what was typed comes back
     assert db.session.scalar(db.select(db.func.count(Evaluation.id))) == 0
 
 

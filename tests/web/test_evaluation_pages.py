@@ -85,7 +85,7 @@ def test_bad_checklist_is_not_saved(client, login, setup):
     resp = client.post(f"/campaigns/{c.id}/evaluation", data={**FORM, "score-4.1.4-0": "26"})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
-    assert "scores.4.1.4" in html and "has-error" in html
+    assert "检查项 4.1.4" in html and "has-error" in html
     assert 'value="26"' in html  # the typed value is kept
     assert db.session.scalar(db.select(db.func.count(Evaluation.id))) == 0
 

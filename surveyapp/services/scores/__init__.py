@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .adapters import params_of, questions_of
 from .cache import cached, clear_cache, fingerprint, flag_context
-from .filters import NO_FILTER, ScoreFilter, parse_filter
+from .filters import NO_FILTER, ScoreFilter, check_outlets, parse_filter
 from .loading import FLAG_PAGE, load_frame, load_paradata
 from .results import (
     campaign_scores,
@@ -41,6 +41,7 @@ __all__ = [
     "outlet_names",
     "params_of",
     "parse_filter",
+    "check_outlets",
     "questions_of",
     "survey_figures",
     "survey_record",

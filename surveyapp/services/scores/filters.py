@@ -10,7 +10,7 @@ from typing import Any
 from ...errors import DomainError
 from ...scoring.survey import CHANNELS
 from ...survey_math import DEFAULT_TZ, ResponseFrame, filter_responses
-from ..bounds import ID_MAX, bounded_int
+from ..bounds import bounded_id
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def parse_filter(
     end: str | None = None,
 ) -> ScoreFilter:
     """Build a filter from request strings; DomainError invalid_filter when malformed, naming the
-    parameter, with the reason (a code: out_of_range, invalid_date, …) and its parameters."""
+    parameter, with the reason (a code: no_such_id, invalid_date, …) and its parameters."""
     try:
         return _parse(outlets, channel, start, end)
     except DomainError as e:
@@ -101,8 +101,16 @@ def _parse(outlets, channel, start, end) -> ScoreFilter:
 
 def _outlet_id(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        raise DomainError("out_of_range", "outlet", lo=1, hi=ID_MAX)
-    return bounded_int(int(text), "outlet", 1, ID_MAX)
+        raise DomainError("no_such_id", "outlet")
+    return bounded_id(int(text), "outlet")
+
+
+def check_outlets(flt: ScoreFilter, outlet_ids: Iterable[int]) -> ScoreFilter:
+    """The filter, if every outlet it names belongs to the campaign; else invalid_filter."""
+    unknown = sorted(set(flt.outlet_ids) - set(outlet_ids))
+    if unknown:
+        raise DomainError("invalid_filter", "outlet", reason="unknown_outlet", ids=unknown)
+    return flt
 
 
 def _day(value: str | None, name: str) -> dt.date | None:

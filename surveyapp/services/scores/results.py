@@ -53,6 +53,7 @@ def survey_record(campaign: Campaign) -> dict[str, Any]:
     keys = (
         "n",
         "received",
+        "invalid",
         "excluded",
         "dimensions_by_channel",
         "ci95",
