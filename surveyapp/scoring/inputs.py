@@ -12,6 +12,7 @@ from .errors import InputError
 from .model import (
     EVENT_TYPES,
     SURVEY_MEASURES,
+    Adjustment,
     EvaluationInput,
     Event,
     Item,
@@ -38,7 +39,7 @@ TOP_LEVEL_FIELDS = (
     "notes",
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PCT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_PCT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")  # a sign, so "-5%" is named negative
 NA = "n/a"
 
 
@@ -87,19 +88,28 @@ def _percentage(value: object, field: str) -> Decimal | None:
     return None
 
 
+def _percentage_points(item: Item, pct: Decimal, field: str, scheme: Scheme) -> Decimal:
+    """A maturity percentage 0–100 % × the item's points (seed 000 §6.1.3, 附录C; issue 13)."""
+    if item.mode not in ("maturity", "survey"):
+        raise InputError(
+            field,
+            f"a percentage is accepted only for maturity-scored items; "
+            f"give points (0 to {fmt(item.points)}) for item {item.id} of scheme {scheme.id}",
+        )
+    if pct < 0:
+        raise InputError(
+            field, f"negative percentage ({fmt(pct)}%): a maturity percentage is 0–100%"
+        )
+    if pct > HUNDRED:
+        raise InputError(field, f"percentage {fmt(pct)}% outside 0–100%")
+    return mul(div(pct, HUNDRED), item.points)
+
+
 def _one_value(item: Item, value: object, field: str, scheme: Scheme) -> Decimal:
     """Points for one auditor's value of an item, validated against the item's scoring mode."""
     pct = _percentage(value, field)
     if pct is not None:
-        if item.mode not in ("maturity", "survey"):
-            raise InputError(
-                field,
-                f"a percentage is accepted only for maturity-scored items; "
-                f"give points (0 to {fmt(item.points)}) for item {item.id} of scheme {scheme.id}",
-            )
-        if pct < 0 or pct > HUNDRED:
-            raise InputError(field, f"percentage {fmt(pct)}% outside 0–100%")
-        return mul(div(pct, HUNDRED), item.points)
+        return _percentage_points(item, pct, field, scheme)
     if isinstance(value, str):
         raise InputError(field, f'expected points, a list of points or "n/a", got {value!r}')
     points = _number(value, field)
@@ -206,30 +216,60 @@ def _parse_deductions(raw: object, scheme: Scheme) -> tuple[SpecialDeduction, ..
         raise InputError("special_deductions", "expected a list of {item, note}")
     if out and not scheme.special_deductions.enabled:
         raise InputError(
-            "special_deductions", f"scheme {scheme.id} has no special deductions (特别扣分项)"
+            "special_deductions",
+            _not_in_scheme(scheme, "special deductions", "特别扣分项", scheme.special_deductions),
         )
     return out
 
 
+def _not_in_scheme(scheme: Scheme, what: str, what_zh: str, adjustment: Adjustment) -> str:
+    """Why a scheme refuses deductions or a bonus: "xh-2025 has no … (…: seed 004 defines none)"."""
+    why = f"{what_zh}: {adjustment.clause}" if adjustment.clause else what_zh
+    return f"{scheme.id} has no {what} ({why})"
+
+
 def _parse_bonus(raw: object, scheme: Scheme) -> int:
+    """特别加分项: null/absent = none; each bonus given needs its reason (issue 13)."""
     if raw is None or raw is False:
         return 0
-    if isinstance(raw, list):
-        count = len(raw)
-    elif raw is True or isinstance(raw, Mapping | str):
-        count = 1
-    else:
-        raise InputError("special_bonus", 'expected null or an object {"note": ...}')
-    if count and not scheme.special_bonus.enabled:
-        raise InputError("special_bonus", f"scheme {scheme.id} has no special bonus (特别加分项)")
+    entries = raw if isinstance(raw, list) else [raw]
+    if entries and not scheme.special_bonus.enabled:
+        raise InputError(
+            "special_bonus",
+            _not_in_scheme(scheme, "special bonus", "特别加分项", scheme.special_bonus),
+        )
     limit = scheme.special_bonus.max_count
-    if limit is not None and count > limit:
+    if limit is not None and len(entries) > limit:
         raise InputError(
             "special_bonus",
             f"at most {limit} special bonus item(s) in scheme {scheme.id} "
             f"({scheme.special_bonus.clause})",
         )
-    return count
+    for k, entry in enumerate(entries):
+        field = f"special_bonus[{k}]" if isinstance(raw, list) else "special_bonus"
+        _check_bonus_reason(entry, field, scheme)
+    return len(entries)
+
+
+def _check_bonus_reason(entry: object, field: str, scheme: Scheme) -> None:
+    """A bonus is {"note": "<the advantage found>"} or that text; an empty one is refused."""
+    if isinstance(entry, str):
+        reason = entry
+    elif isinstance(entry, Mapping):
+        reason = entry.get("note") or ""
+        if not isinstance(reason, str):
+            raise InputError(f"{field}.note", f"expected text, got {reason!r}")
+    elif entry is True:
+        reason = ""
+    else:
+        raise InputError(field, 'expected null or an object {"note": ...}')
+    if not reason.strip():
+        raise InputError(
+            field,
+            'a special bonus needs its reason: give {"note": "…"} naming the advantage '
+            "found, or null for no bonus; an empty bonus is not counted "
+            f"[{scheme.special_bonus.clause}]",
+        )
 
 
 def _parse_audit(raw: object) -> ManagementAudit | None:

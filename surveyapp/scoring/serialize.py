@@ -7,7 +7,8 @@ from decimal import Decimal
 from .numbers import as_json_number, fmt, round2
 from .results import CriterionResult, NodeScore, Result
 
-ENGINE_VERSION = "1"
+#: bumped when the engine decides differently for the same input (2: issue 13 decisions)
+ENGINE_VERSION = "2"
 
 
 def _num(value: Decimal, mode: str = "half_up") -> float:

@@ -86,8 +86,45 @@ def test_exclusion_rules():
         assert {i.id for i in scheme.items if i.excludable} == {
             i.id for i in scheme.items if i.id.startswith("5.2.")
         }
-    assert all(i.excludable for i in xh.items)
+    # issue 13: xh-2025's 服务结果 items (the survey-fed ones) are never excluded
+    assert {i.id for i in xh.items if not i.excludable} == {"36733.3.1", "36733.3.2"}
+    assert {i.id for i in xh.items if not i.excludable} == {
+        i.id for i in xh.items if i.mode == "survey"
+    }
     assert not any(i.excludable for i in cqm.items)
+
+
+def test_special_deductions_and_bonus_per_scheme():
+    enabled = {
+        s.id: (s.special_deductions.enabled, s.special_bonus.enabled) for s in list_schemes()
+    }
+    assert enabled == {
+        "cqm-2019": (False, False),  # seed 001 defines none
+        "dni-2026": (True, True),
+        "icas-27922": (True, True),
+        "xh-2025": (False, False),  # seed 004 defines none (issue 13)
+    }
+    assert load_scheme("xh-2025").special_deductions.clause == "seed 004 defines none"
+
+
+def test_rounding_per_scheme():
+    # icas-27922 truncates as seed 002 备注3 prints 88.88 (issue 13 point 5); the others half up
+    assert {s.id: s.rounding for s in list_schemes()} == {
+        "cqm-2019": "half_up",
+        "dni-2026": "half_up",
+        "icas-27922": "down",
+        "xh-2025": "half_up",
+    }
+
+
+def test_cqm_major_complaints_counted_over_24_months_at_every_level():
+    months = {
+        lv.id: int(c.params["months"])
+        for lv in load_scheme("cqm-2019").levels
+        for c in lv.criteria
+        if c.params.get("event") == "major_complaint"
+    }
+    assert months == {"five_star": 24, "four_star": 24, "three_star": 24, "two_star": 24}
 
 
 def test_survey_thresholds_come_from_the_scheme():

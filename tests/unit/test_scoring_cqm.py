@@ -251,13 +251,78 @@ def test_negative_publicity_windows(day, expected):
         ([("2026-01-01", True), ("2026-02-01", True)], "three_star"),
         ([("2026-01-01", True)] * 3, "two_star"),
         ([("2026-01-01", True)] * 4, "one_star"),
-        ([("2025-10-14", False)], "four_star"),  # outside the 1-year window, inside 2 years
-        ([("2024-10-14", False)], "five_star"),  # outside both windows
+        # issue 13: the 2-year window at every level (was 1 year at four/three/two stars)
+        ([("2025-10-14", False)], "one_star"),  # 1 year + 1 day before, unrectified: still counts
+        ([("2024-10-15", False)], "one_star"),  # first day of the 2-year window (inclusive)
+        ([("2024-10-14", False)], "five_star"),  # one day outside the 2-year window
     ],
 )
 def test_major_complaint_counts(complaints, expected):
     events = [ev("major_complaint", d, r) for d, r in complaints]
     assert level(make_cqm(events=events)) == expected
+
+
+# ---- issue 13: major complaints over the 2 years before the on-site evaluation, every level ---
+
+
+def major_complaint_criteria(result: dict) -> dict:
+    """level -> met, for the major-complaint criterion of each level that has one."""
+    return {
+        c["level"]: c["met"]
+        for c in result["criteria"]
+        if c["criterion"] == "events.major_complaint"
+    }
+
+
+def test_major_complaint_window_is_24_months_at_every_level():
+    result = evaluate_input(make_cqm())
+    windows = {
+        c["level"]: c["required"]
+        for c in result["criteria"]
+        if c["criterion"] == "events.major_complaint"
+    }
+    assert set(windows) == {"five_star", "four_star", "three_star", "two_star"}
+    assert all("since 2024-10-15 (24 months)" in w for w in windows.values())
+
+
+def test_rectified_complaint_23_months_before_still_counts_at_four_stars():
+    # evaluation 2026-10-15; 2024-11-15 is 23 months before: inside the window, so with a
+    # recent one there are 2 rectified complaints (> 1 at four stars, ≤ 2 at three stars)
+    events = [ev("major_complaint", "2024-11-15", True), ev("major_complaint", "2026-03-01", True)]
+    result = evaluate_input(make_cqm(events=events))
+    assert result["level"] == "three_star"
+    assert result["limited_by"] == [
+        "major_complaint within 24 months: 2 (2 rectified) > 1 (four_star)"
+    ]
+    alone = evaluate_input(make_cqm(events=[ev("major_complaint", "2024-11-15", True)]))
+    assert alone["level"] == "four_star"  # 例2: one rectified major complaint → four stars
+    assert alone["limited_by"][0].endswith("(five_star)")
+
+
+def test_complaint_25_months_before_is_not_counted():
+    # 2024-09-15 is 25 months before the evaluation: outside the window at every level
+    events = [ev("major_complaint", "2024-09-15", True), ev("major_complaint", "2026-03-01", True)]
+    assert level(make_cqm(events=events)) == "four_star"  # only the recent one counts
+    unrectified = [ev("major_complaint", "2024-09-15", False)]
+    result = evaluate_input(make_cqm(events=unrectified))
+    assert result["level"] == "five_star"
+    assert all(major_complaint_criteria(result).values())
+
+
+def test_unrectified_complaint_18_months_before_fails_four_three_and_two_stars():
+    result = evaluate_input(make_cqm(events=[ev("major_complaint", "2025-04-15", False)]))
+    assert major_complaint_criteria(result) == {
+        "five_star": False,
+        "four_star": False,
+        "three_star": False,
+        "two_star": False,
+    }
+    assert result["level"] == "one_star"  # one star has no event criterion (§6.2 序号5)
+    assert result["limited_by"] == [
+        "major_complaint within 24 months: 1 (0 rectified) 1 not rectified (two_star)"
+    ]
+    rectified = evaluate_input(make_cqm(events=[ev("major_complaint", "2025-04-15", True)]))
+    assert rectified["level"] == "four_star"
 
 
 def test_every_criterion_of_every_level_is_reported():
@@ -332,6 +397,16 @@ def test_no_exclusion_in_cqm():
         evaluate_input(make_cqm(scores=scores(**{"4.1.3": "n/a"})))
     assert e.value.field == "scores.4.1.3"
     assert "exclusion" in str(e.value)
+
+
+@pytest.mark.parametrize("item", sorted(FULL))
+def test_no_item_of_cqm_may_be_excluded(item):
+    # issue 13 point 5: cqm-2019 keeps no exclusions (seed 001 has no 删减 rule; §6.2 needs
+    # every first-level indicator at its share of points)
+    with pytest.raises(InputError) as e:
+        evaluate_input(make_cqm(scores=scores(**{item: "n/a"})))
+    assert e.value.field == f"scores.{item}"
+    assert "seed 001 (cqm-2019) defines no exclusions" in str(e.value)
 
 
 def test_no_special_deductions_in_cqm():

@@ -115,6 +115,18 @@ def test_seed_002_example_80_of_90_is_88_88():
     assert "80 / 90 × 100 = 88.88" in "".join(result["explanation_zh"])
 
 
+def test_icas_truncation_decides_the_level():
+    # issue 13 point 5: icas-27922 keeps truncation (seed 002 备注3 prints 88.88): 94.995 stays
+    # 94.99 — four stars — where half up would print 95.00 and give five stars
+    scores = full_scores("icas-27922")
+    scores["5.1.2.2"] = 0.0  # △, 5 points lost
+    scores["5.2.2.1"] = 1.495  # △, 0.005 of 1.5 points lost
+    result = run("icas-27922", scores=scores)
+    assert result["score"] == 94.99
+    assert result["level"] == "four_star"
+    assert result["parameters"]["rounding"] == "down"
+
+
 def test_dni_rounds_half_up_where_icas_truncates():
     scores = full_scores("dni-2026")
     for item in ("5.2.4.3", "5.2.4.5", "5.2.5.3", "5.2.5.5"):
@@ -137,6 +149,46 @@ def test_bonus_after_rescaling_and_capped_at_the_maximum():
     lifted = run("dni-2026", scores=scores_totalling("dni-2026", "94"), special_bonus={"note": "x"})
     assert lifted["score"] == 95.0
     assert lifted["level"] == "five_star"
+
+
+# ---- issue 13: a bonus needs its reason ---------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme_id", SCHEMES)
+@pytest.mark.parametrize(
+    "empty", [{}, "", "   ", {"note": ""}, {"note": "   "}, {"note": None}, True]
+)
+def test_empty_bonus_is_refused_not_counted(scheme_id, empty):
+    with pytest.raises(InputError) as e:
+        run(scheme_id, special_bonus=empty)
+    assert e.value.field == "special_bonus"
+    assert "a special bonus needs its reason" in str(e.value)
+
+
+def test_bonus_without_a_reason_in_a_list_names_the_entry():
+    with pytest.raises(InputError) as e:
+        run("icas-27922", special_bonus=[{"note": " "}])
+    assert e.value.field == "special_bonus[0]"
+    assert "needs its reason" in str(e.value)
+
+
+@pytest.mark.parametrize("scheme_id", SCHEMES)
+def test_null_or_absent_bonus_is_none(scheme_id):
+    partial = scores_totalling(scheme_id, "90")
+    for result in (
+        run(scheme_id, scores=partial, special_bonus=None),
+        run(scheme_id, scores=dict(partial)),
+    ):
+        assert result["special_bonus"] == 0
+        assert result["score"] == 90.0
+
+
+@pytest.mark.parametrize("scheme_id", SCHEMES)
+@pytest.mark.parametrize("bonus", [{"note": "响应时间行业领先"}, "响应时间行业领先"])
+def test_bonus_with_its_reason_counts(scheme_id, bonus):
+    result = run(scheme_id, scores=scores_totalling(scheme_id, "90"), special_bonus=bonus)
+    assert result["special_bonus"] == 1
+    assert result["score"] == 91.0
 
 
 def test_at_most_one_bonus():
@@ -186,10 +238,34 @@ def test_dni_auditor_mean_mixes_forms():
     assert result["computation"]["items"]["5.3.2.2"] == 5.25
 
 
-def test_percentage_outside_0_100_rejected():
+@pytest.mark.parametrize("value", ["120%", {"pct": 101}, "100.01%"])
+def test_percentage_above_100_rejected(value):
     with pytest.raises(InputError) as e:
-        run("dni-2026", scores={**full_scores("dni-2026"), "5.2.4.3": "120%"})
+        run("dni-2026", scores={**full_scores("dni-2026"), "5.2.4.3": value})
     assert e.value.field == "scores.5.2.4.3"
+    assert "outside 0–100%" in str(e.value)
+
+
+@pytest.mark.parametrize("value", ["-5%", " -5 % ", {"pct": -5}, {"pct": -0.01}])
+def test_negative_percentage_rejected_as_negative(value):
+    # issue 13: say "negative", not "outside 0–100%" nor a failure to read "-5%"
+    with pytest.raises(InputError) as e:
+        run("dni-2026", scores={**full_scores("dni-2026"), "5.2.4.3": value})
+    assert e.value.field == "scores.5.2.4.3"
+    assert "negative percentage" in str(e.value)
+
+
+def test_negative_percentage_of_one_auditor_names_that_value():
+    with pytest.raises(InputError) as e:
+        run("dni-2026", scores={**full_scores("dni-2026"), "5.2.4.3": ["80%", "-5%"]})
+    assert e.value.field == "scores.5.2.4.3[1]"
+    assert "negative" in str(e.value)
+
+
+@pytest.mark.parametrize("value", ["0%", {"pct": 0}, "100%", {"pct": 100}])
+def test_percentage_bounds_are_accepted(value):
+    result = run("dni-2026", scores={**full_scores("dni-2026"), "5.2.4.3": value})
+    assert result["computation"]["items"]["5.2.4.3"] in (0.0, 3.0)
 
 
 def test_icas_does_not_take_percentages():

@@ -97,6 +97,8 @@ def error(data: dict) -> InputError:
         (make(scheme="cqm-2018"), "scheme", "unknown scheme"),
         (make(scheme=None), "scheme", "missing required field"),
         (make(special_bonus={"note": "x"}), "special_bonus", "no special bonus"),
+        (make(special_bonus={}), "special_bonus", "cqm-2019 has no special bonus"),
+        (make(special_deductions=["x"]), "special_deductions", "seed 001 defines none"),
         (make(score={}), "score", "unknown field"),
     ],
 )
@@ -127,12 +129,77 @@ def test_deduction_naming_an_unknown_item():
     assert e.field == "special_deductions[0].item"
 
 
-def test_everything_excluded_is_an_error():
+TINY_ALL_EXCLUDABLE = """
+id = "tiny"
+title = "小方案"
+source = "test"
+version = "1"
+max_points = 10
+[exclusions]
+allowed = "all"
+[fallback]
+id = "fail"
+name = "不合格"
+[[items]]
+id = "1"
+title = "甲"
+points = 4
+[[items]]
+id = "2"
+title = "乙"
+points = 6
+[[levels]]
+id = "compliant"
+name = "达标级"
+  [[levels.criteria]]
+  kind = "score_at_least"
+  min = 7
+"""
+
+
+def test_everything_excluded_is_an_error(tmp_path):
+    # no shipped scheme can exclude every item any more (xh-2025's 服务结果 items are always
+    # scored, issue 13), so a scheme that allows it is written here
+    from surveyapp.schemes import load_scheme_file
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY_ALL_EXCLUDABLE, encoding="utf-8")
+    scheme = load_scheme_file(path)
+    with pytest.raises(InputError) as e:
+        evaluate_input({"scores": {"1": "n/a", "2": "n/a"}}, scheme=scheme)
+    assert e.value.field == "scores"
+    assert "every item is excluded" in str(e.value)
+    assert evaluate_input({"scores": {"1": "n/a", "2": 6}}, scheme=scheme)["score"] == 10
+
+
+def test_xh_cannot_exclude_everything():
     from surveyapp.schemes import load_scheme
 
     scores = {i.id: "n/a" for i in load_scheme("xh-2025").items}
     e = error({"scheme": "xh-2025", "scores": scores})
-    assert e.field == "scores"
+    assert e.field == "scores.36733.3.1"  # the first 服务结果 item: never excluded
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"special_bonus": {}}, "special_bonus", "needs its reason"),
+        ({"special_bonus": {"note": "  "}}, "special_bonus", "needs its reason"),
+        ({"special_bonus": {"note": 3}}, "special_bonus.note", "expected text"),
+        ({"special_bonus": 1}, "special_bonus", "expected null or an object"),
+        ({"special_bonus": [{"note": "a"}, {}]}, "special_bonus", "at most 1"),
+        ({"scores": {"5.2.4.3": "-5%"}}, "scores.5.2.4.3", "negative percentage (-5%)"),
+        ({"scores": {"5.2.4.3": {"pct": -5}}}, "scores.5.2.4.3", "negative percentage (-5%)"),
+        ({"scores": {"5.2.4.3": {"pct": 120}}}, "scores.5.2.4.3", "outside 0–100%"),
+    ],
+)
+def test_bad_dni_input_names_the_field(data, field, words):
+    from surveyapp.schemes import load_scheme
+
+    full = {i.id: float(i.points) for i in load_scheme("dni-2026").items}
+    e = error({"scheme": "dni-2026", **data, "scores": {**full, **data.get("scores", {})}})
+    assert e.field == field
+    assert words in str(e)
 
 
 def test_extra_keys_inside_nested_objects_are_ignored():

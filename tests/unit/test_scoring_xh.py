@@ -127,11 +127,62 @@ def test_any_clause_may_be_excluded_and_rescales_to_200():
     assert result["level"] == "ten_star"
 
 
-def test_special_deductions_apply_in_points():
-    result = run(special_deductions=[{"note": "x"}] * 4)
-    assert result["score"] == 196.0
-    assert result["level"] == "ten_star"
-    assert run(special_deductions=[{"note": "x"}] * 5)["level"] == "fail"
+# ---- issue 13: seed 004 defines no special deductions or bonus; 服务结果 cannot be excluded ----
+
+
+@pytest.mark.parametrize(
+    "deductions", [[{"note": "x"}], [{"item": "5.2.1.1", "note": "x"}] * 5, ["x"], [{}], 1]
+)
+def test_special_deductions_are_refused(deductions):
+    with pytest.raises(InputError) as e:
+        run(special_deductions=deductions)
+    assert e.value.field == "special_deductions"
+    assert "xh-2025 has no special deductions" in str(e.value)
+    assert "seed 004 defines none" in str(e.value)
+
+
+@pytest.mark.parametrize("empty", [[], 0, None])
+def test_no_special_deductions_is_accepted(empty):
+    result = run(special_deductions=empty)
+    assert result["special_deductions"] == 0
+    assert result["score"] == 200
+
+
+@pytest.mark.parametrize(
+    "bonus", [{"note": "行业领先"}, {}, "", {"note": ""}, "领先", True, [{"note": "x"}]]
+)
+def test_any_special_bonus_is_refused(bonus):
+    with pytest.raises(InputError) as e:
+        run(special_bonus=bonus)
+    assert e.value.field == "special_bonus"
+    assert "xh-2025 has no special bonus" in str(e.value)
+    assert "seed 004 defines none" in str(e.value)
+
+
+def test_absent_or_null_bonus_is_none():
+    assert run(special_bonus=None)["special_bonus"] == 0
+    assert run()["special_bonus"] == 0
+
+
+def test_levels_carry_no_special_deduction_criterion():
+    result = run()
+    assert {c["kind"] for c in result["criteria"]} == {"score_at_least"}
+
+
+@pytest.mark.parametrize("item", ["36733.3.1", "36733.3.2"])
+@pytest.mark.parametrize("value", ["n/a", "N/A"])
+def test_service_result_items_cannot_be_excluded(item, value):
+    with pytest.raises(InputError) as e:
+        run(scores={**full_scores(), item: value})
+    assert e.value.field == f"scores.{item}"
+    assert f"exclusion (n/a) not allowed for item {item}" in str(e.value)
+    assert "服务结果" in str(e.value)
+
+
+def test_other_36733_items_may_still_be_excluded():
+    result = run(scores={**full_scores(), "36733.2.3": "n/a"})
+    assert result["computation"]["applicable_points"] == 195
+    assert result["score"] == 200
 
 
 def test_maturity_percentages():
