@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -55,16 +57,21 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
 
 def local_zone():
     """The zone users type dates in (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default)."""
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
 
 
 def local_day_start(day):
     """Midnight starting a local calendar day, as an aware datetime in the local zone."""
-    from datetime import datetime, time
-
     return datetime.combine(day, time.min, tzinfo=local_zone())
+
+
+def local_time(value) -> str:
+    """A stored time (aware datetime or ISO text) as users read it: 2026-12-01 16:30, in the
+    local zone (Asia/Shanghai by default); empty for none."""
+    if value in (None, ""):
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def label(vocabulary: str, value: object) -> str:

@@ -24,11 +24,12 @@ STATUSES: Mapping[str, str] = {
     "closed": N_("已截止"),
     "finalized": N_("已定稿"),
 }
-#: status → the statuses it may move to (finalized is the end: the record is frozen)
+#: status → the statuses a user may move it to. `finalized` is reached only by finalizing the
+#: evaluation (one meaning of 定稿, December 2026): the record is frozen from then on.
 TRANSITIONS: Mapping[str, tuple[str, ...]] = {
     "draft": ("collecting",),
     "collecting": ("closed",),
-    "closed": ("collecting", "finalized"),
+    "closed": ("collecting",),
     "finalized": (),
 }
 #: the statuses a campaign may be created in

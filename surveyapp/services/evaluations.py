@@ -167,7 +167,8 @@ def result(campaign: Campaign, ev: Evaluation | None = None) -> dict[str, Any]:
 
 
 def finalize(campaign: Campaign, user: User) -> Evaluation:
-    """Freeze the draft: input, scheme sha256, survey figures and result; supersede the old."""
+    """Freeze the draft (input, scheme sha256, survey figures, result), supersede the old one
+    and finalize the campaign."""
     ev = current(campaign)
     if ev is None:
         raise DomainError("no_evaluation")
@@ -189,6 +190,7 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
                 old.status = "superseded"
                 uow.ledger("evaluation.supersede", old)
         uow.ledger("evaluation.finalize", ev)
+        _finalize_campaign(uow, campaign, user)
         uow.audit(
             "evaluation.finalize",
             target=f"campaign:{campaign.id}",
@@ -201,6 +203,20 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
             by=user,
         )
     return ev
+
+
+def _finalize_campaign(uow, campaign: Campaign, user: User) -> None:
+    """Finalizing the evaluation finalizes the campaign: one meaning of 定稿 (December 2026);
+    collection stops and the campaign is frozen. A later draft still supersedes as before."""
+    if campaign.status == "finalized":
+        return
+    old, campaign.status = campaign.status, "finalized"
+    uow.audit(
+        "campaign.status",
+        target=f"campaign:{campaign.id}",
+        detail={"from": old, "to": "finalized", "by": "evaluation.finalize"},
+        by=user,
+    )
 
 
 def user_name(user_id: int | None) -> str | None:

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from ..db import db
 from ..errors import DomainError
 from ..extensions import login_manager
-from ..i18n import label
+from ..i18n import label, local_time
 from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
     app.jinja_env.filters["fixed"] = shown
+    app.jinja_env.filters["local_time"] = local_time
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)

@@ -128,6 +128,9 @@ def test_evaluation_put_get_finalize(client, setup):
     fin = client.post(f"{url}/finalize", headers=bearer(setup["auditor"]))
     assert fin.status_code == 200
     assert fin.get_json()["evaluation"]["status"] == "finalized"
+    # one meaning of 定稿: the campaign is finalized with its evaluation
+    got = client.get(f"/api/v1/campaigns/{c.id}", headers=bearer(setup["viewer"])).get_json()
+    assert got["status"] == "finalized"
     assert client.post(f"{url}/finalize", headers=bearer(setup["admin"])).status_code == 409
 
 

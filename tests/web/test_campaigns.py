@@ -62,14 +62,21 @@ def test_create_form_errors(client, auditor):
     assert db.session.scalar(select(func.count(Campaign.id))) == 0
 
 
-def test_draft_then_start_close_reopen_finalize(client, auditor):
+def test_draft_then_start_close_reopen_and_no_second_finalize(client, auditor):
     client.post("/campaigns/new", data={**NEW, "start_now": ""})
     c = db.session.scalar(select(Campaign))
     assert c.status == "draft"
-    for s in ("collecting", "closed", "collecting", "closed", "finalized"):
+    for s in ("collecting", "closed", "collecting", "closed"):
         assert client.post(f"/campaigns/{c.id}/status", data={"status": s}).status_code == 303
         db.session.refresh(c)
         assert c.status == s
+    page = client.get(f"/campaigns/{c.id}").get_data(as_text=True)
+    assert 'name="status" value="finalized"' not in page  # 定稿 happens on the evaluation
+    client.post(f"/campaigns/{c.id}/status", data={"status": "finalized"})
+    db.session.refresh(c)
+    assert c.status == "closed"
+    c.status = "finalized"  # as finalizing the evaluation leaves it
+    db.session.commit()
     client.post(f"/campaigns/{c.id}/status", data={"status": "collecting"})
     db.session.refresh(c)
     assert c.status == "finalized"

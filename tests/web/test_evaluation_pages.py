@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from surveyapp.db import db
@@ -109,12 +111,20 @@ def test_finalize_and_report(client, login, setup):
     login("auditor1")
     draft = client.get(f"/campaigns/{c.id}/report").get_data(as_text=True)
     assert "草稿" in draft and "五星级" in draft
+    form = client.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
+    assert "我确认以 五星级 定稿" in form  # the confirmation names the level
     resp = client.post(f"/campaigns/{c.id}/evaluation/finalize", data={})
     assert resp.status_code == 303
     assert evaluations.current(c).status == "draft"  # confirmation required
     resp = client.post(f"/campaigns/{c.id}/evaluation/finalize", data={"confirm": "1"})
     assert resp.status_code == 303 and resp.headers["Location"].endswith(
         f"/campaigns/{c.id}/report"
+    )
+    db.session.refresh(c)
+    assert c.status == "finalized"  # one meaning of 定稿
+    assert re.search(
+        r"20\d\d-\d\d-\d\d \d\d:\d\d · ",
+        client.get(f"/campaigns/{c.id}/report").get_data(as_text=True),
     )
     client.post("/logout")
     for who in ("viewer1", "admin1"):
