@@ -69,7 +69,6 @@ MESSAGES: Mapping[str, object] = {
     "answer_required": _l("请选择一项；如不了解，请选“不适用”。"),
     "contact_without_consent": _l("留下联系方式前，请先勾选同意。"),
     "invalid_client_id": _l("client_id 须为 8–64 个字母、数字或 - _ . :。"),
-    "invalid_started_at": _l("开始时间须为带时区的 ISO 时间，且在 12 小时之内。"),
     # evaluations and review
     "invalid_input": _l("输入有误：%(detail)s"),
     "survey_unavailable": _l("本项目的问卷还没有可用于 %(measure)s 的有效答卷：%(detail)s"),

@@ -66,7 +66,6 @@ STATUS: Mapping[str, int] = {
     "answer_required": 422,
     "contact_without_consent": 422,
     "invalid_client_id": 422,
-    "invalid_started_at": 422,
     # evaluations and review
     "invalid_input": 400,
     "survey_unavailable": 409,

@@ -96,3 +96,16 @@ def test_review_page_and_auditor_ids_are_bounded(client, make_user, make_campaig
     resp = client.post(f"/campaigns/{c.id}/auditors", data={"auditor": str(HUGE)})
     assert resp.status_code in (302, 303, 422)
     assert resp.status_code != 500
+
+
+def test_api_scores_outlet_of_another_campaign_is_refused(client, make_user, make_campaign):
+    _admin, token = make_user("admin")
+    c, other = make_campaign(), make_campaign(outlets=["别的网点"])
+    resp = client.get(
+        f"/api/v1/campaigns/{c.id}/scores?outlet={other.outlets[0].id}", headers=bearer(token)
+    )
+    assert resp.status_code == 400 and resp.json["error"]["field"] == "outlet"
+    own = client.get(
+        f"/api/v1/campaigns/{c.id}/scores?outlet={c.outlets[0].id}", headers=bearer(token)
+    )
+    assert own.status_code == 200

@@ -1,20 +1,23 @@
 """JSON API under /api/v1: bearer-token auth, JSON errors, and the OpenAPI document.
 
-Each feature module defines its routes on `bp` and a `PATHS` dict (OpenAPI path items)
-merged into /api/v1/openapi.json, so the document lists exactly the routes that exist.
+Each feature module defines its routes on `bp`, each route with the pydantic models of its
+payloads (`schema.operation`): they validate the request, serialize the answer and make
+/api/v1/openapi.json, which lists exactly the routes that exist.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ...errors import DomainError
 from ...extensions import csrf
 from ...services import accounts, actor
+from ...services.bounds import ID_MAX
 from ..errors import api_response
+from . import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,6 +70,7 @@ def api_auth(*roles: str):
             with actor.acting(actor.Actor(user.id, user.username, request.remote_addr)):
                 return view(*args, **kwargs)
 
+        wrapped.api_roles = roles  # the document's security and 401/403
         return wrapped
 
     return decorator
@@ -78,64 +82,12 @@ def api_campaign(campaign_id: int, *, write: bool = False):
     from ...models import Campaign
     from ..access import can_read, can_write
 
-    campaign = db.session.get(Campaign, campaign_id)
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id <= ID_MAX else None
     if campaign is None:
         raise DomainError("not_found", "campaign_id")
     if not (can_write if write else can_read)(g.api_user, campaign):
         raise DomainError("forbidden")
     return campaign
-
-
-def json_object() -> dict:
-    """The request body as a JSON object, else DomainError invalid_json / unsupported_media_type."""
-    if not request.is_json:
-        raise DomainError("unsupported_media_type")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("invalid_json")
-    return data
-
-
-ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-
-
-def campaign_errors(not_found: str = "no such campaign") -> dict:
-    """The 401/403/404 responses every campaign-scoped operation documents in PATHS."""
-    return {
-        "401": {"description": "no valid token", "content": ERROR_CONTENT},
-        "403": {
-            "description": "campaign not assigned / role not allowed",
-            "content": ERROR_CONTENT,
-        },
-        "404": {"description": not_found, "content": ERROR_CONTENT},
-    }
-
-
-BASE_DOC = {
-    "openapi": "3.0.3",
-    "info": {"title": "surveyapp API", "version": "1.0.0"},
-    "servers": [{"url": "/api/v1"}],
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "field": {"type": "string"},
-                        },
-                    }
-                },
-            }
-        },
-    },
-}
 
 
 def _feature_modules():
@@ -147,29 +99,12 @@ def _feature_modules():
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI document of every API route."""
-    paths: dict = {}
-    for module in _feature_modules():
-        paths.update(getattr(module, "PATHS", {}))
-    return jsonify({**BASE_DOC, "paths": _with_input_errors(paths)})
-
-
-def _with_input_errors(paths: dict) -> dict:
-    """Document the 400/415 that json_object and query validation give wherever input is read."""
-    error = {"content": ERROR_CONTENT}
-    out = {}
-    for path, item in sorted(paths.items()):
-        out[path] = {}
-        for method, op in item.items():
-            op = {**op, "responses": dict(op.get("responses", {}))}
-            has_query = any(p.get("in") == "query" for p in op.get("parameters", []))
-            if "requestBody" in op:
-                op["responses"].setdefault("400", {"description": "invalid JSON or input", **error})
-                op["responses"].setdefault("415", {"description": "not application/json", **error})
-            elif has_query:
-                op["responses"].setdefault("400", {"description": "invalid query", **error})
-            out[path][method] = op
-    return out
+    """The OpenAPI document of every API route, made from the routes' own models."""
+    app = current_app._get_current_object()
+    doc = app.extensions.get("api_document")
+    if doc is None:
+        doc = app.extensions["api_document"] = document.document(app)
+    return jsonify(doc)
 
 
 def init_app(app: Flask) -> None:

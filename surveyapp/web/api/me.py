@@ -2,46 +2,29 @@
 
 from __future__ import annotations
 
-from flask import g
+from typing import Literal
 
-from . import ERROR_CONTENT, api_auth, bp
+from flask import g
+from pydantic import BaseModel
+
+from ...vocabulary import ids
+from . import api_auth, bp
+from .document import operation
+from .schema import out
+
+
+class Me(BaseModel):
+    """the user"""
+
+    id: int
+    username: str
+    role: Literal[ids("role")]  # type: ignore[valid-type]
 
 
 @bp.get("/me")
+@operation("The user owning the bearer token", ok={200: Me})
 @api_auth("admin", "auditor", "viewer")
 def me():
     """The token's user."""
     u = g.api_user
-    return {"id": u.id, "username": u.username, "role": u.role}
-
-
-PATHS = {
-    "/me": {
-        "get": {
-            "summary": "The user owning the bearer token",
-            "security": [{"bearer": []}],
-            "responses": {
-                "200": {
-                    "description": "the user",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["id", "username", "role"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "username": {"type": "string"},
-                                    "role": {
-                                        "type": "string",
-                                        "enum": ["admin", "auditor", "viewer"],
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
-                "401": {"description": "no valid token", "content": ERROR_CONTENT},
-            },
-        }
-    }
-}
+    return out(Me, {"id": u.id, "username": u.username, "role": u.role})
