@@ -267,3 +267,58 @@ def test_services_do_not_read_the_request():
         for hit in request_state_reads(path)
     ]
     assert not found, "services read request state (pass it in from the view):\n" + "\n".join(found)
+
+
+#: what naming an HTTP status looks like in a service
+_HTTP_MODULES = ("werkzeug.exceptions", "http")
+_STATUS_WORDS = ("status", "status_code", "http_status")
+
+
+def http_status_uses(path: Path) -> list[str]:
+    """line: what — HTTP exception imports, abort(), and 4xx/5xx literals given as a status."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hits = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "") in _HTTP_MODULES:
+            hits.append(f"{node.lineno}: imports {node.module}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "flask":
+            hits += [f"{node.lineno}: imports abort" for a in node.names if a.name == "abort"]
+        elif isinstance(node, ast.Call):
+            args = [*node.args, *(k.value for k in node.keywords)]
+            statuses = [
+                a.value
+                for a in args
+                if isinstance(a, ast.Constant) and type(a.value) is int and 400 <= a.value < 600
+            ]
+            named = any(k.arg in _STATUS_WORDS for k in node.keywords)
+            callee = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if statuses and (named or callee == "abort" or callee.endswith("Error")):
+                hits.append(f"{node.lineno}: {callee}(…{statuses[0]}…)")
+    return hits
+
+
+def test_an_http_status_in_a_service_is_found(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from werkzeug.exceptions import NotFound\n"
+        "from flask import abort\n"
+        "def f():\n"
+        "    raise DomainError('x', 'y', 409)\n"
+        "def g():\n"
+        "    return make(status=422)\n",
+        encoding="utf-8",
+    )
+    assert len(http_status_uses(bad)) == 4
+    good = tmp_path / "good.py"
+    good.write_text("MAX = 500\ndef f(ids):\n    return chunks(ids, 500)\n", encoding="utf-8")
+    assert http_status_uses(good) == []
+
+
+def test_services_name_no_http_status():
+    """Only the web layer knows statuses (web/errors.py maps each DomainError code)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{hit}"
+        for path in sorted(SERVICES.rglob("*.py"))
+        for hit in http_status_uses(path)
+    ]
+    assert not found, "services name HTTP statuses:\n" + "\n".join(found)
