@@ -178,7 +178,9 @@ def submit_all(
         while time.monotonic() < deadline:
             try:
                 status, data = request(port_of(), "POST", path, body, headers)
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # refused, reset, or cut off mid-answer by the kill (IncompleteRead): not
+                # acknowledged, so the client sends the same client_id again
                 with tally.lock:
                     tally.connection_errors += 1
                 if not retry:
