@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -17,7 +18,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -26,7 +26,7 @@ from .. import qr
 from ..db import db
 from ..errors import DomainError
 from ..i18n import label, local_day_start, local_zone
-from ..messages import message
+from ..messages import message, sentence
 from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
 from ..services import exports
@@ -40,13 +40,15 @@ from .access import (
 )
 from .downloads import send
 from .errors import flash_error
+from .forms import Form
 from .params import id_list
 from .survey import survey_url
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+_INDEX = re.compile(r"\[\d+\]")
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     """The editable fields of a campaign (dates are local days, Asia/Shanghai by default)."""
 
     title = StringField(_l("项目名称"), validators=[Optional(), Length(max=200)])
@@ -62,7 +64,8 @@ class NewCampaignForm(CampaignForm):
     """A new campaign also names its outlets and whether collection starts at once."""
 
     outlets = TextAreaField(
-        _l("服务网点（每行一个）"), validators=[DataRequired(), Length(max=20000)]
+        _l("服务网点（每行一个）"),
+        validators=[DataRequired(message=_l("请至少填写一个服务网点。")), Length(max=20000)],
     )
     start_now = BooleanField(_l("创建后立即开始收集问卷"), default=True)
 
@@ -86,6 +89,32 @@ def _scheme_choices() -> list[tuple[str, str]]:
     from ..schemes import list_schemes
 
     return [(s.id, f"{s.id} · {s.title}") for s in list_schemes()]
+
+
+#: the service's field → the form field showing it
+_FORM_FIELDS = {
+    "title": "title",
+    "organization.name": "organization_name",
+    "organization_name": "organization_name",
+    "organization.operating_since": "operating_since",
+    "operating_since": "operating_since",
+    "scheme": "scheme",
+    "evaluation_date": "evaluation_date",
+    "opens_at": "opens_on",
+    "closes_at": "closes_on",
+    "outlets": "outlets",
+    "outlets.name": "outlets",
+    "outlets.address": "outlets",
+}
+
+
+def _shown_on(form, err: DomainError) -> str | None:
+    """Put a refusal next to its form field (marked there); the top of the form gets the rest."""
+    name = _FORM_FIELDS.get(_INDEX.sub("", err.field or ""))
+    if name is not None and name in form:
+        form[name].errors = [*form[name].errors, sentence(err.code, err.params)]
+        return None
+    return message(err)
 
 
 @bp.get("/")
@@ -120,7 +149,7 @@ def new():
                 created_by=current_user,
             )
         except DomainError as err:
-            error = message(err)
+            error = _shown_on(form, err)
         else:
             flash(_("评价项目已创建。"))
             return redirect(url_for(".detail", campaign_id=campaign.id), 303)
@@ -184,7 +213,7 @@ def edit(campaign_id: int):
                 by=current_user,
             )
         except DomainError as err:
-            error = message(err)
+            error = _shown_on(form, err)
         else:
             flash(_("已保存。"))
             return redirect(url_for(".detail", campaign_id=campaign.id), 303)

@@ -268,3 +268,31 @@ def test_missing_csrf_on_campaign_pages(make_app, make_user):
         )
         assert client.post("/campaigns/new", data=NEW).status_code == 400
         assert db.session.scalar(select(func.count(Campaign.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "too_long", "dates"),
+    [
+        ("zh", "字段长度不能超过 200 个字符。", "问卷截止时间须晚于开始时间。"),
+        (
+            "en",
+            "Field cannot be longer than 200 characters.",
+            "The survey must close after it opens.",
+        ),
+    ],
+)
+def test_form_errors_stand_at_their_field_in_the_page_language(
+    client, auditor, lang, too_long, dates
+):
+    url = "/campaigns/new" + ("?lang=en" if lang == "en" else "")
+    resp = client.post(url, data={**NEW, "organization_name": "名" * 201})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and too_long in html
+    resp = client.post(url, data={**NEW, "opens_on": "2026-12-31", "closes_on": "2026-12-01"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    # the service's refusal is shown under the closes-on field, not as a banner on top
+    closes = html.index('id="closes_on"')
+    assert html.index(dates, closes) - closes < 400
+    assert 'role="alert"' not in html[: html.index("<form")]
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
