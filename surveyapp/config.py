@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class Defaults:
@@ -27,6 +28,10 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     PUBLIC_BASE_URL = ""  #: e.g. https://survey.example.cn; empty = the request's host
+    #: hosts a request may name besides PUBLIC_BASE_URL's and SERVER_NAME's (FLASK_TRUSTED_HOSTS
+    #: adds more: a JSON list or a comma-separated string); any other Host is answered 400, so a
+    #: forged Host never becomes the host of a survey URL or a QR code
+    DEFAULT_TRUSTED_HOSTS = ("127.0.0.1", "localhost")  #: (werkzeug cannot match an IPv6 literal)
     LOGIN_MAX_FAILURES = 5  #: failed sign-ins per user+address before throttling
     LOGIN_LOCK_MINUTES = 15
     PERMANENT_SESSION_LIFETIME = 12 * 3600  #: seconds; sign-ins are browser-session cookies
@@ -54,6 +59,19 @@ def load_secret_key(instance_path: str) -> str:
     return key
 
 
+def trusted_hosts(config) -> list[str]:
+    """Flask's TRUSTED_HOSTS: the defaults, PUBLIC_BASE_URL's and SERVER_NAME's hosts, then any
+    given as TRUSTED_HOSTS (a list, or a comma-separated string from the environment)."""
+    given = config.get("TRUSTED_HOSTS") or []
+    if isinstance(given, str):
+        given = [h.strip() for h in given.split(",")]
+    hosts = [*config.get("DEFAULT_TRUSTED_HOSTS", ()), *given]
+    public = urlsplit(config.get("PUBLIC_BASE_URL") or "").hostname
+    server = (config.get("SERVER_NAME") or "").rsplit(":", 1)[0]
+    hosts += [h for h in (public, server) if h]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
 def configure(app, test_config: dict | None = None) -> None:
     """Apply defaults → instance/config.py → environment (FLASK_*, DATABASE_URL) → test_config."""
     app.config.from_object(Defaults)
@@ -65,5 +83,6 @@ def configure(app, test_config: dict | None = None) -> None:
     else:
         app.config.from_mapping(test_config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", sqlite_url(app.instance_path))
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from ..db import db
@@ -119,6 +119,11 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.before_request(_begin_actor)
     app.teardown_request(_end_actor)
+    _register_error_handlers(app)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    """Every refusal answered once: JSON for the API and JSON clients, a page otherwise."""
 
     @app.errorhandler(DomainError)
     def domain_error(e: DomainError):
@@ -128,6 +133,12 @@ def init_app(app: Flask) -> None:
         return render_template(
             "error.html", status=status_of(e.code), message=message(e)
         ), status_of(e.code)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(e):
+        # no URL can be built for an untrusted Host: a bare answer, no template, no link
+        body = {"error": {"code": "untrusted_host", "message": _("请求的主机名不受信任。")}}
+        return body, 400
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
