@@ -33,6 +33,16 @@ def create_user_command(name: str, role: str, password: str | None):
     click.echo(token)
 
 
+@click.command("deactivate-user")
+@click.argument("name")
+@with_appcontext
+@refusals
+def deactivate_user_command(name: str):
+    """Stop a user: no sign-in, every token and session ends at once; the row stays."""
+    user = accounts.deactivate_user(name)
+    click.echo(f"deactivated {user.username} (user {user.id}); their tokens are revoked")
+
+
 @click.command("demo")
 @click.option("--responses", default=300, show_default=True, help="synthetic responses to load")
 @with_appcontext
@@ -43,5 +53,5 @@ def demo_command(responses: int):
 
 
 def init_app(app) -> None:
-    for cmd in (init_db_command, create_user_command, demo_command):
+    for cmd in (init_db_command, create_user_command, deactivate_user_command, demo_command):
         app.cli.add_command(cmd)

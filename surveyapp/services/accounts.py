@@ -91,6 +91,22 @@ def revoke_token(token_id: int, by: User) -> None:
             uow.audit("token.revoke", target=f"token:{tok.id}")
 
 
+def deactivate_user(username: str, by: User | None = None) -> User:
+    """The user can no longer sign in; every token is revoked and every session ends at the
+    next request (the user loader refuses inactive users). The row stays: ids are never reused."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise DomainError("unknown_user", "username", users=[username])
+    with unit_of_work() as uow:
+        user.active = False
+        now = utcnow()
+        for tok in user.tokens:
+            if tok.revoked_at is None:
+                tok.revoked_at = now
+        uow.audit("user.deactivate", target=f"user:{user.id}", by=by)
+    return user
+
+
 def user_for_token(token: str) -> User | None:
     """The active user owning a valid, unrevoked token, or None."""
     if not token or len(token) > 200:

@@ -135,3 +135,24 @@ def test_sign_ins_are_audited(app, make_user):
         "login.failed",
         "login",
     ]
+
+
+def test_deactivate_user_stops_tokens_and_sessions_at_once(app, runner, client):
+    _user, _pw, token = accounts.create_user("leaver", "auditor", "leaver-pass-1")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.post("/login", data={"username": "leaver", "password": "leaver-pass-1"}).status_code
+        == 302
+    )
+    assert client.get("/campaigns/").status_code == 200  # signed in
+    before = count_users()
+    result = runner.invoke(args=["deactivate-user", "leaver"])
+    assert result.exit_code == 0, result.output
+    assert "deactivated leaver" in result.stdout
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/campaigns/").status_code == 302  # the old session cookie no longer works
+    relog = client.post("/login", data={"username": "leaver", "password": "leaver-pass-1"})
+    assert relog.status_code != 302
+    assert count_users() == before  # the row stays; its id is never reused
+    unknown = runner.invoke(args=["deactivate-user", "nobody"])
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("error: username:")
