@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -126,6 +126,20 @@ def _sqlite_pragmas(synchronous: str):
     return on_connect
 
 
+def _private_file(name: str | None) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does, and tighten an old one:
+    SQLite gives its -wal and -shm files the database file's permissions, so customers' answers
+    and contacts are never world-readable."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if f.exists() and f.stat().st_mode & 0o077:
+            f.chmod(0o600)
+
+
 def init_app(app) -> None:
     """Bind the database and migrations to the app; SQLite gets WAL, FKs and synchronous=FULL."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -139,6 +153,7 @@ def init_app(app) -> None:
     migrations = str(Path(__file__).resolve().parent.parent / "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
     if uri.startswith("sqlite"):
+        _private_file(make_url(uri).database)
         sync = app.config.get("SQLITE_SYNCHRONOUS", "FULL")
         if sync not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {sync!r}")

@@ -105,6 +105,7 @@ def _sqlite_backup(source: Path, target: Path) -> tuple[int, str]:
     finally:
         dst.close()
         src.close()
+    os.chmod(tmp, 0o600)  # a backup holds every answer and (encrypted) contact: owner only
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, target)
@@ -148,6 +149,7 @@ def _pg_backup(target: Path) -> tuple[int, str]:
             cmd = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
             cmd += [f"--snapshot={snapshot}", f"--file={tmp}"]
             _run(cmd)
+    os.chmod(tmp, 0o600)  # owner only, like the SQLite copy
     os.replace(tmp, target)
     return head
 

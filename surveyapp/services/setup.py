@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -32,8 +33,12 @@ def ensure_demo(instance_path: str, responses: int = 300) -> str:
         password = secrets.token_urlsafe(9)
         accounts.create_user("demo-admin", "admin", password, display_name="演示管理员")
         accounts.create_user("demo-auditor", "auditor", password, display_name="演示审查员")
-        cred_file.write_text(
-            f"demo sign-in: demo-admin / {password}  (auditor: demo-auditor / {password})\n"
-        )
+        line = f"demo sign-in: demo-admin / {password}  (auditor: demo-auditor / {password})\n"
+        cred_file.unlink(missing_ok=True)
+        fd = os.open(
+            cred_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+        )  # a password: owner only
+        with os.fdopen(fd, "w") as f:
+            f.write(line)
         demo_data.load(responses)
     return cred_file.read_text().strip() if cred_file.exists() else "demo users exist"
