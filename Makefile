@@ -32,7 +32,8 @@ demo: db
 ## run: set up, load the demo on first run, serve with gunicorn on 127.0.0.1:$(PORT)
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in with the demo account above)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - "app:app"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
+		--logger-class surveyapp.access_log.TokenMaskingLogger "app:app"
 
 ## test: everything but the slow load/crash tests (unit, integration on SQLite and PostgreSQL
 ## when reachable, web, browser): the one to run while working, a few minutes
