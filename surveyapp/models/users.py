@@ -31,12 +31,18 @@ class User(UserMixin, Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     #: sign-in refused until then (throttling after repeated failures)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: part of every session cookie; raised on sign-out and deactivation, so a copied cookie
+    #: from before stops working (Flask's sessions live in the cookie, not on the server)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie names
+        return f"{self.id}.{self.session_epoch or 0}"
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds one of the roles."""

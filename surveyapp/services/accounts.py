@@ -99,12 +99,20 @@ def deactivate_user(username: str, by: User | None = None) -> User:
         raise DomainError("unknown_user", "username", users=[username])
     with unit_of_work() as uow:
         user.active = False
+        user.session_epoch = (user.session_epoch or 0) + 1
         now = utcnow()
         for tok in user.tokens:
             if tok.revoked_at is None:
                 tok.revoked_at = now
         uow.audit("user.deactivate", target=f"user:{user.id}", by=by)
     return user
+
+
+def sign_out(user: User) -> None:
+    """End every session of the user (copies of the cookie included) and audit the sign-out."""
+    with unit_of_work() as uow:
+        user.session_epoch = (user.session_epoch or 0) + 1
+        uow.audit("logout", by=user)
 
 
 def user_for_token(token: str) -> User | None:

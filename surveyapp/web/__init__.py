@@ -95,9 +95,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str):
+        """The user a session names, while active and the session's epoch is current."""
+        uid, _, epoch = session_id.partition(".")
+        if not (uid.isdigit() and epoch.isdigit()) or len(uid) > 19:
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or not user.active or int(epoch) != (user.session_epoch or 0):
+            return None
+        return user
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label

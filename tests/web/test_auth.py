@@ -117,3 +117,32 @@ def test_api_errors_are_json(client):
 def test_openapi_document(client):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.") and "/me" in doc["paths"]
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(make_app):
+    # an app without a context pushed around the test: each request gets its own `g`, as in
+    # production (the shared fixtures keep one context, in which Flask-Login's cached user
+    # would hide the copy)
+    from surveyapp.services import accounts
+
+    app = make_app()
+    with app.app_context():
+        accounts.create_user("copycat", "auditor", "correct-horse")
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": "copycat", "password": "correct-horse"}).status_code
+        == 302
+    )
+    stolen = client.get_cookie("session", domain="survey.test").value
+    other = app.test_client()
+    other.set_cookie("session", stolen, domain="survey.test")
+    assert other.get("/campaigns/").status_code == 200  # the copy works while signed in
+    client.post("/logout")
+    resp = other.get("/campaigns/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    # signing in again works, with a new session
+    assert (
+        client.post("/login", data={"username": "copycat", "password": "correct-horse"}).status_code
+        == 302
+    )
+    assert client.get("/campaigns/").status_code == 200

@@ -175,7 +175,7 @@ def call(app, rule, method: str, values: dict, caller: str, users, cookie_only: 
             headers["Authorization"] = f"Bearer {token}"
         else:
             with client.session_transaction() as s:
-                s["_user_id"] = str(user.id)
+                s["_user_id"] = user.get_id()
                 s["_fresh"] = True
     if method == "GET":
         return client.get(path, headers=headers)
@@ -231,7 +231,7 @@ def test_inactive_user_and_revoked_token_are_anonymous(app, client, make_user):
         accounts.revoke_token(tok.id, user)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = user.get_id()
     user.active = False
     from surveyapp.db import db
 
