@@ -43,6 +43,8 @@ RESPONSE_COLUMNS = (
     "exclusion_reason",
     "excluded_by",
     "excluded_at",
+    "comment",  #: the customer's own words (CONTRACT December: every export holds them)
+    "contact_consent",  #: the contact itself never leaves the database in an export
 )
 
 SCORE_HEADER = (
@@ -92,9 +94,16 @@ def rows_download(
 # ---- responses --------------------------------------------------------------------------------
 
 
+def _answer_columns(questions) -> list[int]:
+    """Positions of the questions with an answer column: a text question's words are the
+    response's `comment`, so it gets none (its id, often `comment`, would shadow that column)."""
+    return [i for i, q in enumerate(questions) if q.kind != "text"]
+
+
 def response_header(campaign: Campaign) -> list[str]:
-    """The header row: fixed columns then one column per question id."""
-    return [*RESPONSE_COLUMNS, *(q.id for q in scores.questions_of(campaign))]
+    """The header row: fixed columns then one column per answered question id."""
+    questions = scores.questions_of(campaign)
+    return [*RESPONSE_COLUMNS, *(questions[i].id for i in _answer_columns(questions))]
 
 
 def responses_table(
@@ -134,6 +143,8 @@ def _read_page(campaign: Campaign, after: int) -> list:
             r.duration_s,
             r.excluded,
             r.answers,
+            r.comment,
+            r.contact_consent,
         )
         .where((r.campaign_id + 0) == campaign.id, r.id > after)
         .order_by(r.id)
@@ -154,8 +165,8 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
     last = 0
     while rows := _read_page(campaign, last):
         last = rows[-1][0]
-        ids, channel, outlet, started, submitted, duration, excluded, packed = map(
-            list, zip(*rows, strict=True)
+        ids, channel, outlet, started, submitted, duration, excluded, packed, comment, consent = (
+            map(list, zip(*rows, strict=True))
         )
         answers = unpack_answers(packed, len(questions))
         excl = np.asarray(excluded, dtype=bool)
@@ -178,10 +189,14 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
                 "exclusion_reason": [x.reason if x else "" for x in changes],
                 "excluded_by": [users.get(x.user_id, "") if x else "" for x in changes],
                 "excluded_at": pd.to_datetime([x.at if x else None for x in changes], utc=True),
+                "comment": [c or "" for c in comment],
+                "contact_consent": np.asarray(consent, dtype=bool),
             }
         )
-        values = pd.DataFrame(answers.astype(np.float64), columns=[q.id for q in questions])
-        yield pd.concat([page, values.where(answers >= 0).astype("Int64")], axis=1)
+        keep = _answer_columns(questions)
+        kept = answers[:, keep]
+        values = pd.DataFrame(kept.astype(np.float64), columns=[questions[i].id for i in keep])
+        yield pd.concat([page, values.where(kept >= 0).astype("Int64")], axis=1)
         if len(rows) < PAGE:
             return
 
