@@ -86,6 +86,8 @@ MESSAGES: Mapping[str, object] = {
     "password_too_short": _l("密码至少 %(min)s 个字符。"),
     "user_exists": _l("用户 %(username)s 已存在。"),
     "unknown_token": _l("没有这个令牌。"),
+    "grant_not_needed": _l("%(username)s 是管理员，本就能查看所有评价项目。"),
+    "grant_all_viewers_only": _l("只有查看者可以被授予全部评价项目（%(username)s 不是查看者）。"),
     "campaign_open": _l("评价项目仍在进行中，暂不能删除个人信息。"),
     "retention_running": _l("保存期至 %(until)s 为止，届时才能删除个人信息。"),
     "backup_failed": _l("备份或恢复未能完成：%(detail)s"),

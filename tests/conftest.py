@@ -145,15 +145,24 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    """Factory: make_user(role, username=None, password=...) -> (user, api_token)."""
+    """Factory: make_user(role, username=None, password=..., sees_all=True) -> (user, token).
+
+    A viewer is a reviewer granted every campaign unless sees_all=False (a certified company's
+    manager, who sees only what is granted with accounts.grant).
+    """
     from surveyapp.services import accounts
 
     def factory(
-        role: str = "auditor", username: str | None = None, password: str = "correct-horse"
+        role: str = "auditor",
+        username: str | None = None,
+        password: str = "correct-horse",
+        sees_all: bool = True,
     ):
         user, _pw, token = accounts.create_user(
             username or f"{role}-{uuid.uuid4().hex[:6]}", role, password
         )
+        if role == "viewer" and sees_all:
+            accounts.grant(user.username, every=True)
         return user, token
 
     return factory

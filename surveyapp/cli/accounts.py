@@ -43,6 +43,19 @@ def deactivate_user_command(name: str):
     click.echo(f"deactivated {user.username} (user {user.id}); their tokens are revoked")
 
 
+@click.command("grant")
+@click.argument("name")
+@click.option("--campaign", "campaign_id", type=int, default=None, help="a campaign id")
+@click.option("--all", "every", is_flag=True, help="a viewer may read every campaign")
+@with_appcontext
+@refusals
+def grant_command(name: str, campaign_id: int | None, every: bool):
+    """Give an auditor or viewer access to a campaign (--campaign ID), or a viewer all (--all)."""
+    if (campaign_id is None) == (not every):
+        raise click.UsageError("give either --campaign ID or --all")
+    click.echo(accounts.grant(name, campaign_id, every))
+
+
 @click.command("demo")
 @click.option("--responses", default=300, show_default=True, help="synthetic responses to load")
 @with_appcontext
@@ -53,5 +66,11 @@ def demo_command(responses: int):
 
 
 def init_app(app) -> None:
-    for cmd in (init_db_command, create_user_command, deactivate_user_command, demo_command):
+    for cmd in (
+        init_db_command,
+        create_user_command,
+        deactivate_user_command,
+        grant_command,
+        demo_command,
+    ):
         app.cli.add_command(cmd)

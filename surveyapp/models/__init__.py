@@ -1,7 +1,14 @@
 """ORM models, one module per feature; imported here so that metadata is complete."""
 
 from .audit import AuditLog, LedgerEntry, LedgerHead
-from .campaigns import Campaign, Organization, Outlet, SurveyLink, campaign_auditors
+from .campaigns import (
+    Campaign,
+    Organization,
+    Outlet,
+    SurveyLink,
+    campaign_auditors,
+    campaign_viewers,
+)
 from .evaluations import Evaluation
 from .responses import Response, ResponseExclusion
 from .users import ROLES, ApiToken, User, hash_token
@@ -21,5 +28,6 @@ __all__ = [
     "SurveyLink",
     "User",
     "campaign_auditors",
+    "campaign_viewers",
     "hash_token",
 ]

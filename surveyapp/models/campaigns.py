@@ -22,6 +22,14 @@ from .users import User
 
 CAMPAIGN_STATUSES = ids("status")
 
+#: viewers granted one campaign (a certified company's managers see their own campaigns only)
+campaign_viewers = Table(
+    "campaign_viewers",
+    Base.metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+)
+
 campaign_auditors = Table(
     "campaign_auditors",
     Base.metadata,
@@ -63,6 +71,7 @@ class Campaign(Base):
     organization: Mapped[Organization] = relationship()
     outlets: Mapped[list[Outlet]] = relationship(back_populates="campaign", order_by="Outlet.id")
     auditors: Mapped[list[User]] = relationship(secondary=campaign_auditors)
+    viewers: Mapped[list[User]] = relationship(secondary=campaign_viewers)
 
 
 class Outlet(Base):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -34,6 +35,9 @@ class User(UserMixin, Base):
     #: part of every session cookie; raised on sign-out and deactivation, so a copied cookie
     #: from before stops working (Flask's sessions live in the cookie, not on the server)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: a viewer granted every campaign (the certification body's reviewers); other viewers see
+    #: only the campaigns granted to them (campaign_viewers)
+    sees_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

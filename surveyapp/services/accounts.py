@@ -11,7 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db, utcnow
 from ..errors import DomainError
-from ..models import ROLES, ApiToken, User, hash_token
+from ..models import ROLES, ApiToken, Campaign, User, hash_token
+from .bounds import bounded_id
 from .uow import unit_of_work
 
 #: a hash to compare against when the user does not exist, so timing does not reveal names
@@ -106,6 +107,32 @@ def deactivate_user(username: str, by: User | None = None) -> User:
                 tok.revoked_at = now
         uow.audit("user.deactivate", target=f"user:{user.id}", by=by)
     return user
+
+
+def grant(username: str, campaign_id: int | None = None, every: bool = False) -> str:
+    """Give an auditor or a viewer access to a campaign (an auditor is assigned to it), or a
+    viewer every campaign (`every`); returns what was granted, in words for the CLI."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise DomainError("unknown_user", "username", users=[username])
+    if user.role == "admin":
+        raise DomainError("grant_not_needed", "username", username=user.username)
+    if every:
+        if user.role != "viewer":
+            raise DomainError("grant_all_viewers_only", "username", username=user.username)
+        with unit_of_work() as uow:
+            user.sees_all = True
+            uow.audit("grant.all", target=f"user:{user.id}")
+        return f"{user.username} may read every campaign"
+    campaign = db.session.get(Campaign, bounded_id(campaign_id, "campaign"))
+    if campaign is None:
+        raise DomainError("not_found", "campaign")
+    granted = campaign.auditors if user.role == "auditor" else campaign.viewers
+    with unit_of_work() as uow:
+        if user not in granted:
+            granted.append(user)
+        uow.audit("grant.campaign", target=f"campaign:{campaign.id}", detail={"user": user.id})
+    return f"{user.username} ({user.role}) may read campaign {campaign.id}"
 
 
 def sign_out(user: User) -> None:

@@ -7,10 +7,10 @@ from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from ..db import db
-from ..models import Campaign, campaign_auditors
+from ..models import Campaign, campaign_auditors, campaign_viewers
 
 T = TypeVar("T")
 
@@ -35,9 +35,12 @@ def roles_required(*roles: str):
 
 
 def can_read(user, campaign: Campaign) -> bool:
-    """Admins and viewers read every campaign; auditors only those assigned to them."""
-    if user.role in ("admin", "viewer"):
+    """Admins read every campaign; auditors those assigned to them; viewers those granted to
+    them, or all when granted all (the certification body's reviewers)."""
+    if user.role == "admin":
         return True
+    if user.role == "viewer":
+        return bool(user.sees_all) or any(v.id == user.id for v in campaign.viewers)
     return user.role == "auditor" and any(a.id == user.id for a in campaign.auditors)
 
 
@@ -53,6 +56,10 @@ def visible_campaigns(user) -> Select:
     stmt = select(Campaign).order_by(Campaign.id.desc())
     if user.role == "auditor":
         stmt = stmt.join(campaign_auditors).where(campaign_auditors.c.user_id == user.id)
+    elif user.role == "viewer" and not user.sees_all:
+        stmt = stmt.join(campaign_viewers).where(campaign_viewers.c.user_id == user.id)
+    elif user.role not in ("admin", "viewer"):
+        stmt = stmt.where(false())
     return stmt
 
 

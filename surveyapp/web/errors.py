@@ -83,6 +83,8 @@ STATUS: Mapping[str, int] = {
     "password_too_short": 422,
     "user_exists": 409,
     "unknown_token": 404,
+    "grant_not_needed": 409,
+    "grant_all_viewers_only": 422,
     "campaign_open": 409,
     "retention_running": 409,
     "backup_failed": 500,
