@@ -134,7 +134,7 @@ def create_campaign(
     scheme = _scheme(scheme_id)
     if status not in INITIAL_STATUSES:
         raise DomainError("bad_initial_status", "status")
-    org = _organization(organization)
+    org = _organization(organization, created_by)
     specs = _outlet_specs(outlets)
     opens, closes = _datetime(opens_at, "opens_at"), _datetime(closes_at, "closes_at")
     _check_window(opens, closes)
@@ -176,14 +176,19 @@ def create_campaign(
     return campaign
 
 
-def _organization(organization: Mapping | int) -> Organization:
-    """An existing organization (by id, or {"id": n}) or a new one from {"name", "operating_since"}."""
+def _organization(organization: Mapping | int, by: User | None) -> Organization:
+    """An existing organization (by id, or {"id": n}) or a new one from {"name", "operating_since"}.
+
+    An existing one is a protected object: only an admin, or an auditor assigned to one of its
+    campaigns, may attach a campaign to it; anyone else is told it does not exist (no
+    organization's existence, name or founding date leaks to a stranger).
+    """
     if isinstance(organization, Mapping) and organization.get("id") is not None:
         organization = organization["id"]
     if isinstance(organization, int) and not isinstance(organization, bool):
         organization = bounded_id(organization, "organization.id")
         org = db.session.get(Organization, organization)
-        if org is None:
+        if org is None or not _may_use(org, by):
             raise DomainError("unknown_organization", "organization.id", id=organization)
         return org
     if not isinstance(organization, Mapping):
@@ -193,6 +198,20 @@ def _organization(organization: Mapping | int) -> Organization:
         operating_since=_date(organization.get("operating_since"), "organization.operating_since"),
     )
     return org
+
+
+def _may_use(org: Organization, by: User | None) -> bool:
+    """Admins (and the system, by None) use any organization; an auditor one of whose campaigns
+    they are assigned to."""
+    if by is None or by.role == "admin":
+        return True
+    assigned = (
+        select(Campaign.id)
+        .join(Campaign.auditors)
+        .where(Campaign.organization_id == org.id, User.id == by.id)
+        .limit(1)
+    )
+    return by.role == "auditor" and db.session.scalar(assigned) is not None
 
 
 def _new_outlet(campaign: Campaign, name: str, address: str | None) -> Outlet:
@@ -223,20 +242,49 @@ def update_campaign(campaign: Campaign, changes: Mapping, by: User | None = None
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise DomainError("unknown_field", unknown[0], names=unknown)
-    before = {
-        "title": campaign.title,
-        "opens_at": campaign.opens_at,
-        "closes_at": campaign.closes_at,
-    }
+    before = _snapshot(campaign)
     with unit_of_work() as uow:
         _apply_changes(campaign, changes)
+        after = _snapshot(campaign)
+        changed = sorted(k for k in after if after[k] != before[k])
+        if any(k.startswith("organization") for k in changed):
+            _check_organization_editable(campaign.organization, by)
         uow.audit(
             "campaign.update",
             target=f"campaign:{campaign.id}",
-            detail={"fields": sorted(changes), "before": {k: str(v) for k, v in before.items()}},
+            detail={
+                "fields": changed,
+                "before": {k: before[k] for k in changed},
+                "after": {k: after[k] for k in changed},
+                "organization_id": campaign.organization_id,
+            },
             by=by,
         )
     return campaign
+
+
+def _snapshot(campaign: Campaign) -> dict[str, str | None]:
+    """The editable values as text, to audit what a change changed (old and new)."""
+    values = {
+        "title": campaign.title,
+        "evaluation_date": campaign.evaluation_date,
+        "opens_at": campaign.opens_at,
+        "closes_at": campaign.closes_at,
+        "organization_name": campaign.organization.name,
+        "organization_operating_since": campaign.organization.operating_since,
+    }
+    return {k: None if v is None else str(v) for k, v in values.items()}
+
+
+def _check_organization_editable(org: Organization, by: User | None) -> None:
+    """An organization with a finalized campaign is part of a certificate: admins only."""
+    if by is None or by.role == "admin":
+        return
+    finalized = select(Campaign.id).where(
+        Campaign.organization_id == org.id, Campaign.status == "finalized"
+    )
+    if db.session.scalar(finalized.limit(1)) is not None:
+        raise DomainError("organization_frozen", "organization_name")
 
 
 def _apply_changes(campaign: Campaign, changes: Mapping) -> None:

@@ -53,6 +53,7 @@ STATUS: Mapping[str, int] = {
     "closes_before_opens": 422,
     "questionnaire_invalid": 422,
     "campaign_finalized": 409,
+    "organization_frozen": 403,
     "bad_transition": 409,
     "count_range": 422,
     # responses
