@@ -159,6 +159,11 @@ def _param(name: str, value: object) -> object:
     return value
 
 
+def field_key(field: str | None) -> str:
+    """A dotted field without its list indexes: outlets[3].name → outlets.name."""
+    return _INDEX.sub("", field or "")
+
+
 def field_label(field: str | None) -> str | None:
     """The label of a field users recognise, or None (the field is not named to them).
 
@@ -169,7 +174,7 @@ def field_label(field: str | None) -> str | None:
     item = _ITEM.match(field)
     if item:
         return _("检查项 %(item)s", item=item.group(1))
-    found = FIELD_LABELS.get(_INDEX.sub("", field))
+    found = FIELD_LABELS.get(field_key(field))
     return str(found) if found is not None else None
 
 

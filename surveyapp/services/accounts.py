@@ -92,12 +92,18 @@ def revoke_token(token_id: int, by: User) -> None:
             uow.audit("token.revoke", target=f"token:{tok.id}")
 
 
-def deactivate_user(username: str, by: User | None = None) -> User:
-    """The user can no longer sign in; every token is revoked and every session ends at the
-    next request (the user loader refuses inactive users). The row stays: ids are never reused."""
+def _named(username: str) -> User:
+    """The user of that name, else DomainError unknown_user."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
         raise DomainError("unknown_user", "username", users=[username])
+    return user
+
+
+def deactivate_user(username: str, by: User | None = None) -> User:
+    """The user can no longer sign in; every token is revoked and every session ends at the
+    next request (the user loader refuses inactive users). The row stays: ids are never reused."""
+    user = _named(username)
     with unit_of_work() as uow:
         user.active = False
         user.session_epoch = (user.session_epoch or 0) + 1
@@ -112,9 +118,7 @@ def deactivate_user(username: str, by: User | None = None) -> User:
 def grant(username: str, campaign_id: int | None = None, every: bool = False) -> str:
     """Give an auditor or a viewer access to a campaign (an auditor is assigned to it), or a
     viewer every campaign (`every`); returns what was granted, in words for the CLI."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None:
-        raise DomainError("unknown_user", "username", users=[username])
+    user = _named(username)
     if user.role == "admin":
         raise DomainError("grant_not_needed", "username", username=user.username)
     if every:

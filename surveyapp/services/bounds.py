@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..errors import DomainError
 
+#: outlets of one campaign, and so outlets one filter may name
+MAX_OUTLETS = 500
 #: ids are signed 64-bit columns on both databases; a larger number names no row
 ID_MAX = 2**63 - 1
 

@@ -21,10 +21,9 @@ from ..errors import DomainError
 from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
 from ..vocabulary import INITIAL_STATUSES, TRANSITIONS
 from . import text
-from .bounds import bounded_id
+from .bounds import MAX_OUTLETS, bounded_id
 from .uow import unit_of_work
 
-MAX_OUTLETS = 500
 MAX_BATCH = 1000  #: single-use links per batch
 
 

@@ -19,7 +19,7 @@ from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
 from ..services import actor
-from .errors import api_response, status_of
+from .errors import api_response, kept_headers, status_of
 
 #: Content-Security-Policy: no inline script anywhere; plotly needs inline style elements
 CSP = (
@@ -79,7 +79,7 @@ def wants_json() -> bool:
 
 def _error(status: int, code: str, message: str, e: HTTPException | None = None):
     """An error page or JSON error, keeping the exception's headers (Allow, Retry-After)."""
-    headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"} if e else {}
+    headers = kept_headers(e)
     if wants_json():
         return jsonify({"error": {"code": code, "message": message}}), status, headers
     return render_template("error.html", status=status, message=message), status, headers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -26,7 +25,7 @@ from .. import qr
 from ..db import db
 from ..errors import DomainError
 from ..i18n import label, local_day_start, local_zone
-from ..messages import message, sentence
+from ..messages import field_key, message, sentence
 from ..models import Campaign, Outlet, SurveyLink, User
 from ..services import campaigns as service
 from ..services import exports
@@ -45,7 +44,6 @@ from .params import id_list
 from .survey import survey_url
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-_INDEX = re.compile(r"\[\d+\]")
 
 
 class CampaignForm(Form):
@@ -110,7 +108,7 @@ _FORM_FIELDS = {
 
 def _shown_on(form, err: DomainError) -> str | None:
     """Put a refusal next to its form field (marked there); the top of the form gets the rest."""
-    name = _FORM_FIELDS.get(_INDEX.sub("", err.field or ""))
+    name = _FORM_FIELDS.get(field_key(err.field))
     if name is not None and name in form:
         form[name].errors = [*form[name].errors, sentence(err.code, err.params)]
         return None

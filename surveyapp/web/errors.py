@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from flask import flash, jsonify
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
 from ..messages import message
@@ -90,6 +91,11 @@ STATUS: Mapping[str, int] = {
     "retention_running": 409,
     "backup_failed": 500,
 }
+
+
+def kept_headers(e: HTTPException | None) -> dict[str, str]:
+    """The headers an HTTP refusal must keep (Allow on 405, Retry-After on 429), not its type."""
+    return {k: v for k, v in e.get_headers() if k.lower() != "content-type"} if e else {}
 
 
 def status_of(code: str) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 from ...errors import DomainError
 from ...scoring.survey import CHANNELS
 from ...survey_math import DEFAULT_TZ, ResponseFrame, filter_responses
-from ..bounds import bounded_id
+from ..bounds import MAX_OUTLETS, bounded_id
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,6 @@ NO_FILTER = ScoreFilter()
 
 #: the days a filter may name: a campaign's life lies well inside, pandas' range well outside
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-#: outlets one filter may name
-MAX_OUTLETS = 500
 
 
 def parse_filter(

@@ -16,7 +16,7 @@ from ...errors import DomainError
 from ...extensions import csrf
 from ...services import accounts, actor
 from ...services.bounds import ID_MAX
-from ..errors import api_response
+from ..errors import api_response, kept_headers
 from . import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,11 +39,7 @@ def _domain_error(e: DomainError):
 def _http_error(e: HTTPException):
     """HTTP-level refusals as JSON, keeping their headers (Allow on 405, Retry-After on 429)."""
     body = jsonify(error_body(e.name.lower().replace(" ", "_"), e.description or e.name))
-    return body, e.code, _kept_headers(e)
-
-
-def _kept_headers(e: HTTPException) -> dict[str, str]:
-    return {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
+    return body, e.code, kept_headers(e)
 
 
 def token_user():

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from ...scoring.survey import CHANNELS
 from ...services import exports, scores
-from ...services.scores.filters import FIRST_DAY, LAST_DAY, MAX_OUTLETS
+from ...services.bounds import MAX_OUTLETS
+from ...services.scores.filters import FIRST_DAY, LAST_DAY
 from ..downloads import send
 from . import api_auth, api_campaign, bp
 from .campaigns import Counts
