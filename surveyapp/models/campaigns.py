@@ -17,10 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
-from ..vocabulary import check_sql, ids
+from ..vocabulary import check_sql
 from .users import User
-
-CAMPAIGN_STATUSES = ids("status")
 
 #: viewers granted one campaign (a certified company's managers see their own campaigns only)
 campaign_viewers = Table(

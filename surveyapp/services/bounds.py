@@ -10,15 +10,6 @@ MAX_OUTLETS = 500
 ID_MAX = 2**63 - 1
 
 
-def bounded_int(value: object, field: str, lo: int, hi: int) -> int:
-    """An int in [lo, hi] (not a bool), else DomainError out_of_range naming the field."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError("not_a_number", field)
-    if not lo <= value <= hi:
-        raise DomainError("out_of_range", field, lo=lo, hi=hi)
-    return value
-
-
 def bounded_id(value: object, field: str) -> int:
     """A row id 1 … 2^63 − 1: larger ones would overflow the driver instead of finding nothing
     (DomainError no_such_id: users are told the id names nothing, not the 64-bit limit)."""

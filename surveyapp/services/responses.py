@@ -36,7 +36,8 @@ MAX_COMMENT = 2000
 MAX_CONTACT = 100
 #: a started-at stamp older than this is ignored (the page was left open overnight)
 START_MAX_AGE = timedelta(hours=12)
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+CLIENT_ID_PATTERN = r"[A-Za-z0-9_.:-]{8,64}"  #: also the API schema's pattern
+_CLIENT_ID = re.compile(f"^{CLIENT_ID_PATTERN}$")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ _CONSENT = {
 class _Response(Payload):
     answers: Answers
     comment: Text(MAX_COMMENT) | None = None
-    client_id: Matching(r"^([A-Za-z0-9_.:-]{8,64})?$", "invalid_client_id") | None = Field(
+    client_id: Matching(f"^({responses.CLIENT_ID_PATTERN})?$", "invalid_client_id") | None = Field(
         None, description="browser-generated id; the same id twice stores one response"
     )
     contact: Text(MAX_CONTACT) | None = Field(
