@@ -32,8 +32,10 @@ class Defaults:
     #: adds more: a JSON list or a comma-separated string); any other Host is answered 400, so a
     #: forged Host never becomes the host of a survey URL or a QR code
     DEFAULT_TRUSTED_HOSTS = ("127.0.0.1", "localhost")  #: (werkzeug cannot match an IPv6 literal)
-    LOGIN_MAX_FAILURES = 5  #: failed sign-ins per user+address before throttling
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_MAX_FAILURES = 5  #: failed sign-ins per name+address before each try waits 30 s, 60 s…
+    LOGIN_LOCK_MINUTES = 15  #: the longest such wait
+    LOGIN_LOCK_ADDRESSES = 10  #: addresses failing on one name within an hour lock the account…
+    LOGIN_ACCOUNT_LOCK_HOURS = 24  #: …for this long, except from the user's usual addresses
     PERMANENT_SESSION_LIFETIME = 12 * 3600  #: seconds; sign-ins are browser-session cookies
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600  #: seconds, should "remember me" ever be offered
     REMEMBER_COOKIE_SECURE = False  #: set FLASK_REMEMBER_COOKIE_SECURE=true behind HTTPS

@@ -92,6 +92,10 @@ MESSAGES: Mapping[str, object] = {
     "campaign_open": _l("评价项目仍在进行中，暂不能删除个人信息。"),
     "retention_running": _l("保存期至 %(until)s 为止，届时才能删除个人信息。"),
     "backup_failed": _l("备份或恢复未能完成：%(detail)s"),
+    "cannot_change_self": _l("不能更改自己的角色或停用自己，请另一位管理员操作。"),
+    "last_admin": _l("这是最后一位启用的管理员，不能停用或改为其他角色。"),
+    "wrong_password": _l("当前密码不正确。"),
+    "password_unchanged": _l("新密码不能与当前密码相同。"),
 }
 
 #: what users call a field (index parts like [3] are dropped before the lookup)
@@ -122,6 +126,9 @@ FIELD_LABELS: Mapping[str, object] = {
     "username": _l("用户名"),
     "password": _l("密码"),
     "role": _l("角色"),
+    "current": _l("当前密码"),
+    "new": _l("新密码"),
+    "user": _l("用户"),
 }
 _INDEX = re.compile(r"\[\d+\]")
 _ITEM = re.compile(r"^scores\.([0-9A-Za-z.]+?)(?:\[\d+\])?$")

@@ -11,7 +11,7 @@ from .campaigns import (
 )
 from .evaluations import Evaluation
 from .responses import Response, ResponseExclusion
-from .users import ROLES, ApiToken, User, hash_token
+from .users import ROLES, ApiToken, KnownAddress, LoginFailure, User, hash_token
 
 __all__ = [
     "ROLES",
@@ -19,8 +19,10 @@ __all__ = [
     "AuditLog",
     "Campaign",
     "Evaluation",
+    "KnownAddress",
     "LedgerEntry",
     "LedgerHead",
+    "LoginFailure",
     "Organization",
     "Outlet",
     "Response",

@@ -14,6 +14,9 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy import (
+    true as sa_true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -82,6 +85,8 @@ class Outlet(Base):
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a deactivated outlet keeps its answers (never deleted) but its links stop
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     campaign: Mapped[Campaign] = relationship(back_populates="outlets")
 

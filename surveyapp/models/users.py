@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,10 +28,13 @@ class User(UserMixin, Base):
     display_name: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: consecutive failed sign-ins; reset on success
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    #: sign-in refused until then (throttling after repeated failures)
+    #: the account is locked until then, after failed sign-ins from many addresses (an admin can
+    #: unlock it earlier); addresses the user has signed in from before are not refused
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set when an admin resets the password: the next sign-in leads to choosing a new one
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     #: part of every session cookie; raised on sign-out and deactivation, so a copied cookie
     #: from before stops working (Flask's sessions live in the cookie, not on the server)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -76,3 +79,29 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginFailure(Base):
+    """A failed sign-in: the name typed and the address it came from (kept for a day).
+
+    Throttling counts these per name and address, so a stranger's failures slow the stranger,
+    not the owner signing in from elsewhere; many addresses failing on one name lock it.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class KnownAddress(Base):
+    """An address the user has signed in from: a lock of the account does not refuse it."""
+
+    __tablename__ = "known_addresses"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_sign_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

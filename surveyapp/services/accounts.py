@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db, utcnow
 from ..errors import DomainError
-from ..models import ROLES, ApiToken, Campaign, User, hash_token
+from ..models import ROLES, ApiToken, Campaign, KnownAddress, LoginFailure, User, hash_token
 from .bounds import bounded_id
 from .uow import unit_of_work
 
 #: a hash to compare against when the user does not exist, so timing does not reveal names
 MIN_PASSWORD = 8
+#: a token's last use is recorded to within this (one write a minute, not one per request)
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in: the user, or why not (code `invalid` or `locked`)."""
+    """The outcome of a sign-in: the user, or why not ."""
 
     user: User | None
     error: str | None = None
-    code: str | None = None
+    code: str | None = None  #: invalid, throttled or locked
+    retry_after: int | None = None  #: seconds, when throttled or locked
 
 
 def validate_username(name: str) -> str:
@@ -48,8 +51,7 @@ def create_user(
         raise DomainError("unknown_role", "role", role=role, roles=list(ROLES))
     if password is None:
         password = secrets.token_urlsafe(12)
-    if len(password) < MIN_PASSWORD:
-        raise DomainError("password_too_short", "password", min=MIN_PASSWORD)
+    _check_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DomainError("user_exists", "username", username=username)
     user = User(
@@ -100,19 +102,118 @@ def _named(username: str) -> User:
     return user
 
 
-def deactivate_user(username: str, by: User | None = None) -> User:
+def _end_sessions(user: User) -> None:
+    """Every session of the user ends at its next request and every API token stops at once."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    now = utcnow()
+    for tok in user.tokens:
+        if tok.revoked_at is None:
+            tok.revoked_at = now
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    )
+
+
+def deactivate_user(user: User | str, by: User | None = None) -> User:
     """The user can no longer sign in; every token is revoked and every session ends at the
     next request (the user loader refuses inactive users). The row stays: ids are never reused."""
-    user = _named(username)
+    user = _named(user) if isinstance(user, str) else user
+    if by is not None and by.id == user.id:
+        raise DomainError("cannot_change_self", "user")
+    if user.role == "admin" and not _other_active_admins(user):
+        raise DomainError("last_admin", "user")
     with unit_of_work() as uow:
         user.active = False
-        user.session_epoch = (user.session_epoch or 0) + 1
-        now = utcnow()
-        for tok in user.tokens:
-            if tok.revoked_at is None:
-                tok.revoked_at = now
+        _end_sessions(user)
         uow.audit("user.deactivate", target=f"user:{user.id}", by=by)
     return user
+
+
+def activate_user(user: User, by: User | None = None) -> User:
+    """Let a deactivated user sign in again (with the same password; tokens stay revoked)."""
+    if not user.active:
+        with unit_of_work() as uow:
+            user.active = True
+            uow.audit("user.activate", target=f"user:{user.id}", by=by)
+    return user
+
+
+def change_role(user: User, role: str, by: User | None = None) -> User:
+    """A new role: the user's sessions and tokens end (what they could do has changed)."""
+    if role not in ROLES:
+        raise DomainError("unknown_role", "role", role=role, roles=list(ROLES))
+    if role == user.role:
+        return user
+    if by is not None and by.id == user.id:
+        raise DomainError("cannot_change_self", "role")
+    if user.role == "admin" and not _other_active_admins(user):
+        raise DomainError("last_admin", "role")
+    with unit_of_work() as uow:
+        old, user.role = user.role, role
+        if role != "viewer":
+            user.sees_all = False
+        _end_sessions(user)
+        uow.audit("user.role", target=f"user:{user.id}", by=by, detail={"role": [old, role]})
+    return user
+
+
+def _check_password(password: str | None) -> str:
+    if not password or len(password) < MIN_PASSWORD:
+        raise DomainError("password_too_short", "password", min=MIN_PASSWORD)
+    if len(password) > 200:
+        raise DomainError("too_long", "password", max=200)
+    return password
+
+
+def reset_password(user: User, by: User | None = None) -> str:
+    """A temporary password, shown once to the admin; the user chooses a new one at the next
+    sign-in, and their sessions and tokens end now."""
+    temporary = secrets.token_urlsafe(9)
+    with unit_of_work() as uow:
+        user.password_hash = generate_password_hash(temporary, method="scrypt")
+        user.must_change_password = True
+        _end_sessions(user)
+        uow.audit("user.reset_password", target=f"user:{user.id}", by=by)
+    return temporary
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own new password (the current one checked); every other session of the user
+    and every token end — the web layer signs the current browser in again."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise DomainError("wrong_password", "current")
+    _check_password(new)
+    if new == current:
+        raise DomainError("password_unchanged", "new")
+    with unit_of_work() as uow:
+        user.password_hash = generate_password_hash(new, method="scrypt")
+        user.must_change_password = False
+        _end_sessions(user)
+        uow.audit("user.password", target=f"user:{user.id}", by=user)
+
+
+def users() -> list[User]:
+    """Every user, active first, then by name."""
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.username)))
+
+
+def last_sign_ins() -> dict[int, object]:
+    """Each user's latest sign-in time (from the addresses they signed in from)."""
+    rows = db.session.execute(
+        select(KnownAddress.user_id, func.max(KnownAddress.last_sign_in_at)).group_by(
+            KnownAddress.user_id
+        )
+    )
+    return {uid: _aware(at) for uid, at in rows}
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and _aware(user.locked_until) > utcnow()
 
 
 def grant(username: str, campaign_id: int | None = None, every: bool = False) -> str:
@@ -139,6 +240,35 @@ def grant(username: str, campaign_id: int | None = None, every: bool = False) ->
     return f"{user.username} ({user.role}) may read campaign {campaign.id}"
 
 
+def revoke_grant(user: User, campaign: Campaign | None = None, by: User | None = None) -> None:
+    """Take back a campaign (an auditor's assignment, a viewer's grant) or, with no campaign,
+    a viewer's every-campaign grant."""
+    with unit_of_work() as uow:
+        if campaign is None:
+            user.sees_all = False
+            uow.audit("grant.revoke_all", target=f"user:{user.id}", by=by)
+            return
+        granted = campaign.auditors if user.role == "auditor" else campaign.viewers
+        if user in granted:
+            granted.remove(user)
+        uow.audit("grant.revoke", target=f"campaign:{campaign.id}", by=by, detail={"user": user.id})
+
+
+def granted_campaigns(user: User) -> list[Campaign]:
+    """The campaigns an auditor is assigned to or a viewer is granted, newest first."""
+    from ..models import campaign_auditors, campaign_viewers
+
+    table = campaign_auditors if user.role == "auditor" else campaign_viewers
+    return list(
+        db.session.scalars(
+            select(Campaign)
+            .join(table)
+            .where(table.c.user_id == user.id)
+            .order_by(Campaign.id.desc())
+        )
+    )
+
+
 def sign_out(user: User) -> None:
     """End every session of the user (copies of the cookie included) and audit the sign-out."""
     with unit_of_work() as uow:
@@ -153,32 +283,142 @@ def user_for_token(token: str) -> User | None:
     tok = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if tok is None or tok.revoked_at is not None or not tok.user.active:
         return None
+    now = utcnow()
+    if tok.last_used_at is None or _aware(tok.last_used_at) < now - TOKEN_USE_RESOLUTION:
+        tok.last_used_at = now  # to the minute: not a write on every request
+        db.session.commit()
     return tok.user
 
 
-def authenticate(username: str, password: str, max_failures: int, lock_minutes: int) -> SignIn:
-    """Check a password; after max_failures consecutive failures the account waits lock_minutes."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+@dataclass(frozen=True)
+class Throttle:
+    """How sign-in failures slow down guessing without handing a stranger the owner's account.
+
+    Failures are counted per name *and* address: after `free_failures` from one address that
+    address waits 30 s, then 60 s, 120 s … (at most `max_delay`) before each further try, while
+    the owner signing in from elsewhere is not slowed. Failures on one name from
+    `lock_addresses` different addresses within `window` (a distributed guess) lock the account
+    for `lock_for` — except for addresses the user has signed in from before — and an admin can
+    unlock it at once.
+    """
+
+    free_failures: int = 5
+    max_delay: timedelta = timedelta(minutes=15)
+    lock_addresses: int = 10
+    lock_for: timedelta = timedelta(hours=24)
+    window: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_config(cls, config) -> Throttle:
+        return cls(
+            free_failures=int(config["LOGIN_MAX_FAILURES"]),
+            max_delay=timedelta(minutes=int(config["LOGIN_LOCK_MINUTES"])),
+            lock_addresses=int(config["LOGIN_LOCK_ADDRESSES"]),
+            lock_for=timedelta(hours=int(config["LOGIN_ACCOUNT_LOCK_HOURS"])),
+        )
+
+    def delay(self, failures: int) -> timedelta:
+        """The wait after the last failure once `failures` have come from one address."""
+        over = failures - self.free_failures
+        if over < 0:
+            return timedelta(0)
+        return min(self.max_delay, timedelta(seconds=30 * 2 ** min(over, 20)))
+
+
+#: failures older than this are deleted (the audit log keeps every one)
+FAILURES_KEPT = timedelta(days=1)
+
+
+def _address(address: str | None) -> str:
+    return (address or "unknown")[:64]
+
+
+def _is_known(user: User, address: str) -> bool:
+    return db.session.get(KnownAddress, (user.id, address)) is not None
+
+
+def authenticate(
+    username: str, password: str, address: str | None, throttle: Throttle | None = None
+) -> SignIn:
+    """Check a password from an address, under `throttle` (see Throttle); never sleeps."""
+    throttle = throttle or Throttle()
+    name = (username or "").strip()[:64]
+    address = _address(address)
     now = utcnow()
-    if user is None:
+    count, last = db.session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.username == name,
+            LoginFailure.address == address,
+            LoginFailure.at >= now - throttle.window,
+        )
+    ).one()
+    wait = throttle.delay(count)
+    if last is not None and wait and _aware(last) + wait > now:
+        retry = int((_aware(last) + wait - now).total_seconds()) + 1
+        with unit_of_work() as uow:
+            uow.audit("login.refused", username=name, detail={"reason": "throttled"})
+        return SignIn(None, "too many failed sign-ins; try again later", "throttled", retry)
+    user = db.session.scalar(select(User).where(User.username == name)) if name else None
+    locked = user is not None and user.locked_until is not None and _aware(user.locked_until) > now
+    if locked and not _is_known(user, address):
+        with unit_of_work() as uow:
+            uow.audit("login.refused", username=name, detail={"reason": "locked"})
+        retry = int((_aware(user.locked_until) - now).total_seconds()) + 1
+        return SignIn(None, "the account is locked; try from a usual address", "locked", retry)
+    if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
-        with unit_of_work() as uow:
-            uow.audit("login.failed", username=username, detail={"reason": "unknown user"})
-        return SignIn(None, "wrong username or password", "invalid")
-    if user.locked_until is not None and user.locked_until > now:
-        with unit_of_work() as uow:
-            uow.audit("login.refused", username=username, detail={"reason": "locked"})
-        return SignIn(None, "too many failed sign-ins; try again later", "locked")
-    if not user.active or not check_password_hash(user.password_hash, password or ""):
-        with unit_of_work() as uow:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(minutes=lock_minutes)
-                user.failed_logins = 0
-            uow.audit("login.failed", by=user)
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "")
+    if not ok:
+        _failed(name, address, user, now, throttle)
         return SignIn(None, "wrong username or password", "invalid")
     with unit_of_work() as uow:
-        user.failed_logins = 0
-        user.locked_until = None
+        db.session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.username == name, LoginFailure.address == address
+            )
+        )
+        known = db.session.get(KnownAddress, (user.id, address))
+        if known is None:
+            db.session.add(KnownAddress(user_id=user.id, address=address, last_sign_in_at=now))
+        else:
+            known.last_sign_in_at = now
         uow.audit("login", by=user)
     return SignIn(user)
+
+
+def _aware(at):
+    """SQLite hands back naive UTC datetimes from aggregates; make them comparable."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _failed(name: str, address: str, user: User | None, now, throttle: Throttle) -> None:
+    """Record a failure; lock the account when many addresses have failed on it."""
+    with unit_of_work() as uow:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURES_KEPT))
+        db.session.add(LoginFailure(username=name, address=address, at=now))
+        if user is None:
+            uow.audit("login.failed", username=name, detail={"reason": "unknown user"})
+            return
+        uow.audit("login.failed", by=user)
+        db.session.flush()
+        addresses = db.session.scalar(
+            select(func.count(func.distinct(LoginFailure.address))).where(
+                LoginFailure.username == name, LoginFailure.at >= now - throttle.window
+            )
+        )
+        already = user.locked_until is not None and _aware(user.locked_until) > now
+        if addresses >= throttle.lock_addresses and not already:
+            user.locked_until = now + throttle.lock_for
+            uow.audit(
+                "user.lock", target=f"user:{user.id}", by=None, detail={"addresses": addresses}
+            )
+
+
+def unlock(user: User, by: User | None = None) -> None:
+    """Lift a lock and forget the name's failures (an admin, after checking with the owner)."""
+    with unit_of_work() as uow:
+        user.locked_until = None
+        db.session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+        uow.audit("user.unlock", target=f"user:{user.id}", by=by)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
@@ -36,19 +37,25 @@ def login():
         result = accounts.authenticate(
             form.username.data,
             form.password.data,
-            current_app.config["LOGIN_MAX_FAILURES"],
-            current_app.config["LOGIN_LOCK_MINUTES"],
+            get_remote_address(),
+            accounts.Throttle.from_config(current_app.config),
         )
         if result.user is not None:
             login_user(result.user)
+            if result.user.must_change_password:
+                return redirect(url_for("account.password"))
             return redirect(_safe_next(request.args.get("next")))
-        error = (
-            _("登录失败次数过多，请稍后再试。")
-            if result.code == "locked"
-            else _("用户名或密码错误。")
-        )
+        if result.code == "throttled":
+            error = _("登录失败次数过多，请 %(n)s 秒后再试。", n=result.retry_after)
+        elif result.code == "locked":
+            error = _("此账户因多个地址登录失败已被锁定。请从您常用的地址登录，或请管理员解锁。")
+        else:
+            error = _("用户名或密码错误。")
     status = 200 if error is None and not form.errors else 400 if error is None else 401
-    return render_template("auth/login.html", form=form, error=error), status
+    headers = {}
+    if error is not None and result.retry_after:
+        status, headers = 429, {"Retry-After": str(result.retry_after)}
+    return render_template("auth/login.html", form=form, error=error), status, headers
 
 
 @bp.route("/logout", methods=["POST"])

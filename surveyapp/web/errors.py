@@ -90,6 +90,10 @@ STATUS: Mapping[str, int] = {
     "campaign_open": 409,
     "retention_running": 409,
     "backup_failed": 500,
+    "cannot_change_self": 409,
+    "last_admin": 409,
+    "wrong_password": 422,
+    "password_unchanged": 422,
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from surveyapp.db import db, utcnow
-from surveyapp.models import ApiToken, AuditLog, User
+from surveyapp.models import ApiToken, AuditLog, LoginFailure, User
 from surveyapp.services import accounts
 from tests.helpers import bearer
 
@@ -109,24 +109,96 @@ def test_api_rejects_missing_or_bad_token(client, header):
     assert resp.is_json and resp.json["error"]["code"] == "unauthorized"
 
 
-def test_lockout_after_repeated_failures(app, make_user):
-    user, _ = make_user("auditor", "wang")
-    for _ in range(5):
-        assert accounts.authenticate("wang", "wrong-pass", 5, 15).user is None
-    # the right password is refused while locked
-    result = accounts.authenticate("wang", "correct-horse", 5, 15)
-    assert result.user is None and "too many" in result.error
-    # after the lock expires, the right password works again
-    user.locked_until = utcnow() - timedelta(seconds=1)
+HOME, STRANGER = "10.0.0.7", "203.0.113.9"
+
+
+def test_failures_slow_the_address_they_come_from_not_the_owner(app, make_user):
+    make_user("auditor", "wang")
+    throttle = accounts.Throttle()
+    for _ in range(throttle.free_failures):
+        assert accounts.authenticate("wang", "wrong-pass", STRANGER, throttle).code == "invalid"
+    # the stranger's address now waits 30 s, even with the right password
+    result = accounts.authenticate("wang", "correct-horse", STRANGER, throttle)
+    assert result.code == "throttled" and 1 <= result.retry_after <= 30
+    # the owner, from their own address, is not slowed at all
+    assert accounts.authenticate("wang", "correct-horse", HOME, throttle).user is not None
+
+
+def test_delays_grow_and_are_capped():
+    t = accounts.Throttle(free_failures=5, max_delay=timedelta(minutes=15))
+    assert [t.delay(n).total_seconds() for n in (4, 5, 6, 7, 10, 40)] == [
+        0,
+        30,
+        60,
+        120,
+        900,
+        900,
+    ]
+
+
+def test_waiting_out_the_delay_lets_the_address_try_again(app, make_user):
+    make_user("auditor", "patient")
+    throttle = accounts.Throttle(free_failures=2)
+    for _ in range(2):
+        accounts.authenticate("patient", "wrong-pass", STRANGER, throttle)
+    assert accounts.authenticate("patient", "correct-horse", STRANGER, throttle).code == "throttled"
+    db.session.execute(LoginFailure.__table__.update().values(at=utcnow() - timedelta(seconds=31)))
     db.session.commit()
-    assert accounts.authenticate("wang", "correct-horse", 5, 15).user is not None
+    assert accounts.authenticate("patient", "correct-horse", STRANGER, throttle).user is not None
+
+
+def test_a_hundred_strangers_do_not_stop_the_owner(app, make_user):
+    user, _ = make_user("admin", "owner")
+    throttle = accounts.Throttle()
+    assert accounts.authenticate("owner", "correct-horse", HOME, throttle).user is not None
+    for i in range(100):
+        accounts.authenticate("owner", f"guess-{i}", f"198.51.100.{i}", throttle)
+    db.session.refresh(user)
+    assert accounts.is_locked(user)  # many addresses: the account is locked…
+    new_place = accounts.authenticate("owner", "correct-horse", "192.0.2.1", throttle)
+    assert new_place.code == "locked"  # …for addresses it has never signed in from
+    assert accounts.authenticate("owner", "correct-horse", HOME, throttle).user is not None
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.action == "user.lock"))
+    assert list(actions) == ["user.lock"]  # locked once, not once per failure
+
+
+def test_an_admin_unlocks(app, make_user):
+    user, _ = make_user("auditor", "locked-out")
+    throttle = accounts.Throttle(lock_addresses=3)
+    for i in range(3):
+        accounts.authenticate("locked-out", "nope-nope", f"198.51.100.{i}", throttle)
+    assert accounts.authenticate("locked-out", "correct-horse", HOME, throttle).code == "locked"
+    admin, _ = make_user("admin", "unlocker")
+    accounts.unlock(user, by=admin)
+    assert not accounts.is_locked(user)
+    assert accounts.authenticate("locked-out", "correct-horse", HOME, throttle).user is not None
+    entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "user.unlock")).one()
+    assert entry.username == "unlocker" and entry.target == f"user:{user.id}"
+
+
+def test_unknown_names_are_throttled_too(app):
+    throttle = accounts.Throttle(free_failures=3)
+    for _ in range(3):
+        assert accounts.authenticate("ghost", "x-x-x-x-x", STRANGER, throttle).code == "invalid"
+    assert accounts.authenticate("ghost", "x-x-x-x-x", STRANGER, throttle).code == "throttled"
+
+
+def test_old_failures_are_forgotten(app, make_user):
+    make_user("auditor", "forgetful")
+    db.session.add(
+        LoginFailure(username="forgetful", address=STRANGER, at=utcnow() - timedelta(days=2))
+    )
+    db.session.commit()
+    accounts.authenticate("forgetful", "wrong-pass", STRANGER)
+    rows = db.session.scalars(select(LoginFailure).where(LoginFailure.username == "forgetful"))
+    assert len(list(rows)) == 1  # the two-day-old one was deleted with the new failure
 
 
 def test_sign_ins_are_audited(app, make_user):
     make_user("auditor", "zhao")
-    accounts.authenticate("zhao", "wrong-pass", 5, 15)
-    accounts.authenticate("nobody", "wrong-pass", 5, 15)
-    accounts.authenticate("zhao", "correct-horse", 5, 15)
+    accounts.authenticate("zhao", "wrong-pass", HOME)
+    accounts.authenticate("nobody", "wrong-pass", HOME)
+    accounts.authenticate("zhao", "correct-horse", HOME)
     actions = db.session.execute(
         select(AuditLog.action, AuditLog.username).order_by(AuditLog.id)
     ).all()

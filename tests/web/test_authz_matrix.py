@@ -274,4 +274,5 @@ def test_sign_in_throttled_after_repeated_failures(app, client, make_user):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         client.post("/login", data={"username": "throttled", "password": "wrong-password"})
     resp = client.post("/login", data={"username": "throttled", "password": "correct-horse"})
-    assert resp.status_code == 401 and "稍后再试" in resp.get_data(as_text=True)
+    assert resp.status_code == 429 and "秒后再试" in resp.get_data(as_text=True)
+    assert 1 <= int(resp.headers["Retry-After"]) <= 30
