@@ -43,9 +43,17 @@ def validate_username(name: str) -> str:
 
 
 def create_user(
-    username: str, role: str, password: str | None = None, display_name: str | None = None
-) -> tuple[User, str, str]:
-    """Create a user; returns (user, password, api_token). A password is generated if not given."""
+    username: str,
+    role: str,
+    password: str | None = None,
+    display_name: str | None = None,
+    *,
+    must_change_password: bool = False,
+    with_token: bool = True,
+    by: User | None = None,
+) -> tuple[User, str, str | None]:
+    """Create a user; returns (user, password, api_token or None). A password is generated if
+    not given; `must_change_password` makes the user choose their own at the first sign-in."""
     username = validate_username(username)
     if role not in ROLES:
         raise DomainError("unknown_role", "role", role=role, roles=list(ROLES))
@@ -57,13 +65,14 @@ def create_user(
     user = User(
         username=username,
         role=role,
-        display_name=display_name,
+        display_name=(display_name or "").strip()[:120] or None,
         password_hash=generate_password_hash(password, method="scrypt"),
+        must_change_password=must_change_password,
     )
     with unit_of_work() as uow:
         db.session.add(user)
-        token = _new_token(user, label="created with the account")
-        uow.audit("user.create", target=lambda: f"user:{user.id}", detail={"role": role})
+        token = _new_token(user, label="created with the account") if with_token else None
+        uow.audit("user.create", target=lambda: f"user:{user.id}", detail={"role": role}, by=by)
     return user, password, token
 
 
@@ -216,10 +225,15 @@ def is_locked(user: User) -> bool:
     return user.locked_until is not None and _aware(user.locked_until) > utcnow()
 
 
-def grant(username: str, campaign_id: int | None = None, every: bool = False) -> str:
+def grant(
+    username: User | str,
+    campaign_id: int | None = None,
+    every: bool = False,
+    by: User | None = None,
+) -> str:
     """Give an auditor or a viewer access to a campaign (an auditor is assigned to it), or a
     viewer every campaign (`every`); returns what was granted, in words for the CLI."""
-    user = _named(username)
+    user = username if isinstance(username, User) else _named(username)
     if user.role == "admin":
         raise DomainError("grant_not_needed", "username", username=user.username)
     if every:
@@ -227,7 +241,7 @@ def grant(username: str, campaign_id: int | None = None, every: bool = False) ->
             raise DomainError("grant_all_viewers_only", "username", username=user.username)
         with unit_of_work() as uow:
             user.sees_all = True
-            uow.audit("grant.all", target=f"user:{user.id}")
+            uow.audit("grant.all", target=f"user:{user.id}", by=by)
         return f"{user.username} may read every campaign"
     campaign = db.session.get(Campaign, bounded_id(campaign_id, "campaign"))
     if campaign is None:
@@ -236,7 +250,9 @@ def grant(username: str, campaign_id: int | None = None, every: bool = False) ->
     with unit_of_work() as uow:
         if user not in granted:
             granted.append(user)
-        uow.audit("grant.campaign", target=f"campaign:{campaign.id}", detail={"user": user.id})
+        uow.audit(
+            "grant.campaign", target=f"campaign:{campaign.id}", detail={"user": user.id}, by=by
+        )
     return f"{user.username} ({user.role}) may read campaign {campaign.id}"
 
 
@@ -252,6 +268,22 @@ def revoke_grant(user: User, campaign: Campaign | None = None, by: User | None =
         if user in granted:
             granted.remove(user)
         uow.audit("grant.revoke", target=f"campaign:{campaign.id}", by=by, detail={"user": user.id})
+
+
+def grant_counts() -> dict[int, int]:
+    """How many campaigns each auditor is assigned to and each viewer is granted."""
+    from ..models import campaign_auditors, campaign_viewers
+
+    counts: dict[int, int] = {}
+    for table, role in ((campaign_auditors, "auditor"), (campaign_viewers, "viewer")):
+        rows = db.session.execute(
+            select(table.c.user_id, func.count())
+            .join(User, User.id == table.c.user_id)
+            .where(User.role == role)
+            .group_by(table.c.user_id)
+        )
+        counts.update({uid: n for uid, n in rows})
+    return counts
 
 
 def granted_campaigns(user: User) -> list[Campaign]:

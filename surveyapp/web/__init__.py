@@ -87,7 +87,7 @@ def _error(status: int, code: str, message: str, e: HTTPException | None = None)
 
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, headers and error handlers."""
-    from . import admin, api, auth, main
+    from . import account, admin, api, auth, main, users
 
     app.json = SafeJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter
@@ -112,6 +112,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(account.bp)
     from . import campaigns, interview, survey  # issue 4: campaigns and both survey channels
 
     app.register_blueprint(campaigns.bp)
@@ -124,6 +126,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     app.after_request(_security_headers)
     app.before_request(_begin_actor)
+    app.before_request(account.require_new_password)
     app.teardown_request(_end_actor)
     _register_error_handlers(app)
 
