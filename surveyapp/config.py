@@ -25,7 +25,10 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 8 * 3600  #: a survey or checklist form may stay open a working day
     MAX_CONTENT_LENGTH = 256 * 1024  #: no legitimate form or JSON body is larger
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: where rate-limit counters live: empty = instance/ratelimits.sqlite3, shared exactly by
+    #: every worker of one machine (surveyapp.limits_store); redis://host:6379/0 for several
+    #: servers; memory:// only for a single process
+    RATELIMIT_STORAGE_URI = ""
     RATELIMIT_HEADERS_ENABLED = True
     PUBLIC_BASE_URL = ""  #: e.g. https://survey.example.cn; empty = the request's host
     #: hosts a request may name besides PUBLIC_BASE_URL's and SERVER_NAME's (FLASK_TRUSTED_HOSTS
@@ -86,5 +89,9 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config.from_mapping(test_config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", sqlite_url(app.instance_path))
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        path = Path(app.instance_path).resolve() / "ratelimits.sqlite3"
+        app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{path}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)

@@ -9,6 +9,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
+from . import limits_store  # noqa: F401  (registers the sqlite:// rate-limit store)
+
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()

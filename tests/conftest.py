@@ -35,6 +35,26 @@ def _pg_admin_url() -> str | None:
         return None
 
 
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def redis_url() -> str | None:
+    """The Redis to test shared rate limits on (database 15, emptied by the tests that use it),
+    or None when none answers (CI sets REQUIRE_REDIS)."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+        return url
+    except redis.RedisError as e:
+        if os.environ.get("REQUIRE_REDIS"):
+            raise RuntimeError(f"Redis required but not reachable at {url}: {e}") from e
+        return None
+
+
 def base_config(uri: str) -> dict:
     return {
         "TESTING": True,

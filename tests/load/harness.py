@@ -44,6 +44,8 @@ class Server:
     workers: int = 4
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    #: environment on top of the defaults (e.g. rate limits switched on)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -55,6 +57,7 @@ class Server:
             FLASK_PUBLIC_BASE_URL=f"http://127.0.0.1:{self.port}",
             PYTHONPATH=f"{self.workdir}{os.pathsep}{ROOT}",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 30) -> None:
