@@ -92,6 +92,7 @@ MESSAGES: Mapping[str, object] = {
     "campaign_open": _l("评价项目仍在进行中，暂不能删除个人信息。"),
     "retention_running": _l("保存期至 %(until)s 为止，届时才能删除个人信息。"),
     "backup_failed": _l("备份或恢复未能完成：%(detail)s"),
+    "outlet_inactive": _l("此服务网点已停用。"),
     "cannot_change_self": _l("不能更改自己的角色或停用自己，请另一位管理员操作。"),
     "last_admin": _l("这是最后一位启用的管理员，不能停用或改为其他角色。"),
     "wrong_password": _l("当前密码不正确。"),

@@ -80,6 +80,47 @@ FLAGS: Mapping[str, str] = {
     "burst": N_("短时集中提交"),
 }
 
+#: what the audit log records, in words (the admin's audit page and its filter)
+AUDIT_ACTIONS: Mapping[str, str] = {
+    "login": N_("登录"),
+    "login.failed": N_("登录失败"),
+    "login.refused": N_("登录被拒绝（限流或锁定）"),
+    "logout": N_("退出登录"),
+    "user.create": N_("新建用户"),
+    "user.role": N_("更改角色"),
+    "user.deactivate": N_("停用用户"),
+    "user.activate": N_("重新启用用户"),
+    "user.lock": N_("锁定账户（多个地址登录失败）"),
+    "user.unlock": N_("解锁账户"),
+    "user.reset_password": N_("重置密码"),
+    "user.password": N_("修改自己的密码"),
+    "token.issue": N_("生成 API 令牌"),
+    "token.revoke": N_("撤销 API 令牌"),
+    "grant.campaign": N_("授权评价项目"),
+    "grant.all": N_("授权全部评价项目"),
+    "grant.revoke": N_("收回评价项目授权"),
+    "grant.revoke_all": N_("收回全部评价项目授权"),
+    "campaign.create": N_("新建评价项目"),
+    "campaign.update": N_("修改评价项目"),
+    "campaign.status": N_("更改评价项目状态"),
+    "campaign.auditors": N_("更改审查员"),
+    "outlet.create": N_("添加服务网点"),
+    "outlet.update": N_("修改服务网点"),
+    "outlet.deactivate": N_("停用服务网点"),
+    "outlet.activate": N_("重新启用服务网点"),
+    "link.rotate": N_("更换网点链接"),
+    "link.revoke": N_("停用链接"),
+    "links.issue": N_("生成一次性二维码"),
+    "response.in_person": N_("录入当面问卷"),
+    "response.exclude": N_("剔除答卷"),
+    "response.reinstate": N_("恢复答卷"),
+    "evaluation.draft": N_("保存评价草稿"),
+    "evaluation.finalize": N_("评价定稿"),
+    "contact.reveal": N_("查看顾客联系方式"),
+    "privacy.purge": N_("删除到期的个人信息"),
+    "audit.export": N_("导出审计日志"),
+}
+
 VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "status": STATUSES,
     "role": ROLES,
@@ -88,6 +129,7 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "level": LEVELS,
     "question_kind": QUESTION_KINDS,
     "flag": FLAGS,
+    "audit_action": AUDIT_ACTIONS,
 }
 
 

@@ -1,5 +1,5 @@
 """sign-in throttling per name and address, known addresses, password change on next sign-in,
-outlets that can be deactivated
+outlets that can be deactivated, audit entries filed under their campaign
 
 Revision ID: 9d4b2e6f0a17
 Revises: 7c2e9f4a1d63
@@ -51,9 +51,20 @@ def upgrade():
         batch_op.add_column(
             sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
+        batch_op.create_index(op.f("ix_audit_log_campaign_id"), ["campaign_id"], unique=False)
+    # earlier entries about a campaign name it in their target
+    op.execute(
+        "UPDATE audit_log SET campaign_id = CAST(substr(target, 10) AS INTEGER) "
+        "WHERE target LIKE 'campaign:%'"
+    )
 
 
 def downgrade():
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(op.f("ix_audit_log_campaign_id"))
+        batch_op.drop_column("campaign_id")
     with op.batch_alter_table("outlets", schema=None) as batch_op:
         batch_op.drop_column("active")
     with op.batch_alter_table("users", schema=None) as batch_op:

@@ -53,4 +53,6 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict | None] = mapped_column(JSON)
+    #: the campaign the entry concerns, when it concerns one (the audit page filters on it)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     ip: Mapped[str | None] = mapped_column(String(64))

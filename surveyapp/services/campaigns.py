@@ -321,9 +321,66 @@ def add_outlet(
     return outlet
 
 
+def update_outlet(outlet: Outlet, changes: Mapping, by: User | None = None) -> Outlet:
+    """Rename an outlet or change its address; the audit log keeps old and new values."""
+    _writable(outlet.campaign)
+    new = {}
+    if "name" in changes:
+        new["name"] = _text(changes["name"], "name", 200)
+    if "address" in changes:
+        new["address"] = _text(changes["address"], "address", 300, False)
+    diff = {k: [getattr(outlet, k), v] for k, v in new.items() if getattr(outlet, k) != v}
+    if diff:
+        with unit_of_work() as uow:
+            for k, (_old, value) in diff.items():
+                setattr(outlet, k, value)
+            uow.audit(
+                "outlet.update",
+                target=f"outlet:{outlet.id}",
+                detail={"campaign": outlet.campaign_id, **diff},
+                by=by,
+            )
+    return outlet
+
+
+def set_outlet_active(outlet: Outlet, active: bool, by: User | None = None) -> Outlet:
+    """Deactivate an outlet (closed, merged): its answers stay and count, every link of it stops
+    (posters and unused single-use codes), and interviews there are refused. Reactivating
+    issues a new poster link; the stopped links stay stopped."""
+    _writable(outlet.campaign)
+    if outlet.active == active:
+        return outlet
+    with unit_of_work() as uow:
+        outlet.active = active
+        if active:
+            db.session.add(
+                SurveyLink(
+                    token=new_token(),
+                    campaign_id=outlet.campaign_id,
+                    outlet=outlet,
+                    single_use=False,
+                )
+            )
+        else:
+            db.session.execute(
+                update(SurveyLink)
+                .where(SurveyLink.outlet_id == outlet.id, SurveyLink.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+        uow.audit(
+            "outlet.activate" if active else "outlet.deactivate",
+            target=f"outlet:{outlet.id}",
+            detail={"campaign": outlet.campaign_id},
+            by=by,
+        )
+    return outlet
+
+
 def rotate_outlet_link(outlet: Outlet, by: User | None = None) -> SurveyLink:
     """Revoke the outlet's reusable link (e.g. a poster was misused) and issue a new one."""
     _writable(outlet.campaign)
+    if not outlet.active:
+        raise DomainError("outlet_inactive", "outlet")
     with unit_of_work() as uow:
         db.session.execute(
             update(SurveyLink)
@@ -360,6 +417,8 @@ def issue_single_use(
     """
     campaign = outlet.campaign
     _writable(campaign)
+    if not outlet.active:
+        raise DomainError("outlet_inactive", "outlet")
     labels = [str(x).strip()[:120] for x in labels if str(x).strip()]
     n = len(labels) if labels else count
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_BATCH:

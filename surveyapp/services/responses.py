@@ -516,6 +516,8 @@ def submit_in_person(
     client_id = _client_id(sub.client_id)
     try:
         check_open(campaign)
+        if not outlet.active:
+            raise DomainError("outlet_inactive", "outlet")
         row = _build(
             campaign,
             sub,

@@ -251,6 +251,45 @@ def rotate(campaign_id: int, outlet_id: int):
     return redirect(url_for(".detail", campaign_id=campaign.id), 303)
 
 
+@bp.post("/<int:campaign_id>/outlets/<int:outlet_id>")
+@roles_required("admin", "auditor")
+def edit_outlet(campaign_id: int, outlet_id: int):
+    """Rename an outlet or move its address (audited with old and new values)."""
+    campaign = campaign_or_abort(campaign_id, write=True)
+    outlet = in_campaign_or_abort(Outlet, outlet_id, campaign)
+    try:
+        service.update_outlet(
+            outlet,
+            {"name": request.form.get("name", ""), "address": request.form.get("address")},
+            by=current_user,
+        )
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(_("已保存服务网点。"))
+    return redirect(url_for(".detail", campaign_id=campaign.id), 303)
+
+
+@bp.post("/<int:campaign_id>/outlets/<int:outlet_id>/active")
+@roles_required("admin", "auditor")
+def outlet_active(campaign_id: int, outlet_id: int):
+    """Deactivate an outlet (its answers stay, its links stop) or reactivate it."""
+    campaign = campaign_or_abort(campaign_id, write=True)
+    outlet = in_campaign_or_abort(Outlet, outlet_id, campaign)
+    active = request.form.get("active") == "1"
+    try:
+        service.set_outlet_active(outlet, active, by=current_user)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(
+            _("已重新启用服务网点，请打印新的海报。")
+            if active
+            else _("已停用服务网点：其答卷保留，其二维码和链接已失效。")
+        )
+    return redirect(url_for(".detail", campaign_id=campaign.id), 303)
+
+
 @bp.post("/<int:campaign_id>/auditors")
 @roles_required("admin")
 def auditors(campaign_id: int):

@@ -90,6 +90,7 @@ STATUS: Mapping[str, int] = {
     "campaign_open": 409,
     "retention_running": 409,
     "backup_failed": 500,
+    "outlet_inactive": 409,
     "cannot_change_self": 409,
     "last_admin": 409,
     "wrong_password": 422,

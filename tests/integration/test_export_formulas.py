@@ -80,7 +80,7 @@ def setup(app, make_user):
         review.exclude(r, reason, auditor)
     review.reinstate(stored[-1], PAYLOADS[0], auditor)
     for name in PAYLOADS:
-        accounts.authenticate(name, "wrong password", 5, 15)
+        accounts.authenticate(name, "wrong password", "10.0.0.1")
         audit.record("test.payload", target=name, detail={"text": name}, username=name)
     batch, _links = campaign_service.issue_single_use(c.outlets[0], 0, labels=PAYLOADS)
     return {"campaign": c, "admin": admin, "token": admin_token, "batch": batch}

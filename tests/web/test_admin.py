@@ -43,7 +43,7 @@ def test_lists_sign_ins_newest_first(client, make_user, login):
     login("boss")
     html = client.get("/admin/audit").get_data(as_text=True)
     # newest first: the successful sign-in, then the failure, then the first sign-in
-    assert html.index("<td>login</td>") < html.index("<td>login.failed</td>")
+    assert html.index("<td>登录</td>") < html.index("<td>登录失败</td>")
     assert "127.0.0.1" in html and "审计日志" in html
 
 
@@ -53,12 +53,12 @@ def test_filters(client, make_user, login):
     add("campaign.status", "li", at=datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
     add("login.failed", "wang", at=datetime(2026, 3, 5, 17, 0, tzinfo=UTC))  # 3-6 01:00 Beijing
     html = client.get("/admin/audit?user=li").get_data(as_text=True)
-    assert "campaign:7" in html and "wang" not in html
+    assert "<td>评价项目 7</td>" in html and "<td>wang</td>" not in html
     html = client.get("/admin/audit?action=campaign").get_data(as_text=True)
-    assert "<td>campaign.create</td>" in html and "<td>campaign.status</td>" in html
-    assert "<td>login.failed</td>" not in html
+    assert "<td>新建评价项目</td>" in html and "<td>更改评价项目状态</td>" in html
+    assert "<td>登录失败</td>" not in html
     html = client.get("/admin/audit?start=2026-03-06&end=2026-03-06").get_data(as_text=True)
-    assert "<td>login.failed</td>" in html and "<td>campaign.status</td>" not in html
+    assert "<td>登录失败</td>" in html and "<td>更改评价项目状态</td>" not in html
     assert "共 1 条" in html
 
 
@@ -72,12 +72,12 @@ def test_bad_filter_is_ignored_not_an_error(client, make_user, login):
 def test_pagination_keeps_filters(client, make_user, login):
     as_admin(make_user, login)
     for i in range(120):
-        add("checklist.update", "li", target=f"item:{i}")
-    html = client.get("/admin/audit?action=checklist.update").get_data(as_text=True)
-    assert "第 1 / 3 页" in html and "item:119" in html and "item:69" not in html
-    assert "page=2" in html and "action=checklist.update" in html
-    html = client.get("/admin/audit?action=checklist.update&page=3").get_data(as_text=True)
-    assert "item:0<" in html and "下一页" not in html
+        add("link.revoke", "li", target=f"link:{i}")
+    html = client.get("/admin/audit?action=link.revoke").get_data(as_text=True)
+    assert "第 1 / 3 页" in html and "链接 119<" in html and "链接 69<" not in html
+    assert "page=2" in html and "action=link.revoke" in html
+    html = client.get("/admin/audit?action=link.revoke&page=3").get_data(as_text=True)
+    assert "链接 0<" in html and "下一页" not in html
 
 
 def test_values_are_escaped(client, make_user, login):
@@ -98,10 +98,20 @@ def test_csv_export(client, make_user, login):
     body = resp.get_data(as_text=True)
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0] == ["id", "at", "username", "user_id", "action", "target", "ip", "detail"]
+    assert rows[0] == [
+        "id",
+        "at",
+        "username",
+        "user_id",
+        "action",
+        "target",
+        "campaign_id",
+        "ip",
+        "detail",
+    ]
     names = [r[2] for r in rows[1:]]
     assert '\'=HYPERLINK("http://evil")' in names and "zhang" not in names
-    assert any("审查员" in r[7] for r in rows[1:])
+    assert any("审查员" in r[8] for r in rows[1:])
     exported = db.session.scalar(select(AuditLog).where(AuditLog.action == "audit.export"))
     assert exported.username == "boss" and exported.detail == {"filters": {"action": "user.create"}}
 
@@ -110,3 +120,28 @@ def test_english(client, make_user, login):
     as_admin(make_user, login)
     html = client.get("/admin/audit?lang=en").get_data(as_text=True)
     assert "Audit log" in html and "Export CSV" in html
+
+
+def test_entries_read_as_words_with_old_and_new_values(client, make_user, login, make_campaign):
+    as_admin(make_user, login)
+    c = make_campaign()
+    from surveyapp.services import campaigns as campaign_service
+
+    campaign_service.update_outlet(c.outlets[0], {"name": "朝阳旗舰店"})
+    campaign_service.change_status(c, "closed")
+    add(
+        "response.exclude",
+        "li",
+        target="response:9",
+        detail={"campaign_id": c.id, "reason": "同一手机号重复提交，经核实为同一顾客"},
+    )
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "修改服务网点" in html and "<del>朝阳服务中心</del> → <ins>朝阳旗舰店</ins>" in html
+    assert "<del>收集中</del> → <ins>已截止</ins>" in html
+    assert "同一手机号重复提交，经核实为同一顾客" in html  # Chinese as Chinese, not \\u540c
+    assert "\\u" not in html and "<td>response.exclude</td>" not in html
+    assert f"评价项目 {c.id}（{c.title}）" in html
+    assert 'tabindex="0" role="region"' in html  # the wide table scrolls by keyboard too
+    # filtered by campaign: entries about its outlet and its responses come with it
+    only = client.get(f"/admin/audit?campaign={c.id}").get_data(as_text=True)
+    assert "修改服务网点" in only and "剔除答卷" in only and "<td>登录</td>" not in only

@@ -296,3 +296,61 @@ def test_form_errors_stand_at_their_field_in_the_page_language(
     assert html.index(dates, closes) - closes < 400
     assert 'role="alert"' not in html[: html.index("<form")]
     assert db.session.scalar(select(func.count(Campaign.id))) == 0
+
+
+def test_outlets_are_renamed_moved_and_audited(client, auditor, make_campaign):
+    c = make_campaign(auditors=[auditor])
+    o = c.outlets[0]
+    resp = client.post(
+        f"/campaigns/{c.id}/outlets/{o.id}",
+        data={"name": "朝阳旗舰店", "address": "朝阳区建国路 1 号"},
+    )
+    assert resp.status_code == 303
+    db.session.refresh(o)
+    assert (o.name, o.address) == ("朝阳旗舰店", "朝阳区建国路 1 号")
+    entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "outlet.update")).one()
+    assert entry.detail["name"] == ["朝阳服务中心", "朝阳旗舰店"]
+    assert entry.detail["address"] == [None, "朝阳区建国路 1 号"]
+    empty = client.post(f"/campaigns/{c.id}/outlets/{o.id}", data={"name": " "})
+    assert empty.status_code == 303
+    db.session.refresh(o)
+    assert o.name == "朝阳旗舰店"  # refused, nothing changed
+    assert "此项为必填项" in client.get(empty.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_deactivated_outlet_keeps_its_answers_and_its_links_stop(client, auditor, make_campaign):
+    c = make_campaign(auditors=[auditor])
+    o = c.outlets[0]
+    token = outlet_token(c)
+    assert client.post(f"/s/{token}", data=form_data(c, 4)).status_code in (200, 303)
+    _batch, singles = campaign_service.issue_single_use(o, 2)
+    client.post(f"/campaigns/{c.id}/outlets/{o.id}/active")
+    db.session.refresh(o)
+    assert not o.active
+    assert client.get(f"/s/{token}").status_code == 410  # the poster stops
+    assert client.get(f"/s/{singles[0].token}").status_code == 410  # unused codes too
+    assert db.session.scalar(select(func.count(Response.id))) == 1  # answers stay
+    interview = client.post(f"/interview/{c.id}/{o.id}", data=form_data(c, 4))
+    assert interview.status_code in (409, 422) and "已停用" in interview.get_data(as_text=True)
+    assert o.name not in client.get(f"/interview/{c.id}").get_data(as_text=True)
+    assert "已停用" in client.get(f"/campaigns/{c.id}").get_data(as_text=True)
+    # reactivated: a new poster link, the old ones stay stopped
+    client.post(f"/campaigns/{c.id}/outlets/{o.id}/active", data={"active": "1"})
+    assert client.get(f"/s/{token}").status_code == 410
+    assert client.get(f"/s/{outlet_token(c)}").status_code == 200
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("outlet.%")))
+    assert list(actions) == ["outlet.deactivate", "outlet.activate"]
+
+
+def test_outlets_of_another_campaign_cannot_be_touched(client, auditor, make_campaign):
+    mine = make_campaign(auditors=[auditor])
+    other = make_campaign(organization="别家公司")
+    target = other.outlets[0]
+    for path, data in (
+        (f"/campaigns/{mine.id}/outlets/{target.id}", {"name": "x"}),
+        (f"/campaigns/{mine.id}/outlets/{target.id}/active", {}),
+        (f"/campaigns/{other.id}/outlets/{target.id}", {"name": "x"}),
+    ):
+        assert client.post(path, data=data).status_code in (403, 404)
+    db.session.refresh(target)
+    assert target.active and target.name == "朝阳服务中心"
