@@ -27,10 +27,12 @@ from surveyapp.services.responses import Submission
 from tests import factories
 
 ANON, VIEWER, AUDITOR, OTHER, ADMIN = "anonymous", "viewer", "auditor", "other_auditor", "admin"
-CALLERS = (ANON, VIEWER, AUDITOR, OTHER, ADMIN)
+#: a certified company's manager: a viewer granted nothing of the campaigns under test
+SCOPED = "scoped_viewer"
+CALLERS = (ANON, VIEWER, SCOPED, AUDITOR, OTHER, ADMIN)
 
 PUBLIC = frozenset(CALLERS)
-SIGNED_IN = frozenset({VIEWER, AUDITOR, OTHER, ADMIN})
+SIGNED_IN = frozenset({VIEWER, SCOPED, AUDITOR, OTHER, ADMIN})
 #: role-level staff actions that are not about one campaign
 STAFF = frozenset({AUDITOR, OTHER, ADMIN})
 #: read one campaign: admins and viewers all, auditors only when assigned
@@ -49,6 +51,24 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("auth.logout", "POST"): SIGNED_IN,
     ("admin.audit_log", "GET"): ADMIN_ONLY,
     ("admin.audit_csv", "GET"): ADMIN_ONLY,
+    # user administration (admins) and one's own account (everyone signed in)
+    ("users.index", "GET"): ADMIN_ONLY,
+    ("users.new", "GET"): ADMIN_ONLY,
+    ("users.new", "POST"): ADMIN_ONLY,
+    ("users.detail", "GET"): ADMIN_ONLY,
+    ("users.role", "POST"): ADMIN_ONLY,
+    ("users.deactivate", "POST"): ADMIN_ONLY,
+    ("users.activate", "POST"): ADMIN_ONLY,
+    ("users.unlock", "POST"): ADMIN_ONLY,
+    ("users.reset_password", "POST"): ADMIN_ONLY,
+    ("users.revoke_token", "POST"): ADMIN_ONLY,
+    ("users.grant", "POST"): ADMIN_ONLY,
+    ("users.revoke_grant", "POST"): ADMIN_ONLY,
+    ("account.index", "GET"): SIGNED_IN,
+    ("account.password", "GET"): SIGNED_IN,
+    ("account.password", "POST"): SIGNED_IN,
+    ("account.issue_token", "POST"): SIGNED_IN,
+    ("account.revoke_token", "POST"): SIGNED_IN,  # the service refuses others' tokens (below)
     # campaigns (pages)
     ("campaigns.index", "GET"): SIGNED_IN,
     ("campaigns.new", "GET"): STAFF,
@@ -58,6 +78,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("campaigns.edit", "POST"): WRITE,
     ("campaigns.add_outlet", "POST"): WRITE,
     ("campaigns.rotate", "POST"): WRITE,
+    ("campaigns.edit_outlet", "POST"): WRITE,
+    ("campaigns.outlet_active", "POST"): WRITE,
     ("campaigns.auditors", "POST"): ADMIN_ONLY,
     ("campaigns.status", "POST"): WRITE,
     ("campaigns.issue_tokens", "POST"): WRITE,
@@ -134,18 +156,23 @@ def world(app, make_user):
         (ADMIN, "admin"),
     ):
         users[key] = make_user(role, f"{key}-m")
+    users[SCOPED] = make_user("viewer", f"{SCOPED}-m", sees_all=False)
     return users
 
 
-def fresh_campaign(users):
-    """A campaign of its own per route, so one route's side effects never affect the next."""
-    campaign = factories.make_campaign(auditors=[users[AUDITOR][0]])
+def fresh_campaign(users, auditor=AUDITOR, organization="示例电器有限公司"):
+    """A campaign of its own per route, so one route's side effects never affect the next;
+    and a user of its own (with a token) for the user-administration routes to act on."""
+    campaign = factories.make_campaign(auditors=[users[auditor][0]], organization=organization)
     outlet = campaign.outlets[0]
     batch, links = campaign_service.issue_single_use(outlet, 2)
     token = factories.outlet_token(campaign)
     answers = Submission(answers=factories.full_answers(campaign), client_id=uuid.uuid4().hex)
     response_id = response_service.submit_online(token, answers).id
+    target, _pw, _token = accounts.create_user(f"target-{uuid.uuid4().hex[:8]}", "viewer")
     return {
+        "user_id": target.id,
+        "token_id": target.tokens[0].id,
         "campaign_id": campaign.id,
         "outlet_id": outlet.id,
         "link_id": links[0].id,
@@ -276,3 +303,93 @@ def test_sign_in_throttled_after_repeated_failures(app, client, make_user):
     resp = client.post("/login", data={"username": "throttled", "password": "correct-horse"})
     assert resp.status_code == 429 and "秒后再试" in resp.get_data(as_text=True)
     assert 1 <= int(resp.headers["Retry-After"]) <= 30
+
+
+#: path arguments naming an object that belongs to a campaign
+OBJECT_ARGS = ("outlet_id", "link_id", "response_id", "batch")
+
+
+def _snapshot(values) -> dict:
+    """What a request about another campaign's objects must leave as it was."""
+    from sqlalchemy import func, select
+
+    from surveyapp.db import db
+    from surveyapp.models import Outlet, Response, SurveyLink
+
+    db.session.expire_all()
+    outlet = db.session.get(Outlet, values["outlet_id"])
+    return {
+        "outlet": (outlet.name, outlet.address, outlet.active),
+        "links": db.session.execute(
+            select(SurveyLink.id, SurveyLink.revoked_at)
+            .where(SurveyLink.outlet_id == outlet.id)
+            .order_by(SurveyLink.id)
+        ).all(),
+        "excluded": db.session.get(Response, values["response_id"]).excluded,
+        "responses": db.session.scalar(select(func.count(Response.id))),
+    }
+
+
+def test_objects_of_another_campaign_and_organization(app, world):
+    """Every route naming an object under a campaign, called with a campaign the caller may
+    change and an object of *another* campaign (another organization, another auditor): denied
+    for every caller, admins included (the object is not that campaign's), and the object
+    is left exactly as it was."""
+    problems, calls = [], 0
+    for endpoint, method, rule in served(app):
+        if "campaign_id" not in rule.arguments or not set(OBJECT_ARGS) & set(rule.arguments):
+            continue
+        own = fresh_campaign(world)
+        foreign = fresh_campaign(world, auditor=OTHER, organization="另一家电器有限公司")
+        values = {**own, **{k: foreign[k] for k in OBJECT_ARGS}}
+        before = _snapshot(foreign)
+        for caller in CALLERS:
+            resp = call(app, rule, method, values, caller, world)
+            resp.close()
+            calls += 1
+            if verdict(resp) != "denied":
+                problems.append(f"{method} {rule.rule} as {caller}: {resp.status_code}")
+        if _snapshot(foreign) != before:
+            problems.append(f"{method} {rule.rule} changed another campaign's objects")
+    assert calls >= 14 * len(CALLERS)  # 14 routes name such an object today
+    assert not problems, "\n".join(problems)
+
+
+def test_users_and_tokens_of_someone_else(app, world):
+    """A token is revoked only under its own user (admin pages) or by its owner (account)."""
+    from surveyapp.db import db
+    from surveyapp.models import ApiToken
+
+    a, b = fresh_campaign(world), fresh_campaign(world)
+    rules = {r.endpoint: r for r in app.url_map.iter_rules()}
+    # the admin page for user A cannot revoke B's token
+    resp = call(
+        app, rules["users.revoke_token"], "POST", {**a, "token_id": b["token_id"]}, ADMIN, world
+    )
+    assert resp.status_code == 404
+    # nobody but an admin revokes someone else's token from their own account page
+    for caller in (VIEWER, SCOPED, AUDITOR, OTHER):
+        call(app, rules["account.revoke_token"], "POST", b, caller, world)
+    db.session.expire_all()
+    assert db.session.get(ApiToken, b["token_id"]).revoked_at is None
+
+
+def test_in_person_answers_for_another_campaigns_outlet_are_refused(app, world, client):
+    from sqlalchemy import func, select
+
+    from surveyapp.db import db
+    from surveyapp.models import Response
+
+    own = fresh_campaign(world)
+    foreign = fresh_campaign(world, auditor=OTHER, organization="另一家电器有限公司")
+    before = db.session.scalar(select(func.count(Response.id)))
+    campaign = db.session.get(__import__("surveyapp.models").models.Campaign, own["campaign_id"])
+    body = {"outlet": foreign["outlet_id"], "answers": factories.full_answers(campaign)}
+    for caller in (AUDITOR, ADMIN):
+        resp = client.post(
+            f"/api/v1/campaigns/{own['campaign_id']}/responses",
+            json={**body, "client_id": uuid.uuid4().hex},
+            headers={"Authorization": f"Bearer {world[caller][1]}"},
+        )
+        assert resp.status_code == 422 and resp.json["error"]["code"] == "unknown_outlet"
+    assert db.session.scalar(select(func.count(Response.id))) == before
