@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
+HOST   ?= 127.0.0.1
 WORKERS ?= 2
 
 .PHONY: run test test-all lint bench install install-dev db demo i18n clean
@@ -29,10 +30,10 @@ db: install
 demo: db
 	$(FLASK) demo
 
-## run: set up, load the demo on first run, serve with gunicorn on 127.0.0.1:$(PORT)
+## run: set up, load the demo on first run, serve with gunicorn on $(HOST):$(PORT)
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (sign in with the demo account above)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
+	@echo "Serving on http://$(HOST):$(PORT)  (sign in with the demo account above)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
 		--logger-class surveyapp.access_log.TokenMaskingLogger "app:app"
 
 ## test: everything but the slow load/crash tests (unit, integration on SQLite and PostgreSQL

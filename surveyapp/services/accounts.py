@@ -71,7 +71,7 @@ def create_user(
     )
     with unit_of_work() as uow:
         db.session.add(user)
-        token = _new_token(user, label="created with the account") if with_token else None
+        token = _new_token(user, label=None) if with_token else None
         uow.audit("user.create", target=lambda: f"user:{user.id}", detail={"role": role}, by=by)
     return user, password, token
 

@@ -28,9 +28,14 @@ class AuditFilter(Form):
     """Query-string filters of the audit log (GET, so no CSRF token)."""
 
     user = StringField(_l("用户"), validators=[Optional(), Length(max=64)])
-    campaign = SelectField(_l("评价项目"), choices=[], validate_choice=True)
+    campaign = SelectField(_l("评价项目"), choices=[], validate_choice=False)
     #: an action, or the group of actions it starts (?action=login finds login.failed too)
     action = SelectField(_l("操作"), choices=[], validate_choice=False)
+
+    def validate_campaign(self, field):
+        value = field.data or ""
+        if value and not (value.isdigit() and len(value) < 19):
+            raise ValidationError(_l("没有这个编号。"))
 
     def validate_action(self, field):
         value = field.data or ""

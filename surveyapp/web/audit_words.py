@@ -46,6 +46,7 @@ KEYS = {
     "scheme": _l("评价标准"),
     "organization": _l("申请组织"),
     "by": _l("经由"),
+    "questionnaire": _l("问卷版本"),
 }
 #: keys whose values are vocabulary ids
 VALUE_VOCABULARY = {"role": "role", "status": "status", "level": "level", "by": "audit_action"}
