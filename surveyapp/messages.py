@@ -92,6 +92,7 @@ MESSAGES: Mapping[str, object] = {
     "campaign_open": _l("评价项目仍在进行中，暂不能删除个人信息。"),
     "retention_running": _l("保存期至 %(until)s 为止，届时才能删除个人信息。"),
     "backup_failed": _l("备份或恢复未能完成：%(detail)s"),
+    "evaluation_incomplete": _l("检查表还差 %(count)s 项未填（%(gaps)s），填完后才能定稿。"),
     "outlet_inactive": _l("此服务网点已停用。"),
     "cannot_change_self": _l("不能更改自己的角色或停用自己，请另一位管理员操作。"),
     "last_admin": _l("这是最后一位启用的管理员，不能停用或改为其他角色。"),
@@ -110,6 +111,7 @@ FIELD_LABELS: Mapping[str, object] = {
     "operating_since": _l("开始经营日期"),
     "scheme": _l("评价标准"),
     "evaluation_date": _l("现场评价日期"),
+    "management_audit": _l("管理审核"),
     "opens_at": _l("问卷开始时间"),
     "closes_at": _l("问卷截止时间"),
     "outlets": _l("服务网点"),
@@ -162,6 +164,9 @@ def _param(name: str, value: object) -> object:
         return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
+    if name == "gaps":  # an evaluation's missing items (clause numbers) and fields (words)
+        shown = [str(FIELD_LABELS.get(v, v)) for v in list(value)[:6]]
+        return "、".join(shown) + ("…" if len(value) > 6 else "")
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
     return value

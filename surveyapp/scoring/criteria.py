@@ -233,7 +233,7 @@ def survey_at_least(params: Mapping[str, object], ctx: Context) -> Check:
         required=f"≥ {fmt(minimum)}",
         actual=actual,
         summary=f"{measure} {actual} {'≥' if met else '<'} {fmt(minimum)}",
-        text_zh=f"{name_zh} 为 {actual}%，要求 ≥ {fmt(minimum)}%",
+        text_zh=f"{name_zh} 为 {actual} 分，要求 ≥ {fmt(minimum)} 分",
     )
 
 

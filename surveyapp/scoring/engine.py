@@ -25,8 +25,8 @@ def survey_item_value(
             pct = div(sum((mul(weights[d], v) for d, v in present.items()), ZERO), total_w)
         else:
             warning = (
-                f"{item.id} {item.title}: survey.dimensions not given; the combined S "
-                f"({fmt2(survey.S)}) stands for the six dimensions"
+                f"{item.id} {item.title}：未提供六个维度的得分，以综合得分 S"
+                f"（{fmt2(survey.S)} 分）代替"
             )
     return mul(div(pct, HUNDRED), item.points), warning
 

@@ -480,7 +480,7 @@ def _deduction_warnings(
             and not any(d.item == item.id for d in deductions)
         ):
             warnings.append(
-                f"{item.id} scored 0 with no special_deductions entry; if the checklist's * "
-                "option applies, add one"
+                f"检查项 {item.id} 得 0 分，但没有登记特别扣分项；"
+                "如属检查表中带 * 的扣分情形，请补登一项特别扣分"
             )
     return tuple(warnings)

@@ -33,7 +33,7 @@ def explanation_zh(result: Result) -> list[str]:
     """Plain-Chinese sentences: how the score was reached and what decided the level."""
     scheme, comp = result.scheme, result.computation
     mode = scheme.rounding
-    out = [f"依据《{scheme.title}》（{scheme.id}，{scheme.version}）评定。"]
+    out = [f"依据《{scheme.title}》评定。"]
     excluded = comp.excluded_items
     if excluded:
         ids = "、".join(i.id for i in excluded)
@@ -90,6 +90,9 @@ def result_to_dict(result: Result) -> dict:
         "special_deductions": comp.deductions,
         "special_bonus": comp.bonus,
         "limited_by": [limited_by_line(c) for c in result.limited_by],
+        #: the same, in words: the level not reached and each unmet condition
+        "limited_by_zh": [c.check.text_zh for c in result.limited_by],
+        "upper_level": result.upper_level,
         "criteria": [
             {
                 "level": c.level,
@@ -99,6 +102,8 @@ def result_to_dict(result: Result) -> dict:
                 "actual": c.check.actual,
                 "met": c.check.met,
                 "clause": c.clause,
+                "text_zh": c.check.text_zh,
+                "summary": c.check.summary,
             }
             for c in result.criteria
         ],

@@ -18,6 +18,7 @@ from ..errors import DomainError
 from ..models import Campaign, Evaluation, User
 from ..schemes import InputError, evaluate_input, load_scheme
 from ..scoring import Scheme
+from ..scoring.inputs import required_fields
 from ..scoring.survey import DIMENSIONS
 from . import scores
 from .uow import unit_of_work
@@ -26,6 +27,7 @@ __all__ = [
     "current",
     "finalize",
     "history",
+    "missing",
     "put_input",
     "result",
     "scheme_of",
@@ -71,8 +73,64 @@ def _stand_in(figures: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: top-level fields a scheme's levels may need before the checklist has a level
+_NEEDED_FIELDS = ("evaluation_date", "management_audit", "organization.operating_since")
+
+
+def missing(campaign: Campaign, stored: Mapping[str, Any]) -> list[str]:
+    """What a draft still lacks before it has a level: the required items without points (in
+    checklist order), then the fields the scheme's levels need (evaluation_date, …)."""
+    scheme = scheme_of(campaign)
+    given = stored.get("scores")
+    given = given if isinstance(given, Mapping) else {}
+    gaps = [i.id for i in scheme.items if i.required and i.id not in given]
+    needed = required_fields(scheme)
+    org = stored.get("organization")
+    values = {
+        "evaluation_date": stored.get("evaluation_date"),
+        "management_audit": stored.get("management_audit"),
+        "organization.operating_since": org.get("operating_since")
+        if isinstance(org, Mapping)
+        else None,
+    }
+    gaps += [f for f in _NEEDED_FIELDS if f in needed and values[f] in (None, "")]
+    return gaps
+
+
+def _stand_ins(campaign: Campaign, stored: Mapping[str, Any], gaps: list[str]) -> dict:
+    """The draft with the least valid value in each gap, so what *is* filled in can be checked
+    by the engine exactly as a complete input is (the stand-ins are never stored)."""
+    scheme = scheme_of(campaign)
+    filled = dict(stored)
+    given = stored.get("scores")
+    scores_in = dict(given) if isinstance(given, Mapping) else {}
+    day = stored.get("evaluation_date") or (
+        campaign.evaluation_date.isoformat() if campaign.evaluation_date else "2000-01-01"
+    )
+    for gap in gaps:
+        item = scheme.item_map.get(gap)
+        if item is not None:
+            scores_in[gap] = min(item.options) if item.mode == "options" else 0
+        elif gap == "evaluation_date":
+            filled["evaluation_date"] = day
+        elif gap == "management_audit":
+            filled["management_audit"] = {"passed": True, "severe_nonconformities": 0}
+        elif gap == "organization.operating_since":
+            org = stored.get("organization")
+            filled["organization"] = {
+                **(org if isinstance(org, Mapping) else {}),
+                "operating_since": day,
+            }
+    if isinstance(given, Mapping) or given is None:
+        filled["scores"] = scores_in
+    return filled
+
+
 def clean_input(campaign: Campaign, data: object) -> dict[str, Any]:
-    """The input to store: a JSON object without scheme and survey; InputError when bad."""
+    """The input to store: a JSON object without scheme and survey; InputError when bad.
+
+    A draft may leave any items and needed fields out (`missing`); what it does give is
+    checked as in a complete input."""
     if not isinstance(data, Mapping):
         raise InputError("input", "expected a JSON object")
     if "survey" in data:
@@ -83,8 +141,9 @@ def clean_input(campaign: Campaign, data: object) -> dict[str, Any]:
         raise InputError("scheme", f"this campaign is evaluated under {campaign.scheme_id!r}")
     stored = {k: v for k, v in data.items() if k != "scheme"}
     figures = scores.survey_figures(campaign)
+    checked = _stand_ins(campaign, stored, missing(campaign, stored))
     # the whole input is checked by the engine; a missing survey is not the input's fault
-    evaluate_input(stored, survey=_stand_in(figures), scheme=scheme_of(campaign))
+    evaluate_input(checked, survey=_stand_in(figures), scheme=scheme_of(campaign))
     return stored
 
 
@@ -155,15 +214,28 @@ def _compute(campaign: Campaign, ev: Evaluation) -> tuple[dict[str, Any], dict[s
 
 
 def result(campaign: Campaign, ev: Evaluation | None = None) -> dict[str, Any]:
-    """The evaluation result JSON with `survey` from the campaign's responses (frozen if final)."""
+    """The evaluation result JSON with `survey` from the campaign's responses (frozen if final).
+
+    An incomplete draft has `complete: false`, its `missing` items and fields, and no level."""
     ev = ev or current(campaign)
     if ev is None:
         raise DomainError("no_evaluation")
-    if ev.status == "draft":
+    gaps = missing(campaign, ev.input) if ev.status == "draft" else []
+    if gaps:
+        out = {"level": None}
+        record = scores.survey_record(campaign)
+    elif ev.status == "draft":
         out, record = _compute(campaign, ev)
     else:
         out, record = dict(ev.result or {}), dict(ev.survey or {})
-    return {**out, "survey": record, "input": ev.input, "evaluation": meta(ev)}
+    return {
+        **out,
+        "complete": not gaps,
+        "missing": gaps,
+        "survey": record,
+        "input": ev.input,
+        "evaluation": meta(ev),
+    }
 
 
 def finalize(campaign: Campaign, user: User) -> Evaluation:
@@ -174,6 +246,9 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
         raise DomainError("no_evaluation")
     if ev.status != "draft":
         raise DomainError("already_finalized")
+    gaps = missing(campaign, ev.input)
+    if gaps:
+        raise DomainError("evaluation_incomplete", "scores", count=len(gaps), gaps=gaps)
     out, record = _compute(campaign, ev)
     now = utcnow()
     with unit_of_work() as uow:

@@ -19,7 +19,7 @@ from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
 from ..services import actor
-from .errors import api_response, kept_headers, status_of
+from .errors import api_response, kept_headers, status_of, wants_json
 
 #: Content-Security-Policy: no inline script anywhere; plotly needs inline style elements
 CSP = (
@@ -72,11 +72,6 @@ def _end_actor(_exc: BaseException | None) -> None:
         actor.end(token)
 
 
-def wants_json() -> bool:
-    """API paths and JSON clients get JSON errors; everyone else gets a page."""
-    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
-
-
 def _error(status: int, code: str, message: str, e: HTTPException | None = None):
     """An error page or JSON error, keeping the exception's headers (Allow, Retry-After)."""
     headers = kept_headers(e)
@@ -87,7 +82,7 @@ def _error(status: int, code: str, message: str, e: HTTPException | None = None)
 
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, headers and error handlers."""
-    from . import account, admin, api, auth, main, users
+    from . import account, admin, api, auth, main, result_words, users
 
     app.json = SafeJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter
@@ -107,6 +102,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["criteria_rows"] = result_words.criteria_rows
+    app.jinja_env.globals["not_reached"] = result_words.not_reached
+    app.jinja_env.filters["source"] = result_words.source
     app.jinja_env.filters["fixed"] = shown
     app.jinja_env.filters["local_time"] = local_time
     app.register_blueprint(auth.bp)

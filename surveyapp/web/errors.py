@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import flash, jsonify
+from flask import flash, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -90,6 +90,7 @@ STATUS: Mapping[str, int] = {
     "campaign_open": 409,
     "retention_running": 409,
     "backup_failed": 500,
+    "evaluation_incomplete": 409,
     "outlet_inactive": 409,
     "cannot_change_self": 409,
     "last_admin": 409,
@@ -128,3 +129,8 @@ def api_response(err: DomainError):
 def flash_error(err: DomainError) -> None:
     """Flash a refused action on the next page ("未能保存：…")."""
     flash(_("未能保存：%(message)s", message=message(err)), "error")
+
+
+def wants_json() -> bool:
+    """API paths and JSON clients get JSON errors; everyone else gets a page."""
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")

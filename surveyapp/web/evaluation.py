@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..errors import DomainError
-from ..messages import message
+from ..i18n import local_time
+from ..messages import FIELD_LABELS, message
 from ..scoring import EVENT_TYPES, Scheme
 from ..scoring.model import EVENT_NAMES_ZH
 from ..services import dashboard as dashboard_service
 from ..services import evaluations
 from .access import campaign_or_abort, can_write, roles_required
+from .errors import wants_json
 from .params import int_param
 
 bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
@@ -164,6 +166,10 @@ def _render(campaign, data, *, error=None, result=None, pending=None, status=200
         writable=can_write(current_user, campaign),
         event_types=[(t, EVENT_NAMES_ZH[t]) for t in EVENT_TYPES],
         extra_rows=EXTRA_ROWS,
+        gap_names={
+            f: str(FIELD_LABELS[f])
+            for f in ("evaluation_date", "management_audit", "organization.operating_since")
+        },
     ), status
 
 
@@ -182,7 +188,15 @@ def form(campaign_id: int):
             data = input_from_form(request.form, scheme, max(columns, asked))
             evaluations.put_input(campaign, data, current_user)
         except DomainError as e:
+            if wants_json():  # the page's autosave: the field and the sentence, nothing stored
+                return jsonify({"error": _shown(e)}), 422
             return _render(campaign, data, error=_shown(e), status=422)
+        if wants_json():
+            ev = evaluations.current(campaign)
+            gaps = evaluations.missing(campaign, ev.input)
+            return jsonify(
+                {"saved_at": local_time(ev.updated_at), "complete": not gaps, "missing": gaps}
+            )
         flash(_("已保存评价草稿。"))
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
     ev = evaluations.current(campaign)

@@ -13,6 +13,21 @@ from surveyapp.db import db
 from tests.conftest import base_config
 
 CHROMIUM = "/usr/bin/chromium"
+#: headless Chromium in a container: no sandbox, no GPU, nothing fetched from outside
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def launch(chromium_path):
+    """launch(playwright) -> a headless Chromium browser with the container's arguments."""
+    return lambda p: p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture

@@ -96,3 +96,42 @@ def test_finalize_freezes_and_supersede(campaign, auditor):
         "evaluation.supersede",
         "evaluation.finalize",
     ]
+
+
+def test_a_partial_checklist_saves_as_a_draft_without_a_level(campaign, auditor):
+    full = five_star_input()
+    items = list(full["scores"])
+    partial = {**full, "scores": {k: full["scores"][k] for k in items[:3]}}
+    partial.pop("management_audit", None)
+    ev = evaluations.put_input(campaign, partial, auditor)
+    out = evaluations.result(campaign, ev)
+    assert out["complete"] is False and out["level"] is None
+    required = [i.id for i in evaluations.scheme_of(campaign).items if i.required]
+    assert out["missing"][: len(required) - 3] == [i for i in required if i not in items[:3]]
+    assert "management_audit" in out["missing"]
+    # what is given is still checked as in a complete input
+    bad = {**partial, "scores": {**partial["scores"], items[0]: 999}}
+    with pytest.raises(DomainError) as e:
+        evaluations.put_input(campaign, bad, auditor)
+    assert e.value.field == f"scores.{items[0]}"
+    # finalizing waits for the whole checklist, and nothing changes
+    with pytest.raises(DomainError) as e:
+        evaluations.finalize(campaign, auditor)
+    assert e.value.code == "evaluation_incomplete" and e.value.params["count"] == len(
+        out["missing"]
+    )
+    assert campaign.status == "collecting" and evaluations.current(campaign).status == "draft"
+    # completed: a level, and finalize works
+    evaluations.put_input(campaign, full, auditor)
+    assert evaluations.result(campaign)["complete"] is True
+    assert evaluations.finalize(campaign, auditor).status == "finalized"
+    assert campaign.status == "finalized"
+
+
+def test_an_empty_draft_is_a_draft_of_every_item(campaign, auditor):
+    ev = evaluations.put_input(campaign, {"scores": {}}, auditor)
+    out = evaluations.result(campaign, ev)
+    assert out["complete"] is False
+    assert len(out["missing"]) >= len(
+        [i for i in evaluations.scheme_of(campaign).items if i.required]
+    )

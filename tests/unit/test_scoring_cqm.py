@@ -343,6 +343,8 @@ def test_every_criterion_of_every_level_is_reported():
         "actual": "100.00",
         "met": True,
         "clause": "§6.2 序号1 服务特性测评总分",
+        "text_zh": "服务特性测评总分 X为 100.00 分，要求 ≥ 90 分",
+        "summary": "score 100.00 ≥ 90",
     }
 
 
@@ -364,7 +366,7 @@ def test_explanation_in_chinese_names_the_reason():
     text = "".join(result["explanation_zh"])
     assert "三星级" in text
     assert "未能评为四星级" in text
-    assert "S当面 为 75.00%" in text
+    assert "S当面 为 75.00 分" in text
 
 
 def test_parameters_carry_the_scheme_hash():

@@ -160,3 +160,30 @@ def test_openapi_lists_paths(client):
     ):
         assert path in doc["paths"]
     assert "put" in doc["paths"]["/campaigns/{campaign_id}/evaluation"]
+
+
+def test_a_three_item_draft_through_the_api(client, make_user):
+    from surveyapp.services import scores
+    from tests.scores_fixtures import five_star_input, make_campaign
+
+    scores.clear_cache()
+    user, token = make_user("auditor")
+    c = make_campaign(auditors=[user])
+    auth = {"Authorization": f"Bearer {token}"}
+    full = five_star_input()
+    three = {k: full["scores"][k] for k in ("4.1.1", "4.1.2", "4.1.3")}
+    resp = client.put(
+        f"/api/v1/campaigns/{c.id}/evaluation", json={**full, "scores": three}, headers=auth
+    )
+    assert resp.status_code == 200
+    body = resp.json
+    assert body["complete"] is False and body["level"] is None
+    assert body["missing"] == ["4.1.4", "4.1.5", "4.1.6", "4.1.7", "4.1.8"]
+    assert (
+        client.get(f"/api/v1/campaigns/{c.id}/evaluation", headers=auth).json["missing"]
+        == (body["missing"])
+    )
+    refused = client.post(f"/api/v1/campaigns/{c.id}/evaluation/finalize", headers=auth)
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "evaluation_incomplete"
+    assert client.get(f"/api/v1/campaigns/{c.id}", headers=auth).json["status"] == "collecting"

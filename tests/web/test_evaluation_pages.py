@@ -160,3 +160,39 @@ def test_checklist_page_for_every_scheme(client, login, app, make_user, scheme_i
         assert 'name="na-' in html
     if scheme.special_deductions.enabled:
         assert "特别扣分项" in html
+
+
+def test_part_of_the_checklist_saves_and_lists_what_is_missing(client, login, setup):
+    login("auditor1")
+    c = setup["campaign"]
+    part = {k: v for k, v in FORM.items() if not k.startswith("score-") or "4.1.1" in k}
+    resp = client.post(f"/campaigns/{c.id}/evaluation", data=part)
+    assert resp.status_code == 303
+    html = client.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
+    assert "草稿已保存，还差 7 项" in html
+    for item in ("4.1.2", "4.1.8"):
+        assert f'href="#item-{item}"' in html and f'id="item-{item}"' in html
+    assert 'value="9.5"' in html  # what was typed is there after a reload
+    assert "四星级" not in html and "五星级" not in html  # no level yet
+    refused = client.post(f"/campaigns/{c.id}/evaluation/finalize", data={"confirm": "1"})
+    assert "检查表还差 7 项未填" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert c.status == "collecting"
+
+
+def test_autosave_answers_in_json(client, login, setup):
+    login("auditor1")
+    c = setup["campaign"]
+    headers = {"Accept": "application/json"}
+    part = {k: v for k, v in FORM.items() if not k.startswith("score-4.1.8")}
+    ok = client.post(f"/campaigns/{c.id}/evaluation", data=part, headers=headers)
+    assert ok.status_code == 200
+    assert ok.json["complete"] is False and ok.json["missing"] == ["4.1.8"]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", ok.json["saved_at"])
+    bad = client.post(
+        f"/campaigns/{c.id}/evaluation", data={**part, "score-4.1.4-0": "26"}, headers=headers
+    )
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "scores.4.1.4"
+    assert "检查项 4.1.4" in bad.json["error"]["message"]
+    assert db.session.scalars(db.select(Evaluation)).one().input["scores"]["4.1.4"] == 23
+    done = client.post(f"/campaigns/{c.id}/evaluation", data=FORM, headers=headers)
+    assert done.json == {**done.json, "complete": True, "missing": []}

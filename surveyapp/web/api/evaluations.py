@@ -88,6 +88,12 @@ class EvaluationResult(Output):
 
     scheme: str | None = None
     level: str | None
+    complete: bool | None = Field(
+        None, description="false while required items or fields are missing (then no level)"
+    )
+    missing: list[str] | None = Field(
+        None, description="the item ids and fields still to fill in, in checklist order"
+    )
     level_name: str | None = None
     score: float | None = None
     max_score: float | None = None
@@ -104,7 +110,9 @@ class EvaluationResult(Output):
     pending: dict[str, Any] | None = Field(None, description="the error the level waits on")
 
 
-_ERRORS = {409: "already finalized, or the survey has no valid responses yet"}
+_ERRORS = {
+    409: "already finalized, the checklist is incomplete, or the survey has no valid responses"
+}
 
 
 @bp.put("/campaigns/<int:campaign_id>/evaluation")
