@@ -92,6 +92,7 @@ MESSAGES: Mapping[str, object] = {
     "campaign_open": _l("评价项目仍在进行中，暂不能删除个人信息。"),
     "retention_running": _l("保存期至 %(until)s 为止，届时才能删除个人信息。"),
     "backup_failed": _l("备份或恢复未能完成：%(detail)s"),
+    "pdf_unavailable": _l("此服务器缺少生成 PDF 所需的中文字体或排版组件，请改用打印页面。"),
     "evaluation_incomplete": _l("检查表还差 %(count)s 项未填（%(gaps)s），填完后才能定稿。"),
     "outlet_inactive": _l("此服务网点已停用。"),
     "cannot_change_self": _l("不能更改自己的角色或停用自己，请另一位管理员操作。"),

@@ -185,6 +185,14 @@ class Report:
     mismatch: Mismatch | None
 
 
+def head() -> tuple[int, str] | None:
+    """The chain's tip as (entry id, hash): what `verify-ledger --anchor ID:HASH` checks later."""
+    row = db.session.execute(
+        select(LedgerHead.last_entry_id, LedgerHead.last_hash).where(LedgerHead.id == 1)
+    ).first()
+    return (int(row[0]), str(row[1])) if row is not None and row[0] else None
+
+
 def verify(batch: int = 5000) -> tuple[int, Mismatch | None]:
     """Walk the chain and the live rows; return (entries checked, first mismatch or None)."""
     report = verify_report(batch)

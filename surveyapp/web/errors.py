@@ -90,6 +90,7 @@ STATUS: Mapping[str, int] = {
     "campaign_open": 409,
     "retention_running": 409,
     "backup_failed": 500,
+    "pdf_unavailable": 503,
     "evaluation_incomplete": 409,
     "outlet_inactive": 409,
     "cannot_change_self": 409,

@@ -16,8 +16,9 @@ from ..scoring import EVENT_TYPES, Scheme
 from ..scoring.model import EVENT_NAMES_ZH
 from ..services import dashboard as dashboard_service
 from ..services import evaluations
+from . import report_pdf as report_pdf_module
 from .access import campaign_or_abort, can_write, roles_required
-from .errors import wants_json
+from .errors import flash_error, wants_json
 from .params import int_param
 
 bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
@@ -226,6 +227,18 @@ def finalize(campaign_id: int):
     return redirect(url_for(".report", campaign_id=campaign.id), 303)
 
 
+@bp.get("/<int:campaign_id>/report.pdf")
+@login_required
+def report_pdf(campaign_id: int):
+    """The evaluation report as an A4 PDF with extractable Chinese text."""
+    campaign = campaign_or_abort(campaign_id)
+    try:
+        return report_pdf_module.response(campaign)
+    except DomainError as e:
+        flash_error(e)
+        return redirect(url_for(".form", campaign_id=campaign.id), 303)
+
+
 @bp.get("/<int:campaign_id>/report")
 @login_required
 def report(campaign_id: int):
@@ -235,6 +248,9 @@ def report(campaign_id: int):
         result = evaluations.result(campaign)
     except DomainError as e:
         flash(message(e))
+        return redirect(url_for(".form", campaign_id=campaign.id), 303)
+    if not result["complete"]:
+        flash(_("检查表尚未填完，填完后才有评价报告。"))
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
     ev = result["evaluation"]
     return render_template(

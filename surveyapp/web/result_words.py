@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..i18n import select_locale
+from ..i18n import label, select_locale
 
 #: the source documents (../shared/seeds) by the titles printed on them
 DOCUMENTS = {
@@ -65,7 +65,7 @@ def criteria_rows(result: Mapping[str, Any], scheme) -> list[dict[str, Any]]:
     """Every condition of every level, in words, with whether it is met and its source."""
     return [
         {
-            "level": scheme.level_name(c.get("level")),
+            "level": label("level", c.get("level")),
             "text": _text(c),
             "met": bool(c.get("met")),
             "source": source(c.get("clause")),
@@ -82,4 +82,4 @@ def not_reached(result: Mapping[str, Any], scheme) -> tuple[str | None, list[str
         for c in result.get("criteria") or []
         if upper and c.get("level") == upper and not c.get("met")
     ]
-    return (scheme.level_name(upper) if upper else None), [_text(c) for c in rows]
+    return (label("level", upper) if upper else None), [_text(c) for c in rows]

@@ -108,6 +108,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("evaluation.form", "POST"): WRITE,
     ("evaluation.finalize", "POST"): WRITE,
     ("evaluation.report", "GET"): READ,
+    ("evaluation.report_pdf", "GET"): READ,
     # API
     ("api.openapi", "GET"): PUBLIC,
     ("api.me", "GET"): SIGNED_IN,
@@ -125,6 +126,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("api.get_evaluation", "GET"): READ,
     ("api.put_evaluation", "PUT"): WRITE,
     ("api.finalize_evaluation", "POST"): WRITE,
+    ("api.report_pdf_api", "GET"): READ,
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -11,6 +11,7 @@ from pydantic import Field
 from ...errors import DomainError
 from ...scoring.model import EVENT_TYPES
 from ...services import evaluations
+from .. import report_pdf
 from ..errors import api_body
 from . import api_auth, api_campaign, bp
 from .document import operation
@@ -166,3 +167,18 @@ def finalize_evaluation(campaign_id: int):
     campaign = api_campaign(campaign_id, write=True)
     ev = evaluations.finalize(campaign, g.api_user)
     return out(EvaluationResult, evaluations.result(campaign, ev))
+
+
+@bp.get("/campaigns/<int:campaign_id>/report.pdf")
+@operation(
+    "The evaluation report as an A4 PDF (Chinese text a PDF reader can extract)",
+    ok={200: "application/pdf"},
+    errors={
+        409: "no complete evaluation yet",
+        503: "the server lacks the Chinese font or the layout libraries",
+    },
+)
+@api_auth(*READERS)
+def report_pdf_api(campaign_id: int):
+    """The report of the evaluation in force (finalized, or marked as a draft)."""
+    return report_pdf.response(api_campaign(campaign_id))
