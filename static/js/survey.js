@@ -195,9 +195,109 @@
     form.appendChild(mark);
     return true;
   }
+  // ── the interview page: finished interviews queue on the device and are sent when there is
+  // signal, each with its own client_id, so a resend never counts twice ─────────────────────
+  var queueKey = form.getAttribute("data-queue");
+  var queueBox = document.getElementById("queue");
+  var startedAt = new Date().toISOString();
+  var flushing = false, flushTimer = null, sentNow = 0;
+  function queue() { return store.get(queueKey) || []; }
+  function newClientId() {
+    var a = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function showQueue() {
+    if (!queueBox) { return; }
+    var q = queue();
+    queueBox.hidden = !q.length && !sentNow;
+    var parts = [];
+    if (q.length) { parts.push(msg("waiting", "").replace("{n}", q.length)); }
+    if (sentNow) { parts.push(msg("sent", "").replace("{n}", sentNow)); }
+    document.getElementById("queue-status").textContent = parts.join(" ");
+    var list = document.getElementById("queue-list");
+    list.textContent = "";
+    q.forEach(function (item) {
+      var li = document.createElement("li");
+      li.textContent = item.outlet_name + " · " + new Date(item.at).toLocaleTimeString() +
+        (item.error ? " — " + msg("refused", "") + item.error : "");
+      if (item.error) { li.className = "bad"; }
+      list.appendChild(li);
+    });
+  }
+  function flush() {
+    clearTimeout(flushTimer);
+    if (flushing) { return; }
+    var q = queue().filter(function (item) { return !item.error; });
+    if (!q.length) { showQueue(); return; }
+    flushing = true;
+    var item = q[0];
+    fetch(form.getAttribute("data-queue-endpoint"), {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": form.elements.csrf_token.value },
+      body: JSON.stringify(item.body)
+    }).then(function (resp) {
+      if (resp.status === 200 || resp.status === 201) {
+        store.set(queueKey, queue().filter(function (x) { return x.body.client_id !== item.body.client_id; }));
+        sentNow += 1;
+        return true;
+      }
+      if (resp.status === 422 || resp.status === 409 || resp.status === 410 || resp.status === 404) {
+        return resp.json().then(function (data) {  // kept, shown, not retried by itself
+          var err = (data && data.error) || {};
+          store.set(queueKey, queue().map(function (x) {
+            if (x.body.client_id === item.body.client_id) { x.error = err.message || String(resp.status); }
+            return x;
+          }));
+          return true;
+        });
+      }
+      throw new Error("HTTP " + resp.status);
+    }).then(function () {
+      flushing = false;
+      showQueue();
+      flush();
+    }).catch(function () {
+      flushing = false;
+      showQueue();
+      flushTimer = window.setTimeout(flush, 5000);
+    });
+  }
+  function enqueue() {
+    var body = JSON.parse(payload());
+    delete body.started;
+    body.outlet = parseInt(form.getAttribute("data-outlet"), 10);
+    body.started_at = startedAt;
+    var q = queue();
+    q.push({ body: body, outlet_name: form.getAttribute("data-outlet-name"), at: Date.now() });
+    store.set(queueKey, q);
+    // the next customer starts on a blank form with a client_id of its own
+    fields().forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") { el.checked = false; } else { el.value = ""; }
+    });
+    qs.forEach(function (fs) { var t = fs.querySelector("textarea"); if (t) { t.value = ""; } });
+    if (form.elements.confirm_few) { form.elements.confirm_few.parentNode.removeChild(form.elements.confirm_few); }
+    cid.value = newClientId();
+    startedAt = new Date().toISOString();
+    save();
+    progress();
+    showQueue();
+    document.getElementById("queue-status").textContent =
+      msg("queued", "").replace("{n}", q.length) + " " + document.getElementById("queue-status").textContent;
+    window.scrollTo(0, 0);
+    flush();
+  }
+  if (queueKey) {
+    showQueue();
+    flush();
+    window.addEventListener("online", flush);
+  }
+
   form.addEventListener("submit", function (ev) {
     if (!validate()) { ev.preventDefault(); return; }
     if (!confirmFew()) { ev.preventDefault(); return; }
+    if (queueKey && window.fetch && window.JSON) { ev.preventDefault(); enqueue(); return; }
     save();
     if (!form.getAttribute("data-endpoint") || !window.fetch) { return; }  // plain form POST
     ev.preventDefault();

@@ -15,6 +15,7 @@ from ..models import Outlet
 from ..services import campaigns as campaign_service
 from ..services import responses
 from .access import campaign_or_abort, in_campaign_or_abort, roles_required, visible_campaigns
+from .api.responses import store_in_person
 from .errors import status_of
 from .survey import (
     error_text,
@@ -42,6 +43,14 @@ def outlets(campaign_id: int):
     campaign = campaign_or_abort(campaign_id, write=True)
     counts = campaign_service.response_counts(campaign)
     return render_template("interview/outlets.html", campaign=campaign, counts=counts)
+
+
+@bp.post("/<int:campaign_id>/queued")
+@roles_required("admin", "auditor")
+def queued(campaign_id: int):
+    """An interview finished without signal, sent from the page's queue when the network is
+    back: the API's in-person body as JSON, with the page's CSRF token in X-CSRFToken."""
+    return store_in_person(campaign_or_abort(campaign_id, write=True), current_user)
 
 
 @bp.route("/<int:campaign_id>/<int:outlet_id>", methods=["GET", "POST"])

@@ -18,6 +18,15 @@ def _fill(page, item, value):
         field.fill(value)
 
 
+def _until_sent(page, timeout_s: float = 15) -> None:
+    """Wait until no change waits on the device (polled: the page's CSP forbids eval)."""
+    for _ in range(int(timeout_s * 10)):
+        if page.evaluate("Object.keys(localStorage).length") == 0:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("changes still waiting on the device")
+
+
 @pytest.mark.browser
 def test_checklist_saves_itself_and_finalizes(live_app, live_server, launch):  # noqa: PLR0915 (one walk-through, read as a script)
     from playwright.sync_api import sync_playwright
@@ -53,7 +62,7 @@ def test_checklist_saves_itself_and_finalizes(live_app, live_server, launch):  #
             for item in items[:12]:
                 _fill(page, item, f"{item.points:g}")
             page.wait_for_selector("#autosave.ok", timeout=10000)
-            page.wait_for_function("Object.keys(localStorage).length === 0")  # all sent
+            _until_sent(page)
             page.reload()
             for item in items[:12]:
                 field = page.locator(f"[name='score-{item.id}-0']")
@@ -79,7 +88,7 @@ def test_checklist_saves_itself_and_finalizes(live_app, live_server, launch):  #
             for item in items[13:]:
                 _fill(page, item, f"{item.points:g}")
             page.wait_for_selector("#missing-title:has-text('已全部填完')", timeout=15000)
-            page.wait_for_function("Object.keys(localStorage).length === 0")
+            _until_sent(page)
             page.screenshot(path="/tmp/checklist-tablet.png", full_page=False)
             page.reload()
             assert page.locator(".result .level").inner_text().strip() != ""

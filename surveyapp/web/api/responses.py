@@ -179,11 +179,15 @@ def submit_online_api(token: str):
 @api_auth("admin", "auditor")
 def submit_in_person_api(campaign_id: int):
     """Store a response collected face to face by an assigned auditor (channel in_person)."""
-    campaign = api_campaign(campaign_id, write=True)
+    return store_in_person(api_campaign(campaign_id, write=True), g.api_user)
+
+
+def store_in_person(campaign, user):
+    """Parse an in-person response body and store it (the API, and the interview page's queue
+    of interviews finished without signal); a resent client_id answers 200 with the same id."""
     data = body(InPersonResponse)
-    started = _started_at(data.started_at)
-    sub = _submission(data, started)
-    return _stored(responses.submit_in_person(campaign, data.outlet, g.api_user, sub))
+    sub = _submission(data, _started_at(data.started_at))
+    return _stored(responses.submit_in_person(campaign, data.outlet, user, sub))
 
 
 def _started_at(started: datetime | None) -> datetime | None:
