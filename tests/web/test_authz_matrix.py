@@ -98,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("interview.outlets", "GET"): WRITE,
     ("interview.form", "GET"): WRITE,
     ("interview.form", "POST"): WRITE,
+    ("interview.queued", "POST"): WRITE,
     # scores, dashboard, review of responses, evaluation (issue 5)
     ("dashboard.plotly_js", "GET"): PUBLIC,
     ("dashboard.view", "GET"): READ,
