@@ -39,9 +39,10 @@ run: demo
 		--logger-class surveyapp.access_log.TokenMaskingLogger "app:app"
 
 ## test: everything but the slow load/crash tests (unit, integration on SQLite and PostgreSQL
-## when reachable, web, browser): the one to run while working, a few minutes
+## when reachable, web, browser): the one to run while working, on every core (pytest-xdist;
+## each worker has its own databases), under 3 minutes
 test: install-dev
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" -n auto $(PYTEST_ARGS)
 
 ## test-all: everything, the slow load/crash tests included (what .ci/run runs)
 test-all: install-dev

@@ -35,7 +35,10 @@ def test_two_offline_interviews_arrive_once(live_app, live_server, launch):
         browser = launch(p)
         try:
             context = browser.new_context(
-                viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+                viewport={"width": 360, "height": 740},
+                is_mobile=True,
+                has_touch=True,
+                locale="zh-CN",
             )
             page = context.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))

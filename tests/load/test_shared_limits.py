@@ -3,6 +3,8 @@ SQLite store (`make run`) and in Redis (several servers), and a restart does not
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.conftest import redis_url
@@ -26,10 +28,9 @@ def _limits(store: str) -> dict[str, str]:
         url = redis_url()
         if url is None:
             pytest.skip("Redis not reachable (set TEST_REDIS_URL)")
-        import redis
-
-        redis.Redis.from_url(url).flushdb()
         env["FLASK_RATELIMIT_STORAGE_URI"] = url
+        # counters of this run only, whatever else shares the Redis database
+        env["FLASK_RATELIMIT_KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     return env
 
 
