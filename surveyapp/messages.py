@@ -72,6 +72,23 @@ MESSAGES: Mapping[str, object] = {
     "invalid_client_id": _l("client_id 须为 8–64 个字母、数字或 - _ . :。"),
     # evaluations and review
     "invalid_input": _l("输入有误：%(detail)s"),
+    # what an evaluation input's refusal says to people (the engine's own words stay in detail)
+    "score_no_percentage": _l("此项只能填分数（0 到 %(max)s 分），不能填百分比。"),
+    "score_percentage_range": _l("百分比须在 0%% 到 100%% 之间（填的是 %(pct)s%%）。"),
+    "score_expected": _l("请填写分数；不适用的条款请勾选“不适用”。"),
+    "score_negative": _l("分数不能为负（填的是 %(points)s）。"),
+    "score_negative_star": _l(
+        "分数不能为负（填的是 %(points)s）；带 * 的扣分情形请记 0 分，并登记一项特别扣分。"
+    ),
+    "score_above_max": _l("%(points)s 分超过本项满分 %(max)s 分。"),
+    "score_not_an_option": _l("%(points)s 不是本项可选的分值（可选：%(options)s）。"),
+    "score_not_excludable": _l("此项不能删减，请打分。"),
+    "unknown_item": _l("没有这一检查项：%(item)s。"),
+    "no_special_deductions": _l("本评价标准没有特别扣分项。"),
+    "no_special_bonus": _l("本评价标准没有特别加分项。"),
+    "too_many_bonus": _l("特别加分项最多 %(max)s 项。"),
+    "bonus_needs_note": _l("特别加分项须写明理由（发现的优势）。"),
+    "count_not_negative": _l("请填写 0 或正整数。"),
     "survey_unavailable": _l("本项目的问卷还没有可用于 %(measure)s 的有效答卷：%(detail)s"),
     "stored_input_invalid": _l("已保存的评价输入不再有效：%(detail)s"),
     "no_evaluation": _l("还没有录入评价。"),
@@ -150,6 +167,9 @@ def sentence(code: str, params: Mapping) -> str:
     template = MESSAGES.get(code)
     if template is None:
         return _("请求无法完成，请检查后重试。")
+    if code == "invalid_input" and params.get("reason") in MESSAGES:
+        # the engine's refusal in the reader's words; its own (English) words stay in detail
+        return sentence(str(params["reason"]), {**params, "reason": None})
     values = _Params({k: _param(k, v) for k, v in params.items()})
     if "reason" in params:  # a wrapped refusal: its own code's sentence, with the same params
         values["reason"] = sentence(str(params["reason"]), {**params, "reason": None})

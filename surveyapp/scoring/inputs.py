@@ -62,18 +62,18 @@ def survey_fed_items(scheme: Scheme) -> tuple[Item, ...]:
 def parse_date(value: object, field: str) -> date:
     """A YYYY-MM-DD date, else InputError naming the field."""
     if not isinstance(value, str) or not _DATE.match(value):
-        raise InputError(field, f"malformed date {value!r} (expected YYYY-MM-DD)")
+        raise InputError(field, f"malformed date {value!r} (expected YYYY-MM-DD)", "invalid_date")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(field, f"malformed date {value!r} (no such day)") from None
+        raise InputError(field, f"malformed date {value!r} (no such day)", "invalid_date") from None
 
 
 def _number(value: object, field: str) -> Decimal:
     try:
         return to_decimal(value)
     except TypeError as e:
-        raise InputError(field, f"expected a number, got {value!r} ({e})") from None
+        raise InputError(field, f"expected a number, got {value!r} ({e})", "not_a_number") from None
 
 
 def _percentage(value: object, field: str) -> Decimal | None:
@@ -95,13 +95,20 @@ def _percentage_points(item: Item, pct: Decimal, field: str, scheme: Scheme) -> 
             field,
             f"a percentage is accepted only for maturity-scored items; "
             f"give points (0 to {fmt(item.points)}) for item {item.id} of scheme {scheme.id}",
+            "score_no_percentage",
+            max=fmt(item.points),
         )
     if pct < 0:
         raise InputError(
-            field, f"negative percentage ({fmt(pct)}%): a maturity percentage is 0–100%"
+            field,
+            f"negative percentage ({fmt(pct)}%): a maturity percentage is 0–100%",
+            "score_percentage_range",
+            pct=fmt(pct),
         )
     if pct > HUNDRED:
-        raise InputError(field, f"percentage {fmt(pct)}% outside 0–100%")
+        raise InputError(
+            field, f"percentage {fmt(pct)}% outside 0–100%", "score_percentage_range", pct=fmt(pct)
+        )
     return mul(div(pct, HUNDRED), item.points)
 
 
@@ -111,7 +118,9 @@ def _one_value(item: Item, value: object, field: str, scheme: Scheme) -> Decimal
     if pct is not None:
         return _percentage_points(item, pct, field, scheme)
     if isinstance(value, str):
-        raise InputError(field, f'expected points, a list of points or "n/a", got {value!r}')
+        raise InputError(
+            field, f'expected points, a list of points or "n/a", got {value!r}', "score_expected"
+        )
     points = _number(value, field)
     if points < 0:
         hint = ""
@@ -120,15 +129,28 @@ def _one_value(item: Item, value: object, field: str, scheme: Scheme) -> Decimal
                 "; the checklist's * option (-1) is recorded as 0 points plus an entry in "
                 "special_deductions"
             )
-        raise InputError(field, f"negative points ({fmt(points)}){hint}")
+        raise InputError(
+            field,
+            f"negative points ({fmt(points)}){hint}",
+            "score_negative_star" if hint else "score_negative",
+            points=fmt(points),
+        )
     if points > item.points:
         raise InputError(
-            field, f"{fmt(points)} points above the item's maximum of {fmt(item.points)}"
+            field,
+            f"{fmt(points)} points above the item's maximum of {fmt(item.points)}",
+            "score_above_max",
+            points=fmt(points),
+            max=fmt(item.points),
         )
     if item.mode == "options" and points not in item.options:
         allowed = ", ".join(fmt(o) for o in item.options)
         raise InputError(
-            field, f"{fmt(points)} is not one of the checklist's options ({allowed}) for {item.id}"
+            field,
+            f"{fmt(points)} is not one of the checklist's options ({allowed}) for {item.id}",
+            "score_not_an_option",
+            points=fmt(points),
+            options=allowed.replace(", ", "、"),
         )
     return points
 
@@ -140,6 +162,7 @@ def parse_score(item: Item, value: object, field: str, scheme: Scheme) -> ItemSc
             raise InputError(
                 field,
                 f"exclusion (n/a) not allowed for item {item.id}: {scheme.exclusion_rule}",
+                "score_not_excludable",
             )
         return ItemScore(item.id, (), excluded=True)
     if value is None:
@@ -205,7 +228,10 @@ def _parse_deductions(raw: object, scheme: Scheme) -> tuple[SpecialDeduction, ..
             item = entry.get("item")
             if item is not None and str(item) not in scheme.item_map:
                 raise InputError(
-                    f"{field}.item", f"unknown item id {item!r} for scheme {scheme.id}"
+                    f"{field}.item",
+                    f"unknown item id {item!r} for scheme {scheme.id}",
+                    "unknown_item",
+                    item=str(item),
                 )
             note = entry.get("note") or ""
             parsed.append(
@@ -218,6 +244,7 @@ def _parse_deductions(raw: object, scheme: Scheme) -> tuple[SpecialDeduction, ..
         raise InputError(
             "special_deductions",
             _not_in_scheme(scheme, "special deductions", "特别扣分项", scheme.special_deductions),
+            "no_special_deductions",
         )
     return out
 
@@ -237,6 +264,7 @@ def _parse_bonus(raw: object, scheme: Scheme) -> int:
         raise InputError(
             "special_bonus",
             _not_in_scheme(scheme, "special bonus", "特别加分项", scheme.special_bonus),
+            "no_special_bonus",
         )
     limit = scheme.special_bonus.max_count
     if limit is not None and len(entries) > limit:
@@ -269,6 +297,7 @@ def _check_bonus_reason(entry: object, field: str, scheme: Scheme) -> None:
             'a special bonus needs its reason: give {"note": "…"} naming the advantage '
             "found, or null for no bonus; an empty bonus is not counted "
             f"[{scheme.special_bonus.clause}]",
+            "bonus_needs_note",
         )
 
 
@@ -289,7 +318,9 @@ def _parse_audit(raw: object) -> ManagementAudit | None:
         severe = 0
     if isinstance(severe, bool) or not isinstance(severe, int) or severe < 0:
         raise InputError(
-            "management_audit.severe_nonconformities", f"expected a count ≥ 0, got {severe!r}"
+            "management_audit.severe_nonconformities",
+            f"expected a count ≥ 0, got {severe!r}",
+            "count_not_negative",
         )
     return ManagementAudit(passed=passed, severe_nonconformities=severe)
 

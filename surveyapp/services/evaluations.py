@@ -156,7 +156,8 @@ def put_input(campaign: Campaign, data: object, user: User) -> Evaluation:
     try:
         stored = clean_input(campaign, data)
     except InputError as e:
-        raise DomainError("invalid_input", e.field, detail=e.message) from None
+        words = {"reason": e.code, **e.params} if e.code else {}
+        raise DomainError("invalid_input", e.field, detail=e.message, **words) from None
     ev = current(campaign)
     with unit_of_work() as uow:
         if ev is None or ev.status == "finalized":

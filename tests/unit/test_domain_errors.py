@@ -122,3 +122,32 @@ def test_every_audited_action_has_words():
         found |= {f"response.{a}" for a in re.findall(r'_change\(response, "([a-z]+)"', text)}
     found.discard("response")  # the f-string in review._change; its actions are found above
     assert found and not found - set(AUDIT_ACTIONS), sorted(found - set(AUDIT_ACTIONS))
+
+
+def test_every_evaluation_refusal_reads_in_chinese():
+    """Each sentence code the engine gives an InputError has a sentence (the page shows it)."""
+    import re
+
+    text = (SRC / "scoring" / "inputs.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'"((?:score|unknown|no|too|bonus|count|invalid|not)_[a-z_]+)"', text))
+    codes = {c for c in codes if c in text.split("InputError(", 1)[1]}
+    from surveyapp.messages import MESSAGES
+
+    assert {"score_above_max", "score_not_an_option"} <= codes
+    assert not codes - set(MESSAGES), sorted(codes - set(MESSAGES))
+
+
+def test_an_engine_refusal_is_worded_for_people(app):
+    from surveyapp.messages import message
+
+    err = DomainError(
+        "invalid_input",
+        "scores.4.1.4",
+        detail="26 points above the item's maximum of 25",
+        reason="score_above_max",
+        points="26",
+        max="25",
+    )
+    assert message(err) == "检查项 4.1.4：26 分超过本项满分 25 分。"
+    pct = DomainError("invalid_input", "scores.5.1", reason="score_percentage_range", pct="120")
+    assert "120%" in message(pct)
