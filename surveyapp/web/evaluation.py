@@ -128,13 +128,92 @@ def _events_from_form(form: MultiDict) -> list[dict[str, Any]]:
     return events
 
 
+def _column_keys(campaign, data: dict[str, Any] | None) -> list[str]:
+    """One key per score column: each assigned auditor's user id, then "#k" for any further
+    column a stored list of points needs (an input typed elsewhere, or an earlier auditor)."""
+    keys = [str(a.id) for a in campaign.auditors]
+    for values in _cells(data).values():
+        for key in values:
+            if key not in keys:
+                keys.append(key)
+    return keys or ["#0"]
+
+
+def _cells(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """item id -> {column key: points} of a stored input: its `_columns` record, or (an input
+    saved before columns were recorded) its lists of points in the auditors' order."""
+    data = data or {}
+    cols = data.get("_columns")
+    if isinstance(cols, dict):
+        return {str(k): dict(v) for k, v in cols.items() if isinstance(v, dict)}
+    return {}
+
+
+def _legacy_cells(campaign, data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    ids = [str(a.id) for a in campaign.auditors]
+    out: dict[str, dict[str, Any]] = {}
+    for item_id, v in ((data or {}).get("scores") or {}).items():
+        if isinstance(v, str) and v.strip().lower() == "n/a":
+            continue
+        values = v if isinstance(v, list) else [v]
+        out[str(item_id)] = {(ids[k] if k < len(ids) else f"#{k}"): x for k, x in enumerate(values)}
+    return out
+
+
+def columns_of(campaign, data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The stored points of every item by column (see _cells)."""
+    return _cells(data) or _legacy_cells(campaign, data)
+
+
+def merge_columns(
+    campaign, scheme: Scheme, form: MultiDict, data: dict[str, Any], stored, user, columns: int
+) -> dict[str, Any]:
+    """The input with each auditor's own column: an assigned auditor's save changes only their
+    column and the unnamed ones (a co-auditor on paper), the other auditors' come from the
+    stored draft — two auditors on two tablets never overwrite each other; anyone else's save
+    (an admin) sets every column as typed."""
+    keys = _column_keys(campaign, stored)
+    keys += [f"#{k}" for k in range(len(keys), columns)]
+    cells = columns_of(campaign, stored)
+    others = {str(a.id) for a in campaign.auditors if a.id != user.id}
+    mine = str(user.id) if any(a.id == user.id for a in campaign.auditors) else None
+    for item in scheme.items:
+        row = dict(cells.get(item.id, {}))
+        for k, key in enumerate(keys):
+            if mine is not None and key in others:
+                continue
+            typed = form.get(f"score-{item.id}-{k}", "").strip()
+            if typed:
+                row[key] = _number(typed)
+            else:
+                row.pop(key, None)
+        if row:
+            cells[item.id] = row
+        else:
+            cells.pop(item.id, None)
+    scores: dict[str, Any] = {}
+    for item in scheme.items:
+        if item.excludable and form.get(f"na-{item.id}"):
+            scores[item.id] = "n/a"
+            continue
+        row = cells.get(item.id) or {}
+        values = [row[k] for k in keys if k in row]
+        if len(values) == 1:
+            scores[item.id] = values[0]
+        elif values:
+            scores[item.id] = values
+    return {**data, "scores": scores, "_columns": cells}
+
+
 def _columns(campaign, data: dict[str, Any] | None) -> list[str]:
-    """Auditor column headers: the campaign's auditors, at least as many as any stored list."""
-    names = [a.display_name or a.username for a in campaign.auditors]
+    """Auditor column headers, one per column key (_column_keys)."""
+    by_id = {str(a.id): a.display_name or a.username for a in campaign.auditors}
+    keys = _column_keys(campaign, data if _cells(data) else None)
     stored = max(
         (len(v) for v in ((data or {}).get("scores") or {}).values() if isinstance(v, list)),
         default=0,
     )
+    names = [by_id.get(k) or _("审查员 %(n)s", n=i + 1) for i, k in enumerate(keys)]
     while len(names) < max(stored, 1):
         names.append(_("审查员 %(n)s", n=len(names) + 1))
     return names
@@ -152,13 +231,20 @@ def _defaults(campaign) -> dict[str, Any]:
 
 def _render(campaign, data, *, error=None, result=None, pending=None, status=200):
     scheme = evaluations.scheme_of(campaign)
+    names = _columns(campaign, data)
+    keys = _column_keys(campaign, data if _cells(data) else None)
     ev = evaluations.current(campaign)
     return render_template(
         "evaluation/form.html",
         campaign=campaign,
         scheme=scheme,
         data=data,
-        columns=_columns(campaign, data),
+        columns=names,
+        cells=columns_of(campaign, data),
+        column_keys=keys + [f"#{k}" for k in range(len(keys), len(names))],
+        mine=str(current_user.id)
+        if any(a.id == current_user.id for a in campaign.auditors)
+        else None,
         error=error,
         result=result,
         pending=pending,
@@ -187,6 +273,11 @@ def form(campaign_id: int):
         try:
             asked = int_param(request.form, "columns", 1, 1, MAX_COLUMNS, code="stale_form")
             data = input_from_form(request.form, scheme, max(columns, asked))
+            ev = evaluations.current(campaign)
+            stored = ev.input if ev is not None else None
+            data = merge_columns(
+                campaign, scheme, request.form, data, stored, current_user, max(columns, asked)
+            )
             evaluations.put_input(campaign, data, current_user)
         except DomainError as e:
             if wants_json():  # the page's autosave: the field and the sentence, nothing stored

@@ -196,3 +196,39 @@ def test_autosave_answers_in_json(client, login, setup):
     assert db.session.scalars(db.select(Evaluation)).one().input["scores"]["4.1.4"] == 23
     done = client.post(f"/campaigns/{c.id}/evaluation", data=FORM, headers=headers)
     assert done.json == {**done.json, "complete": True, "missing": []}
+
+
+def test_two_auditors_each_save_their_own_column(app, make_user):
+    """Two auditors on two tablets: each save changes only the saver's column."""
+    scores.clear_cache()
+    users = role_users(make_user)
+    second = make_user("auditor", "auditor2")[0]
+    c = make_campaign(auditors=[users["auditor"], second])
+    from flask import g
+
+    a, b = app.test_client(), app.test_client()
+    for client, name in ((a, "auditor1"), (b, "auditor2")):
+        g.pop("_login_user", None)
+        client.post("/login", data={"username": name, "password": "correct-horse"})
+
+    def post(client, data):
+        g.pop("_login_user", None)  # the shared test context caches the signed-in user
+        return client.post(f"/campaigns/{c.id}/evaluation", data=data)
+
+    # both opened the empty page; the first auditor scores column 0, the second column 1
+    assert post(a, {"columns": "2", "score-4.1.1-0": "9", "score-4.1.2-0": "14"}).status_code == 303
+    assert post(b, {"columns": "2", "score-4.1.1-1": "8"}).status_code == 303
+    ev = evaluations.current(c)
+    assert ev.input["scores"] == {"4.1.1": [9, 8], "4.1.2": 14}
+    # the first auditor changes their own 4.1.1 with a page that never saw the second's 8
+    post(a, {"columns": "2", "score-4.1.1-0": "10", "score-4.1.2-0": "14"})
+    db.session.refresh(ev)
+    assert ev.input["scores"]["4.1.1"] == [10, 8]
+    # a typed value in someone else's column is ignored; an emptied own cell is cleared
+    post(b, {"columns": "2", "score-4.1.1-0": "0", "score-4.1.1-1": ""})
+    db.session.refresh(ev)
+    assert ev.input["scores"]["4.1.1"] == 10 and ev.input["scores"]["4.1.2"] == 14
+    g.pop("_login_user", None)
+    html = a.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
+    assert re.search(r'name="score-4\.1\.1-1"[^>]*disabled', html)  # the other's column
+    assert not re.search(r'name="score-4\.1\.1-0"[^>]*disabled', html)
