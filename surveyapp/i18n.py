@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,7 +49,9 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po_path.open("rb") as f:
             catalog = read_po(f)
-        tmp = mo_path.with_suffix(".mo.tmp")
+        # a name of this process's own: workers starting together (gunicorn, pytest-xdist)
+        # each write a whole file and swap it in; none reads another's half-written one
+        tmp = mo_path.with_name(f"messages.mo.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         with tmp.open("wb") as f:
             write_mo(f, catalog)
         tmp.replace(mo_path)
