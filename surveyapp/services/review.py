@@ -37,6 +37,7 @@ class ReviewRow:
     reason: str
     excluded: bool
     history: tuple[ResponseExclusion, ...] = field(default_factory=tuple)
+    comment: str | None = None  #: what the customer wrote, if anything
 
 
 def flagged_responses(
@@ -84,6 +85,7 @@ def flagged_responses(
                 reason=str(flag_row["reason"]),
                 excluded=r.excluded,
                 history=tuple(history.get(rid, ())),
+                comment=r.comment,
             )
         )
     return out, total

@@ -20,9 +20,11 @@ from flask_login import current_user, login_required
 from ..errors import DomainError
 from ..messages import message
 from ..models import Response as SurveyResponse
+from ..services import comments as comment_service
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
 from ..services import review as review_service
+from ..services.bounds import ID_MAX
 from .access import campaign_or_abort, can_write, in_campaign_or_abort, roles_required
 from .downloads import send
 from .errors import flash_error
@@ -68,6 +70,8 @@ def view(campaign_id: int):
         flt=flt,
         filter_error=error,
         writable=can_write(current_user, campaign),
+        latest_comments=comment_service.latest(campaign, 5),
+        comment_total=comment_service.count(campaign),
     ), (400 if error else 200)
 
 
@@ -92,6 +96,38 @@ def review(campaign_id: int):
         questions=scores.questions_of(campaign),
         writable=can_write(current_user, campaign),
     )
+
+
+@bp.get("/campaigns/<int:campaign_id>/comments")
+@login_required
+def comments(campaign_id: int):
+    """What customers wrote, newest first: filter by outlet and channel, search the words."""
+    campaign = campaign_or_abort(campaign_id)
+    args = request.args
+    error = None
+    try:
+        f = comment_service.CommentFilter(
+            int_param(args, "outlet", 0, 1, ID_MAX, code="no_such_id") or None,
+            args.get("channel") or None,
+            args.get("q") or None,
+        ).checked(campaign)
+        page = int_param(args, "page", 1, 1, MAX_PAGE, code="no_such_page")
+    except DomainError as err:
+        error, f, page = message(err), comment_service.NO_FILTER, 1
+    total = comment_service.count(campaign, f)
+    per = comment_service.PER_PAGE
+    return render_template(
+        "dashboard/comments.html",
+        campaign=campaign,
+        rows=comment_service.latest(campaign, per, (page - 1) * per, f),
+        total=total,
+        all_total=comment_service.count(campaign),
+        page=page,
+        pages=max(1, -(-total // per)),
+        flt=f,
+        error=error,
+        args={k: v for k, v in args.items() if k != "page" and v},
+    ), (400 if error else 200)
 
 
 @bp.post(

@@ -1,0 +1,102 @@
+"""What customers write reaches someone: the comments list (page and API), filters, search,
+and the review page showing the words next to the answers, in Beijing time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from surveyapp.db import db
+from surveyapp.models import Response
+from surveyapp.services import responses as response_service
+from surveyapp.services.responses import Submission
+from tests import factories
+
+WORDS = ("师傅很专业，但是等了三天才上门。", "希望回访，电话一直占线。", "100%满意_好评")
+
+
+@pytest.fixture
+def campaign(app, make_user):
+    c = factories.make_campaign()
+    token = factories.outlet_token(c)
+    for i, text in enumerate(WORDS):
+        sub = Submission(
+            answers=factories.full_answers(c, 4), client_id=f"comment-{i:04d}", comment=text
+        )
+        response_service.submit_online(token, sub)
+    sub = Submission(answers=factories.full_answers(c, 5), client_id="no-comment-01")
+    response_service.submit_online(token, sub)
+    # a fixed time to read back: 2026-11-08 02:30 UTC is 10:30 in Beijing
+    first = db.session.scalar(db.select(Response).where(Response.client_id == "comment-0000"))
+    first.submitted_at = datetime(2026, 11, 8, 2, 30, tzinfo=UTC)
+    db.session.commit()
+    return c
+
+
+def test_the_api_lists_comments_newest_first(client, make_user, campaign):
+    _u, token = make_user("viewer", "reader.c")
+    auth = {"Authorization": f"Bearer {token}"}
+    body = client.get(f"/api/v1/campaigns/{campaign.id}/comments", headers=auth).json
+    assert body["total"] == 3 and [c["comment"] for c in body["comments"]][-1] == WORDS[0]
+    oldest = body["comments"][-1]
+    assert oldest["submitted_at"] == "2026-11-08T10:30:00+08:00"
+    assert oldest["outlet"] == "朝阳服务中心" and oldest["channel"] == "online"
+    found = client.get(
+        f"/api/v1/campaigns/{campaign.id}/comments", query_string={"q": "回访"}, headers=auth
+    ).json
+    assert [c["comment"] for c in found["comments"]] == [WORDS[1]]
+    # % and _ are searched as themselves, not as SQL wildcards
+    literal = client.get(
+        f"/api/v1/campaigns/{campaign.id}/comments", query_string={"q": "0%满意_"}, headers=auth
+    ).json
+    assert literal["total"] == 1
+    none = client.get(
+        f"/api/v1/campaigns/{campaign.id}/comments", query_string={"q": "%"}, headers=auth
+    ).json
+    assert none["total"] == 1
+    other = factories.make_campaign(organization="别家公司")
+    foreign = client.get(
+        f"/api/v1/campaigns/{campaign.id}/comments",
+        query_string={"outlet": other.outlets[0].id},
+        headers=auth,
+    )
+    assert foreign.status_code in (400, 422)
+    bad = client.get(
+        f"/api/v1/campaigns/{campaign.id}/comments", query_string={"page": "0"}, headers=auth
+    )
+    assert bad.status_code == 400
+
+
+def test_a_manager_sees_only_granted_comments(client, make_user, campaign):
+    _u, token = make_user("viewer", "manager.c", sees_all=False)
+    resp = client.get(
+        f"/api/v1/campaigns/{campaign.id}/comments", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert resp.status_code in (403, 404)
+
+
+def test_the_comments_page_filters_and_searches(client, make_user, login, campaign):
+    make_user("auditor", "aud.c")
+    make_user("admin", "admin.c")
+    login("admin.c")
+    html = client.get(f"/campaigns/{campaign.id}/comments").get_data(as_text=True)
+    assert all(w in html for w in WORDS) and "共 3 条意见" in html
+    assert "2026-11-08 10:30" in html
+    html = client.get(f"/campaigns/{campaign.id}/comments?q=上门&channel=online").get_data(
+        as_text=True
+    )
+    assert WORDS[0] in html and WORDS[1] not in html and "全部 3 条" in html
+    bad = client.get(f"/campaigns/{campaign.id}/comments?outlet=abc")
+    assert bad.status_code == 400 and WORDS[1] in bad.get_data(as_text=True)
+
+
+def test_the_review_page_shows_words_and_beijing_time(client, make_user, login, campaign):
+    from surveyapp.services import review
+
+    first = db.session.scalar(db.select(Response).where(Response.client_id == "comment-0000"))
+    admin, _t = make_user("admin", "admin.r")
+    review.exclude(first, "测试排除", admin)
+    login("admin.r")
+    html = client.get(f"/campaigns/{campaign.id}/review").get_data(as_text=True)
+    assert WORDS[0] in html and "2026-11-08 10:30" in html and " UTC" not in html
