@@ -78,6 +78,7 @@ FLAGS: Mapping[str, str] = {
     "straight_lining": N_("答案无变化"),
     "duplicate": N_("重复提交"),
     "burst": N_("短时集中提交"),
+    "no_timing": N_("无答题计时"),
 }
 
 #: what the audit log records, in words (the admin's audit page and its filter)

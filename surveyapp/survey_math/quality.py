@@ -166,6 +166,9 @@ def row_flags(
     dup_client = pick(context.dup_client, False)
     dup_token = pick(context.dup_token, False)
     burst = pick(context.burst, False)
+    # a response that did not bring the page's start (a script posting straight to the API, a
+    # stale page): its speed cannot be judged, so it is shown for review
+    no_timing = known & ~np.isfinite(duration)
 
     reason = np.full(n, "", dtype=object)
     parts = [
@@ -174,6 +177,7 @@ def row_flags(
         (dup_client, "重复提交：同一客户端 id 已有更早的答卷"),
         (dup_token, "重复使用：一次性链接已被使用过"),
         (burst, f"集中提交：同一设备 {context.burst_minutes:g} 分钟内 ≥{context.burst_count} 份"),
+        (no_timing, "无答题计时：提交时没有带回页面的开始时间"),
     ]
     for mask, text in parts:  # strings only for the flagged rows
         idx = np.nonzero(mask)[0]
@@ -186,6 +190,7 @@ def row_flags(
             "straight_lining": straight,
             "duplicate": dup_client | dup_token,
             "burst": burst,
+            "no_timing": no_timing,
         },
         index=pd.Index(np.asarray(ids, dtype=np.int64), name="id"),
     )

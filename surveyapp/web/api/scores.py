@@ -59,7 +59,12 @@ class Scores(Output):
     ci95: dict[str, Any] = Field(description="bootstrap 95 % intervals [lo, hi]")
     sufficient: dict[str, bool]
     warnings: list[str]
-    flags: dict[str, int] | None = None
+    flags: dict[str, int] | None = Field(
+        None,
+        description="responses of the whole campaign carrying each flag (speeding, "
+        "straight_lining, duplicate, burst, no_timing), flagged in all, total; flags never "
+        "change S by themselves",
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/scores")
@@ -70,7 +75,8 @@ class Scores(Output):
 def campaign_scores(campaign_id: int):
     """S, S_in_person, S_online, dimensions, intervals and sufficiency over valid responses."""
     campaign = api_campaign(campaign_id)
-    return out(Scores, scores.campaign_scores(campaign, request_filter(campaign)))
+    figures = scores.campaign_scores(campaign, request_filter(campaign))
+    return out(Scores, {**figures, "flags": scores.flag_summary(campaign)})
 
 
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
