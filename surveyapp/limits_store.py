@@ -44,8 +44,10 @@ class SQLiteStorage(Storage):
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self.path = uri.removeprefix("sqlite://").removeprefix("/") if uri else ""
-        self.path = "/" + self.path if not self.path.startswith("/") else self.path
+        # as SQLAlchemy reads it: sqlite:///relative/path, sqlite:////absolute/path
+        if not uri or not uri.startswith("sqlite:///") or uri == "sqlite:///":
+            raise ValueError("rate-limit store: give sqlite:///path/to/file.sqlite3")
+        self.path = os.path.abspath(uri.removeprefix("sqlite:///"))
         self._local = threading.local()
         self._hits = 0
 

@@ -8,7 +8,8 @@
 (function () {
   "use strict";
   var form = document.querySelector("form.checklist-form");
-  if (!form || !window.fetch || !window.FormData || !window.JSON) return;
+  // a finalized evaluation is revised on purpose (the button makes a new draft), never by a tap
+  if (!form || form.dataset.autosave !== "on" || !window.fetch || !window.FormData || !window.JSON) return;
   var key = "checklist:" + form.dataset.key;
   var status = document.getElementById("autosave");
   var names = JSON.parse(form.dataset.names || "{}");
@@ -70,6 +71,7 @@
     sending = true;
     clearTimeout(retry);
     say(form.dataset.saving);
+    var sent = JSON.stringify(snapshot());
     fetch(form.action, {
       method: "POST",
       body: new FormData(form),
@@ -79,7 +81,7 @@
       return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
     }).then(function (r) {
       if (r.ok) {
-        if (!again) forget();
+        if (pending() === sent) forget();  // a change typed meanwhile stays kept until it is sent
         say(form.dataset.saved.replace("%s", r.body.saved_at), "ok");
         showMissing(r.body.missing || []);
         if (r.body.complete && !document.querySelector(".result")) {

@@ -200,7 +200,7 @@
   var queueKey = form.getAttribute("data-queue");
   var queueBox = document.getElementById("queue");
   var startedAt = new Date().toISOString();
-  var flushing = false, flushTimer = null, sentNow = 0;
+  var flushing = false, flushTimer = null, sentNow = 0, stalled = "";
   function queue() { return store.get(queueKey) || []; }
   function newClientId() {
     var a = new Uint8Array(16);
@@ -214,6 +214,7 @@
     var parts = [];
     if (q.length) { parts.push(msg("waiting", "").replace("{n}", q.length)); }
     if (sentNow) { parts.push(msg("sent", "").replace("{n}", sentNow)); }
+    if (stalled && q.length) { parts.push(stalled); }
     document.getElementById("queue-status").textContent = parts.join(" ");
     var list = document.getElementById("queue-list");
     list.textContent = "";
@@ -221,7 +222,19 @@
       var li = document.createElement("li");
       li.textContent = item.outlet_name + " · " + new Date(item.at).toLocaleTimeString() +
         (item.error ? " — " + msg("refused", "") + item.error : "");
-      if (item.error) { li.className = "bad"; }
+      if (item.error) {
+        li.className = "bad";
+        var drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "linkish";
+        drop.textContent = " " + msg("discard", "");
+        drop.addEventListener("click", function () {
+          if (!window.confirm(msg("discard-ask", ""))) { return; }
+          store.set(queueKey, queue().filter(function (x) { return x.body.client_id !== item.body.client_id; }));
+          showQueue();
+        });
+        li.appendChild(drop);
+      }
       list.appendChild(li);
     });
   }
@@ -238,10 +251,19 @@
                  "X-CSRFToken": form.elements.csrf_token.value },
       body: JSON.stringify(item.body)
     }).then(function (resp) {
-      if (resp.status === 200 || resp.status === 201) {
-        store.set(queueKey, queue().filter(function (x) { return x.body.client_id !== item.body.client_id; }));
-        sentNow += 1;
-        return true;
+      if ((resp.status === 200 || resp.status === 201) && !resp.redirected) {
+        return resp.json().then(function (data) {
+          if (!data || typeof data.id !== "number") { throw new Error("not stored"); }
+          store.set(queueKey, queue().filter(function (x) { return x.body.client_id !== item.body.client_id; }));
+          sentNow += 1;
+          return true;
+        });
+      }
+      if (resp.status === 401 || resp.status === 400) {
+        // signed out, or the page's security token expired: everything stays on the device
+        // and goes out after signing in again / reloading the page
+        stalled = msg(resp.status === 401 ? "signin" : "reload", "");
+        return false;
       }
       if (resp.status === 422 || resp.status === 409 || resp.status === 410 || resp.status === 404) {
         return resp.json().then(function (data) {  // kept, shown, not retried by itself
@@ -254,10 +276,10 @@
         });
       }
       throw new Error("HTTP " + resp.status);
-    }).then(function () {
+    }).then(function (goOn) {
       flushing = false;
       showQueue();
-      flush();
+      if (goOn !== false) { flush(); }
     }).catch(function () {
       flushing = false;
       showQueue();
@@ -269,9 +291,14 @@
     delete body.started;
     body.outlet = parseInt(form.getAttribute("data-outlet"), 10);
     body.started_at = startedAt;
+    body.completed_at = new Date().toISOString();
     var q = queue();
     q.push({ body: body, outlet_name: form.getAttribute("data-outlet-name"), at: Date.now() });
     store.set(queueKey, q);
+    if (queue().length !== q.length) {  // the device would not keep it: send it the plain way
+      form.submit();
+      return;
+    }
     // the next customer starts on a blank form with a client_id of its own
     fields().forEach(function (el) {
       if (el.type === "radio" || el.type === "checkbox") { el.checked = false; } else { el.value = ""; }

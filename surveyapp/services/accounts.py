@@ -166,6 +166,13 @@ def change_role(user: User, role: str, by: User | None = None) -> User:
         old, user.role = user.role, role
         if role != "viewer":
             user.sees_all = False
+        # grants belong to a role: an auditor's assignments do not become a viewer's reading,
+        # nor come back if the role is given again
+        from ..models import campaign_auditors, campaign_viewers
+
+        for table, keeps in ((campaign_auditors, "auditor"), (campaign_viewers, "viewer")):
+            if role != keeps:
+                db.session.execute(table.delete().where(table.c.user_id == user.id))
         _end_sessions(user)
         uow.audit("user.role", target=f"user:{user.id}", by=by, detail={"role": [old, role]})
     return user

@@ -29,6 +29,7 @@ __all__ = [
     "history",
     "missing",
     "put_input",
+    "reported",
     "result",
     "scheme_of",
     "user_name",
@@ -49,6 +50,18 @@ def current(campaign: Campaign) -> Evaluation | None:
     ).all()
     drafts = [e for e in rows if e.status == "draft"]
     return drafts[0] if drafts else (rows[0] if rows else None)
+
+
+def reported(campaign: Campaign) -> Evaluation | None:
+    """What the report shows: the finalized evaluation while a revision is drafted after it
+    (the certified company's report does not turn back into a draft), else the current one."""
+    final = db.session.scalar(
+        select(Evaluation)
+        .where(Evaluation.campaign_id == campaign.id, Evaluation.status == "finalized")
+        .order_by(Evaluation.id.desc())
+        .limit(1)
+    )
+    return final or current(campaign)
 
 
 def history(campaign: Campaign) -> list[Evaluation]:

@@ -50,6 +50,9 @@ class Submission:
     contact: str | None = None
     contact_consent: bool = False
     started_at: datetime | None = None
+    #: when an interview kept on a device without signal was finished (sent later): stored as
+    #: its submission time when it lies between its start and now
+    completed_at: datetime | None = None
     address: str | None = None
     user_agent: str | None = None
 
@@ -402,6 +405,10 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
     contact = _contact(sub)
     now = utcnow()
     started = sub.started_at if sub.started_at is not None and sub.started_at <= now else None
+    done = sub.completed_at
+    if done is not None and not ((started or done) <= done <= now):
+        done = None
+    now = done or now
     row = {
         "campaign_id": campaign.id,
         "outlet_id": None,

@@ -87,6 +87,17 @@ def init_app(app: Flask) -> None:
     app.json = SafeJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter
     login_manager.login_view = "auth.login"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """Pages go to the sign-in page; a script of a page (JSON) is told 401, so it keeps
+        what it was sending (a redirect it follows would end in a 200 sign-in page)."""
+        if wants_json():
+            return _error(401, "unauthorized", _("请先登录。"))
+        from flask import redirect, url_for
+
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
     login_manager.login_message = None
 
     @login_manager.user_loader

@@ -100,7 +100,7 @@ def issue_token():
     if not form.validate_on_submit():
         return _page(token_form=form), 422
     token = accounts.issue_token(current_user, form.label.data or None)
-    return _page(new_token=token), 201
+    return _page(new_token=token), 201, {"Cache-Control": "no-store"}
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -34,7 +34,7 @@ class AuditFilter(Form):
 
     def validate_campaign(self, field):
         value = field.data or ""
-        if value and not (value.isdigit() and len(value) < 19):
+        if value and not (value.isascii() and value.isdigit() and len(value) < 19):
             raise ValidationError(_l("没有这个编号。"))
 
     def validate_action(self, field):
@@ -57,7 +57,7 @@ def _filters(form: AuditFilter) -> audit.Filters:
     return audit.Filters(
         user=form.user.data or None,
         action=form.action.data or None,
-        campaign=int(campaign) if campaign and campaign.isdigit() else None,
+        campaign=int(campaign) if campaign and campaign.isascii() and campaign.isdigit() else None,
         since=day(form.start.data),
         before=day(form.end.data, 1),
     )

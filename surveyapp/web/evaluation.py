@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -18,7 +20,7 @@ from ..services import dashboard as dashboard_service
 from ..services import evaluations
 from . import report_pdf as report_pdf_module
 from .access import campaign_or_abort, can_write, roles_required
-from .errors import flash_error, wants_json
+from .errors import wants_json
 from .params import int_param
 
 bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
@@ -35,7 +37,8 @@ def _bounded_rows(form: MultiDict) -> MultiDict:
     out = MultiDict(form)
     for name in ("deduction_rows", "event_rows"):
         raw = str(form.get(name, "0"))
-        out[name] = str(min(int(raw), MAX_ROWS)) if raw.isdigit() and len(raw) < 30 else "0"
+        ok = raw.isascii() and raw.isdigit() and len(raw) < 30
+        out[name] = str(min(int(raw), MAX_ROWS)) if ok else "0"
     return out
 
 
@@ -71,7 +74,9 @@ def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, 
         severe = form.get("audit-severe", "0").strip() or "0"
         data["management_audit"] = {
             "passed": passed == "yes",
-            "severe_nonconformities": int(severe) if severe.isdigit() else severe,
+            "severe_nonconformities": int(severe)
+            if severe.isascii() and severe.isdigit() and len(severe) < 10
+            else severe,
         }
     if form.get("operating_since"):
         data["organization"] = {"operating_since": form["operating_since"]}
@@ -165,23 +170,71 @@ def columns_of(campaign, data: dict[str, Any] | None) -> dict[str, dict[str, Any
     return _cells(data) or _legacy_cells(campaign, data)
 
 
+#: a column key as the page names it: an auditor's user id, or "#k" for an unnamed column
+_KEY = re.compile(r"^(\d{1,18}|#\d{1,2})$")
+#: what every auditor shares on the checklist (the last to change one decides it)
+SHARED = (
+    "evaluation_date",
+    "special_deductions",
+    "special_bonus",
+    "management_audit",
+    "organization",
+    "events",
+)
+
+
+def _page_keys(form: MultiDict, fallback: list[str], columns: int) -> list[str]:
+    """The column keys the page was drawn with (its hidden `column_keys`), so a column means
+    the same auditor at saving as at drawing; else the current ones."""
+    given = [k for k in str(form.get("column_keys", "")).split(",") if k]
+    if given and len(given) <= MAX_COLUMNS and all(_KEY.match(k) for k in given):
+        keys = given
+    else:
+        keys = list(fallback)
+    return keys + [f"#{k}" for k in range(len(keys), columns)]
+
+
+def _unchanged(form: MultiDict, name: str, now: Any) -> bool:
+    """Whether the page left a shared value as it was drawn (its hidden `was-<name>`)."""
+    raw = form.get(f"was-{name}")
+    if raw is None:
+        return False
+    try:
+        return json.loads(raw) == now
+    except ValueError:
+        return False
+
+
 def merge_columns(
     campaign, scheme: Scheme, form: MultiDict, data: dict[str, Any], stored, user, columns: int
 ) -> dict[str, Any]:
-    """The input with each auditor's own column: an assigned auditor's save changes only their
-    column and the unnamed ones (a co-auditor on paper), the other auditors' come from the
-    stored draft — two auditors on two tablets never overwrite each other; anyone else's save
-    (an admin) sets every column as typed."""
-    keys = _column_keys(campaign, stored)
-    keys += [f"#{k}" for k in range(len(keys), columns)]
-    cells = columns_of(campaign, stored)
-    others = {str(a.id) for a in campaign.auditors if a.id != user.id}
-    mine = str(user.id) if any(a.id == user.id for a in campaign.auditors) else None
+    """The input to save, merged with the stored draft so auditors on several tablets never
+    undo each other: an assigned auditor changes only their own column and the unnamed ones
+    (a co-auditor on paper), never another user's; anyone else (an admin) every column; a
+    column the page did not show is kept. A shared field (dates, management audit, events,
+    deductions, bonus, an item's 不适用) is taken from the page only when the page changed it."""
+    stored = stored or {}
+    keys = _page_keys(form, _column_keys(campaign, stored), columns)
+    assigned = any(a.id == user.id for a in campaign.auditors)
+    cells = _merged_cells(scheme, form, columns_of(campaign, stored), keys, user, assigned)
+    merged = {**data, "scores": _scores_of(scheme, form, cells, keys, stored), "_columns": cells}
+    for name in SHARED:
+        if stored and _unchanged(form, name, data.get(name)):
+            if name in stored:
+                merged[name] = stored[name]
+            else:
+                merged.pop(name, None)
+    return merged
+
+
+def _merged_cells(scheme: Scheme, form: MultiDict, cells, keys, user, assigned: bool) -> dict:
+    """Each item's points by column, with the columns this user may change taken from the page."""
+    mine = str(user.id)
     for item in scheme.items:
         row = dict(cells.get(item.id, {}))
         for k, key in enumerate(keys):
-            if mine is not None and key in others:
-                continue
+            if assigned and key.isdigit() and key != mine:
+                continue  # another user's column: theirs to change
             typed = form.get(f"score-{item.id}-{k}", "").strip()
             if typed:
                 row[key] = _number(typed)
@@ -191,18 +244,27 @@ def merge_columns(
             cells[item.id] = row
         else:
             cells.pop(item.id, None)
+    return cells
+
+
+def _scores_of(scheme: Scheme, form: MultiDict, cells, keys, stored) -> dict[str, Any]:
+    """The engine's `scores`: "n/a", one value, or the columns' values in column order."""
+    old_scores = stored.get("scores") or {}
     scores: dict[str, Any] = {}
     for item in scheme.items:
-        if item.excludable and form.get(f"na-{item.id}"):
+        ticked = bool(item.excludable and form.get(f"na-{item.id}"))
+        if item.excludable and _unchanged(form, f"na-{item.id}", ticked):
+            ticked = old_scores.get(item.id) == "n/a"  # this page left it: keep what is stored
+        if ticked:
             scores[item.id] = "n/a"
             continue
         row = cells.get(item.id) or {}
-        values = [row[k] for k in keys if k in row]
+        values = [row[k] for k in keys if k in row] + [v for k, v in row.items() if k not in keys]
         if len(values) == 1:
             scores[item.id] = values[0]
         elif values:
             scores[item.id] = values
-    return {**data, "scores": scores, "_columns": cells}
+    return scores
 
 
 def _columns(campaign, data: dict[str, Any] | None) -> list[str]:
@@ -253,6 +315,7 @@ def _render(campaign, data, *, error=None, result=None, pending=None, status=200
         writable=can_write(current_user, campaign),
         event_types=[(t, EVENT_NAMES_ZH[t]) for t in EVENT_TYPES],
         extra_rows=EXTRA_ROWS,
+        shared=SHARED,
         gap_names={
             f: str(FIELD_LABELS[f])
             for f in ("evaluation_date", "management_audit", "organization.operating_since")
@@ -326,7 +389,7 @@ def report_pdf(campaign_id: int):
     try:
         return report_pdf_module.response(campaign)
     except DomainError as e:
-        flash_error(e)
+        flash(message(e), "error")
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
 
 
@@ -336,7 +399,7 @@ def report(campaign_id: int):
     """The printable A4 evaluation report (finalized, or marked as a draft)."""
     campaign = campaign_or_abort(campaign_id)
     try:
-        result = evaluations.result(campaign)
+        result = evaluations.result(campaign, evaluations.reported(campaign))
     except DomainError as e:
         flash(message(e))
         return redirect(url_for(".form", campaign_id=campaign.id), 303)

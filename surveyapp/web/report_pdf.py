@@ -54,7 +54,7 @@ def render(campaign) -> bytes:
     checklist is incomplete, or this server cannot typeset Chinese."""
     from flask_babel import gettext as _
 
-    result = evaluations.result(campaign)
+    result = evaluations.result(campaign, evaluations.reported(campaign))
     if not result.get("complete", True):
         gaps = result["missing"]
         raise DomainError("evaluation_incomplete", "scores", count=len(gaps), gaps=gaps)

@@ -108,7 +108,8 @@ def answers_from_form(questionnaire: Questionnaire, form: Mapping) -> dict[str, 
         elif raw == "na":
             answers[q.id] = None
         else:
-            answers[q.id] = int(raw) if raw.strip().lstrip("-").isdigit() else raw
+            digits = raw.strip().lstrip("-")
+            answers[q.id] = int(raw) if digits.isascii() and digits.isdigit() else raw
     return answers
 
 

@@ -83,7 +83,8 @@ def new():
                 error = message(err)
         else:
             # rendered, not redirected: the password must not travel in a flash cookie
-            return _detail(user, temporary=password), 201
+            page, headers = _detail(user, temporary=password)
+            return page, 201, headers
     status = 200 if error is None and not form.errors else 422
     return render_template("admin/user_new.html", form=form, error=error), status
 
@@ -99,7 +100,7 @@ def _detail(user: User, temporary: str | None = None):
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).all()
-    return render_template(
+    page = render_template(
         "admin/user.html",
         user=user,
         temporary=temporary,
@@ -109,6 +110,8 @@ def _detail(user: User, temporary: str | None = None):
         roles=_role_choices(),
         locked=accounts.is_locked(user),
     )
+    # a temporary password is shown on this response only: nothing may keep a copy
+    return page, {"Cache-Control": "no-store"} if temporary else {}
 
 
 @bp.get("/<int:user_id>")

@@ -232,3 +232,49 @@ def test_two_auditors_each_save_their_own_column(app, make_user):
     html = a.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
     assert re.search(r'name="score-4\.1\.1-1"[^>]*disabled', html)  # the other's column
     assert not re.search(r'name="score-4\.1\.1-0"[^>]*disabled', html)
+
+
+def test_a_stale_page_never_undoes_another_auditors_shared_changes(app, make_user):
+    scores.clear_cache()
+    users = role_users(make_user)
+    second = make_user("auditor", "auditor3")[0]
+    c = make_campaign(auditors=[users["auditor"], second])
+    from flask import g
+
+    a, b = app.test_client(), app.test_client()
+    for client, name in ((a, "auditor1"), (b, "auditor3")):
+        g.pop("_login_user", None)
+        client.post("/login", data={"username": name, "password": "correct-horse"})
+
+    def page(client):
+        g.pop("_login_user", None)
+        html = client.get(f"/campaigns/{c.id}/evaluation").get_data(as_text=True)
+        return {
+            m.group(1): m.group(2)
+            for m in re.finditer(r'<input type="hidden" name="([^"]+)" value=\'?"?([^\'">]*)', html)
+            if m.group(1) != "csrf_token"
+        }
+
+    def post(client, data):
+        g.pop("_login_user", None)
+        return client.post(f"/campaigns/{c.id}/evaluation", data=data)
+
+    post(a, {"columns": "2", "score-4.1.1-0": "9"})
+    drawn_b = page(b)  # B's page is drawn now, before A's next change
+    post(
+        a, {**page(a), "score-4.1.1-0": "9", "evaluation_date": "2026-10-15", "audit-passed": "yes"}
+    )
+    ev = evaluations.current(c)
+    assert ev.input["evaluation_date"] == "2026-10-15"
+    # B saves their own cell from the stale page: A's date and audit stay
+    post(b, {**drawn_b, "score-4.1.1-1": "8"})
+    db.session.refresh(ev)
+    assert ev.input["evaluation_date"] == "2026-10-15"
+    assert ev.input["management_audit"]["passed"] is True
+    assert ev.input["scores"]["4.1.1"] == [9, 8]
+    # a column the page did not draw (an auditor since unassigned) is kept
+    c.auditors.remove(second)
+    db.session.commit()
+    post(a, {**page(a), "score-4.1.1-0": "10"})
+    db.session.refresh(ev)
+    assert ev.input["scores"]["4.1.1"] == [10, 8]

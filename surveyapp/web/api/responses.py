@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -95,6 +96,11 @@ class InPersonResponse(_Response):
         description="when the interview began, with a zone; trusted for timing only within "
         "the last 12 h (older or future ones are dropped: the response is stored untimed)",
     )
+    completed_at: AwareDatetime | None = Field(
+        None,
+        description="when an interview kept on a device without signal was finished; stored as "
+        "its submission time when between started_at and now (else now)",
+    )
 
 
 class Stored(_Output):
@@ -186,7 +192,10 @@ def store_in_person(campaign, user):
     """Parse an in-person response body and store it (the API, and the interview page's queue
     of interviews finished without signal); a resent client_id answers 200 with the same id."""
     data = body(InPersonResponse)
-    sub = _submission(data, _started_at(data.started_at))
+    sub = replace(
+        _submission(data, _started_at(data.started_at)),
+        completed_at=_started_at(data.completed_at),
+    )
     return _stored(responses.submit_in_person(campaign, data.outlet, user, sub))
 
 
