@@ -50,6 +50,15 @@ KEYS = {
 }
 #: keys whose values are vocabulary ids
 VALUE_VOCABULARY = {"role": "role", "status": "status", "level": "level", "by": "audit_action"}
+#: stored reasons of refused or failed sign-ins, in words
+REASONS = {
+    "throttled": _l("尝试过多，正在等待"),
+    "locked": _l("账户已锁定"),
+    "unknown user": _l("没有这个用户"),
+}
+#: detail keys that hold an id of a user, a campaign or an outlet (shown by name)
+ID_KEYS = {"user": "user", "campaign": "campaign", "campaign_id": "campaign", "outlet_id": "outlet"}
+
 #: target kinds in words
 KINDS = {
     "campaign": _l("评价项目"),
@@ -83,7 +92,12 @@ class Described:
     lines: list[Line]
 
 
-def _word(key: str, value) -> str:
+def _word(key: str, value, names: dict[str, str] | None = None) -> str:
+    names = names or {}
+    if key in ID_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return names.get(f"{ID_KEYS[key]}:{value}", str(value))
+    if key == "reason" and value in REASONS:
+        return str(REASONS[value])
     if value is None or value == "":
         return _("（空）")
     if isinstance(value, bool):
@@ -91,13 +105,13 @@ def _word(key: str, value) -> str:
     if key in VALUE_VOCABULARY:
         return label(VALUE_VOCABULARY[key], value)
     if isinstance(value, list):
-        return "、".join(_word(key, v) for v in value)
+        return "、".join(_word(key, v, names) for v in value) or _("（无）")
     if isinstance(value, dict):
-        return "；".join(f"{KEYS.get(k, k)}：{_word(k, v)}" for k, v in value.items())
+        return "；".join(f"{KEYS.get(k, k)}：{_word(k, v, names)}" for k, v in value.items())
     return str(value)
 
 
-def _lines(detail) -> list[Line]:
+def _lines(detail, names: dict[str, str] | None = None) -> list[Line]:
     if not isinstance(detail, dict):
         return [] if detail in (None, "") else [Line(_("详情"), str(detail))]
     detail = dict(detail)
@@ -110,24 +124,47 @@ def _lines(detail) -> list[Line]:
     if isinstance(before, dict) and isinstance(after, dict):
         for k in after:
             lines.append(
-                Line(str(KEYS.get(k, k)), old=_word(k, before.get(k)), new=_word(k, after[k]))
+                Line(
+                    str(KEYS.get(k, k)),
+                    old=_word(k, before.get(k), names),
+                    new=_word(k, after[k], names),
+                )
             )
+    elif isinstance(before, list) and isinstance(after, list):  # who was assigned, by user id
+        lines.append(
+            Line(
+                str(KEYS["auditors"]),
+                old=_word("user", before, names),
+                new=_word("user", after, names),
+            )
+        )
     for k, v in detail.items():
         name = str(KEYS.get(k, k))
         if isinstance(v, list) and len(v) == 2 and k not in ("auditors", "filters"):
-            lines.append(Line(name, old=_word(k, v[0]), new=_word(k, v[1])))
+            lines.append(Line(name, old=_word(k, v[0], names), new=_word(k, v[1], names)))
         else:
-            lines.append(Line(name, _word(k, v)))
+            lines.append(Line(name, _word(k, v, names)))
     return lines
 
 
 def _names(entries: Iterable[AuditLog]) -> dict[str, str]:
-    """'campaign:3' → its title, 'user:2' → its name, 'outlet:5' → its name, in two queries."""
+    """'campaign:3' → its title, 'user:2' → its name, 'outlet:5' → its name, for targets and
+    the ids details name, in three queries."""
     wanted: dict[str, set[int]] = {"campaign": set(), "user": set(), "outlet": set()}
     for e in entries:
         kind, _sep, ident = (e.target or "").partition(":")
-        if kind in wanted and ident.isdigit() and len(ident) < 19:
+        if kind in wanted and ident.isascii() and ident.isdigit() and len(ident) < 19:
             wanted[kind].add(int(ident))
+        detail = e.detail if isinstance(e.detail, dict) else {}
+        for key, kind in ID_KEYS.items():
+            value = detail.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+                wanted[kind].add(value)
+        for key in ("before", "after"):
+            listed = detail.get(key)
+            for value in listed if isinstance(listed, list) else []:
+                if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+                    wanted["user"].add(value)
     names: dict[str, str] = {}
     for kind, model, column in (
         ("campaign", Campaign, Campaign.title),
@@ -152,5 +189,5 @@ def describe(entries: list[AuditLog]) -> list[Described]:
             target = f"{what} {ident}" if what else e.target
             if e.target in names:
                 target += f"（{names[e.target]}）"
-        out.append(Described(e, label("audit_action", e.action), target, _lines(e.detail)))
+        out.append(Described(e, label("audit_action", e.action), target, _lines(e.detail, names)))
     return out

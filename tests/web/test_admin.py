@@ -145,3 +145,22 @@ def test_entries_read_as_words_with_old_and_new_values(client, make_user, login,
     # filtered by campaign: entries about its outlet and its responses come with it
     only = client.get(f"/admin/audit?campaign={c.id}").get_data(as_text=True)
     assert "修改服务网点" in only and "剔除答卷" in only and ">登录</td>" not in only
+
+
+def test_assignments_grants_and_refusals_read_as_names(client, make_user, login, make_campaign):
+    from surveyapp.services import accounts
+    from surveyapp.services import campaigns as campaign_service
+
+    as_admin(make_user, login)
+    li, _t = make_user("auditor", "li.names")
+    li.display_name = "李审查"
+    db.session.commit()
+    c = make_campaign()
+    campaign_service.set_auditors(c, [li])
+    viewer, _t = make_user("viewer", "wang.names", sees_all=False)
+    accounts.grant(viewer, c.id)
+    accounts.authenticate("ghost.names", "x" * 9, "203.0.113.5")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "<del>（无）</del> → <ins>li.names</ins>" in html
+    assert "wang.names" in html.split(">授权评价项目</td>")[1].split("</tr>")[0]
+    assert "没有这个用户" in html and "unknown user" not in html
