@@ -8,6 +8,7 @@ from surveyapp.db import db
 from surveyapp.models import Campaign, Evaluation
 from surveyapp.services import accounts, evaluations
 from tests import factories
+from tests.helpers import sign_in
 
 
 def _fill(page, item, value):
@@ -54,10 +55,7 @@ def test_checklist_saves_itself_and_finalizes(live_app, live_server, launch):  #
             )
             page = context.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{live_server}/login")
-            page.fill("#username", "tablet.li")
-            page.fill("#password", "correct-horse")
-            page.click("main button[type=submit]")
+            sign_in(page, live_server, "tablet.li")
             page.goto(url)
             for item in items[:12]:
                 _fill(page, item, f"{item.points:g}")

@@ -9,6 +9,7 @@ from surveyapp.models import Response
 from surveyapp.services import accounts
 from surveyapp.services import responses as response_service
 from tests import factories
+from tests.helpers import sign_in
 
 
 def _answer_all(page, questions, value):
@@ -42,10 +43,7 @@ def test_two_offline_interviews_arrive_once(live_app, live_server, launch):
             )
             page = context.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{live_server}/login")
-            page.fill("#username", "field.wang")
-            page.fill("#password", "correct-horse")
-            page.click("main button[type=submit]")
+            sign_in(page, live_server, "field.wang")
             page.goto(f"{live_server}/interview/{cid}/{oid}")
             context.set_offline(True)
             for value in ("5", "4"):

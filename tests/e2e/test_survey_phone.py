@@ -8,14 +8,6 @@ from surveyapp.models import Response
 from surveyapp.services import responses as response_service
 from tests import factories
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = "/tmp/survey-phone.png"
 
 
@@ -28,7 +20,7 @@ def answer(page, question, value):
 
 
 @pytest.mark.browser
-def test_phone_survey_end_to_end(live_app, live_server, chromium_path):  # noqa: PLR0915 (one browser walk-through, read as a script)
+def test_phone_survey_end_to_end(live_app, live_server, launch):  # noqa: PLR0915 (one browser walk-through, read as a script)
     from playwright.sync_api import sync_playwright
 
     with live_app.app_context():
@@ -45,7 +37,7 @@ def test_phone_survey_end_to_end(live_app, live_server, chromium_path):  # noqa:
     attempts = {"n": 0}
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(
                 viewport={"width": 360, "height": 740},
@@ -135,7 +127,7 @@ def test_phone_survey_end_to_end(live_app, live_server, chromium_path):  # noqa:
 
 
 @pytest.mark.browser
-def test_mostly_not_applicable_is_asked_once_then_stored(live_app, live_server, chromium_path):
+def test_mostly_not_applicable_is_asked_once_then_stored(live_app, live_server, launch):
     """At 360 px: 不适用 almost everywhere → one question (dismiss keeps the page), then stored."""
     from playwright.sync_api import sync_playwright
 
@@ -146,7 +138,7 @@ def test_mostly_not_applicable_is_asked_once_then_stored(live_app, live_server, 
         campaign_id = campaign.id
     dialogs: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        browser = launch(p)
         try:
             page = browser.new_context(
                 viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"

@@ -200,20 +200,9 @@ def test_autosave_answers_in_json(client, login, setup):
 
 def test_two_auditors_each_save_their_own_column(app, make_user):
     """Two auditors on two tablets: each save changes only the saver's column."""
-    scores.clear_cache()
-    users = role_users(make_user)
-    second = make_user("auditor", "auditor2")[0]
-    c = make_campaign(auditors=[users["auditor"], second])
     from flask import g
 
-    a, b = app.test_client(), app.test_client()
-    for client, name in ((a, "auditor1"), (b, "auditor2")):
-        g.pop("_login_user", None)
-        client.post("/login", data={"username": name, "password": "correct-horse"})
-
-    def post(client, data):
-        g.pop("_login_user", None)  # the shared test context caches the signed-in user
-        return client.post(f"/campaigns/{c.id}/evaluation", data=data)
+    c, _second, a, b, post = _two_auditors(app, make_user, "auditor2")
 
     # both opened the empty page; the first auditor scores column 0, the second column 1
     assert post(a, {"columns": "2", "score-4.1.1-0": "9", "score-4.1.2-0": "14"}).status_code == 303
@@ -235,16 +224,9 @@ def test_two_auditors_each_save_their_own_column(app, make_user):
 
 
 def test_a_stale_page_never_undoes_another_auditors_shared_changes(app, make_user):
-    scores.clear_cache()
-    users = role_users(make_user)
-    second = make_user("auditor", "auditor3")[0]
-    c = make_campaign(auditors=[users["auditor"], second])
     from flask import g
 
-    a, b = app.test_client(), app.test_client()
-    for client, name in ((a, "auditor1"), (b, "auditor3")):
-        g.pop("_login_user", None)
-        client.post("/login", data={"username": name, "password": "correct-horse"})
+    c, second, a, b, post = _two_auditors(app, make_user, "auditor3")
 
     def page(client):
         g.pop("_login_user", None)
@@ -254,10 +236,6 @@ def test_a_stale_page_never_undoes_another_auditors_shared_changes(app, make_use
             for m in re.finditer(r'<input type="hidden" name="([^"]+)" value=\'?"?([^\'">]*)', html)
             if m.group(1) != "csrf_token"
         }
-
-    def post(client, data):
-        g.pop("_login_user", None)
-        return client.post(f"/campaigns/{c.id}/evaluation", data=data)
 
     post(a, {"columns": "2", "score-4.1.1-0": "9"})
     drawn_b = page(b)  # B's page is drawn now, before A's next change
@@ -278,3 +256,24 @@ def test_a_stale_page_never_undoes_another_auditors_shared_changes(app, make_use
     post(a, {**page(a), "score-4.1.1-0": "10"})
     db.session.refresh(ev)
     assert ev.input["scores"]["4.1.1"] == [10, 8]
+
+
+def _two_auditors(app, make_user, second_name):
+    """A campaign with two assigned auditors, each signed in on a tablet of their own, and a
+    post(client, data) that saves the checklist as that client's auditor."""
+    from flask import g
+
+    scores.clear_cache()
+    users = role_users(make_user)
+    second = make_user("auditor", second_name)[0]
+    c = make_campaign(auditors=[users["auditor"], second])
+    a, b = app.test_client(), app.test_client()
+    for client, name in ((a, "auditor1"), (b, second_name)):
+        g.pop("_login_user", None)  # the shared test context caches the signed-in user
+        client.post("/login", data={"username": name, "password": "correct-horse"})
+
+    def post(client, data):
+        g.pop("_login_user", None)
+        return client.post(f"/campaigns/{c.id}/evaluation", data=data)
+
+    return c, second, a, b, post
