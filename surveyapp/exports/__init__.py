@@ -7,7 +7,7 @@ registered format turns it into bytes. See `cells` for the spreadsheet-safe and 
 
 from __future__ import annotations
 
-from . import tabular  # noqa: F401 - registers csv and xlsx
+from . import spss, tabular  # noqa: F401 - register csv, xlsx and sav
 from .cells import cell, frame, neutralize
 from .registry import (
     REGISTRY,

@@ -9,8 +9,8 @@ time rule), so a new format (SPSS `.sav`) is one more registered function.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
@@ -42,6 +42,10 @@ class Table:
     zone: tzinfo
     #: the row count when it is known before writing: a format with a limit refuses at once
     rows: int | None = None
+    #: what each column means, in words (SPSS variable labels; other formats ignore them)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    #: the words of a numeric column's codes (SPSS value labels: 5 → 非常满意)
+    value_labels: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
 
     @classmethod
     def from_rows(

@@ -106,16 +106,52 @@ def response_header(campaign: Campaign) -> list[str]:
     return [*RESPONSE_COLUMNS, *(questions[i].id for i in _answer_columns(questions))]
 
 
+#: what the fixed columns mean, in words (SPSS variable labels)
+COLUMN_LABELS = {
+    "id": "答卷编号",
+    "channel": "渠道（in_person 当面，online 电子）",
+    "outlet_id": "服务网点编号",
+    "outlet": "服务网点",
+    "started_at": "开始答题时间",
+    "submitted_at": "提交时间",
+    "duration_s": "用时（秒）",
+    "valid": "有效答卷（计入得分）",
+    "speeding": "答题过快",
+    "straight_lining": "直线作答",
+    "duplicate": "重复提交",
+    "burst": "短时集中提交",
+    "no_timing": "无答题计时",
+    "flag_reason": "标记原因",
+    "excluded": "已排除",
+    "exclusion_reason": "排除原因",
+    "excluded_by": "排除人",
+    "excluded_at": "排除时间",
+    "comment": "意见和建议",
+    "contact_consent": "同意回访",
+}
+YES_NO = {0: "否", 1: "是"}
+LIKERT_WORDS = {1: "非常不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
+
+
 def responses_table(
     campaign: Campaign, zone: tzinfo | None = None, counted: bool = True
 ) -> formats.Table:
-    """The responses as a table: header, pages read lazily, and (if counted) the row count."""
+    """The responses as a table: header, pages read lazily, and (if counted) the row count;
+    with each column's meaning and each answer code's words (a blank answer is 不适用)."""
+    questions = scores.questions_of(campaign)
+    answered = [questions[i] for i in _answer_columns(questions)]
+    booleans = ("valid", *FLAG_COLUMNS, "excluded", "contact_consent")
     return formats.Table(
         "responses",
         tuple(response_header(campaign)),
         response_pages(campaign),
         zone or local_zone(),
         rows=_count(campaign) if counted else None,
+        labels={**COLUMN_LABELS, **{q.id: q.text_zh for q in answered}},
+        value_labels={
+            **{name: YES_NO for name in booleans},
+            **{q.id: LIKERT_WORDS for q in answered if q.kind == "likert"},
+        },
     )
 
 

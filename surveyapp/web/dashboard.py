@@ -152,7 +152,9 @@ def change(campaign_id: int, response_id: int, action: str):
     return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
 
 
-@bp.get("/campaigns/<int:campaign_id>/export/<any(responses, scores):kind>.<any(csv, xlsx):ext>")
+@bp.get(
+    "/campaigns/<int:campaign_id>/export/<any(responses, scores):kind>.<any(csv, xlsx, sav):ext>"
+)
 @login_required
 def export(campaign_id: int, kind: str, ext: str):
     """Download responses or scores as CSV (UTF-8 with BOM, streamed) or XLSX."""

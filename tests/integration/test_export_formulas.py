@@ -55,8 +55,23 @@ def read_xlsx(body: bytes) -> list[dict]:
     return [dict(zip(header, [c.value for c in row], strict=True)) for row in cells[1:]]
 
 
+def read_sav(body: bytes) -> list[dict]:
+    import tempfile
+
+    import pyreadstat
+
+    with tempfile.NamedTemporaryFile(suffix=".sav") as f:
+        f.write(body)
+        f.flush()
+        df, _meta = pyreadstat.read_sav(f.name)
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in df.to_dict("records")
+    ]
+
+
 #: how each registered format is read back; a new format must be added here to be checked
-READERS = {"csv": read_csv, "xlsx": read_xlsx}
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "sav": read_sav}
 
 
 @pytest.fixture
@@ -123,7 +138,7 @@ def test_every_registered_format_is_checked():
     assert set(exports.REGISTRY) == set(READERS)
 
 
-@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "sav"])
 def test_responses_export(client, login, setup, ext):
     login("-boss")
     c = setup["campaign"]
@@ -146,7 +161,7 @@ def test_responses_export(client, login, setup, ext):
             assert answers and all(isinstance(v, int) for v in answers), answers
 
 
-@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "sav"])
 def test_scores_export(client, login, setup, ext):
     login("-boss")
     c = setup["campaign"]

@@ -125,6 +125,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("api.campaign_scores", "GET"): READ,
     ("api.scores_csv", "GET"): READ,
     ("api.export_csv", "GET"): READ,
+    ("api.export_xlsx", "GET"): READ,
+    ("api.export_sav", "GET"): READ,
     ("api.get_evaluation", "GET"): READ,
     ("api.campaign_comments", "GET"): READ,
     ("api.put_evaluation", "PUT"): WRITE,

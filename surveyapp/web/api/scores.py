@@ -89,6 +89,30 @@ def export_csv(campaign_id: int):
     return send(exports.responses_export(api_campaign(campaign_id), "csv"))
 
 
+@bp.get("/campaigns/<int:campaign_id>/export.xlsx")
+@operation(
+    "Every response as an XLSX sheet (the CSV's rows)",
+    ok={200: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    errors={413: "more rows than a sheet holds: use the CSV"},
+)
+@api_auth(*READERS)
+def export_xlsx(campaign_id: int):
+    """Every response, one row each, as XLSX."""
+    return send(exports.responses_export(api_campaign(campaign_id), "xlsx"))
+
+
+@bp.get("/campaigns/<int:campaign_id>/export.sav")
+@operation(
+    "Every response as SPSS .sav, with Chinese variable and value labels",
+    ok={200: "application/x-spss-sav"},
+    errors={413: "more rows than one .sav is written with: use the CSV"},
+)
+@api_auth(*READERS)
+def export_sav(campaign_id: int):
+    """Every response, one case each, as SPSS .sav (labels: the questions and answer words)."""
+    return send(exports.responses_export(api_campaign(campaign_id), "sav"))
+
+
 @bp.get("/campaigns/<int:campaign_id>/scores.csv")
 @operation("The scores as CSV (UTF-8 with BOM)", query=ScoreFilter, ok={200: "text/csv"})
 @api_auth(*READERS)
