@@ -53,6 +53,9 @@ class Response(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     #: salted hash of address + user agent, for burst detection; not reversible
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    #: salted sha256 of the network address alone: bursts from one address whatever the
+    #: browser claims to be (a script rotating user agents); not reversible
+    network: Mapped[str | None] = mapped_column(String(64))
     #: one char per question in questionnaire order: '0'-'9', 'A'=10, '-'=n/a (survey_math)
     answers: Mapped[str] = mapped_column(String(128))
     comment: Mapped[str | None] = mapped_column(Text)

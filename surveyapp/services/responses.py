@@ -383,17 +383,28 @@ def interview_scope(campaign_id: int, outlet_id: int, auditor_id: int) -> str:
     return f"interview:{campaign_id}:{outlet_id}:{auditor_id}"
 
 
-def fingerprint(address: str | None, user_agent: str | None) -> str | None:
-    """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
-    if not address and not user_agent:
-        return None
-    salt = (
+def _salt() -> str:
+    return (
         current_app.config.get("FINGERPRINT_SALT")
         or hmac.new(
             str(current_app.config["SECRET_KEY"]).encode(), b"response-fingerprint", hashlib.sha256
         ).hexdigest()
     )
-    return hashlib.sha256(f"{salt}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
+
+
+def fingerprint(address: str | None, user_agent: str | None) -> str | None:
+    """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
+    if not address and not user_agent:
+        return None
+    return hashlib.sha256(f"{_salt()}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
+
+
+def network(address: str | None) -> str | None:
+    """sha256(secret salt | net | address): the same for every post from one address, whatever
+    user agent a script rotates through; not reversible."""
+    if not address:
+        return None
+    return hashlib.sha256(f"{_salt()}|net|{address}".encode()).hexdigest()
 
 
 # ── writes ───────────────────────────────────────────────────────────────────────────────
@@ -420,6 +431,7 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
         "submitted_at": now,
         "duration_s": round((now - started).total_seconds(), 3) if started else None,
         "fingerprint": fingerprint(sub.address, sub.user_agent),
+        "network": network(sub.address),
         "answers": pack_answers(values),
         "comment": comment,
         "contact_encrypted": contact,

@@ -71,6 +71,7 @@ class FlagContext:
     burst: np.ndarray
     burst_count: int
     burst_minutes: float
+    network_burst_count: int
     #: argsort of ids, None when they are ascending already (as loaded: by id)
     id_order: np.ndarray | None = None
 
@@ -90,8 +91,17 @@ def _channel_codes(meta: pd.DataFrame) -> np.ndarray:
     return ResponseFrame(meta, np.zeros((len(meta), 0), dtype=np.int8), ()).channel_codes()
 
 
+#: responses from one network address within burst_minutes that flag them all (CONTRACT: at
+#: the latest from the 11th); an address is shared by many phones on one Wi-Fi, a device not
+NETWORK_BURST_COUNT = 11
+
+
 def flag_context(
-    meta: pd.DataFrame, *, burst_count: int = 5, burst_minutes: float = 10.0
+    meta: pd.DataFrame,
+    *,
+    burst_count: int = 5,
+    burst_minutes: float = 10.0,
+    network_burst_count: int = NETWORK_BURST_COUNT,
 ) -> FlagContext:
     """The campaign-wide part of the flags from response metadata alone (see FlagContext)."""
     n = len(meta)
@@ -116,9 +126,11 @@ def flag_context(
         channel_median=medians,
         dup_client=_seen_before(meta, "client_id", order),
         dup_token=_seen_before(meta, "token_id", order),
-        burst=_bursts(meta, burst_count, burst_minutes),
+        burst=_bursts(meta, burst_count, burst_minutes)
+        | _bursts(meta, network_burst_count, burst_minutes, column="network"),
         burst_count=burst_count,
         burst_minutes=burst_minutes,
+        network_burst_count=network_burst_count,
         id_order=None if ascending else np.argsort(ids, kind="stable"),
     )
 
@@ -176,7 +188,11 @@ def row_flags(
         (straight, why_straight),
         (dup_client, "重复提交：同一客户端 id 已有更早的答卷"),
         (dup_token, "重复使用：一次性链接已被使用过"),
-        (burst, f"集中提交：同一设备 {context.burst_minutes:g} 分钟内 ≥{context.burst_count} 份"),
+        (
+            burst,
+            f"集中提交：同一设备 {context.burst_minutes:g} 分钟内 ≥{context.burst_count} 份，"
+            f"或同一网络地址 ≥{context.network_burst_count} 份",
+        ),
         (no_timing, "无答题计时：提交时没有带回页面的开始时间"),
     ]
     for mask, text in parts:  # strings only for the flagged rows
@@ -276,13 +292,16 @@ def _seen_before(meta: pd.DataFrame, column: str, order: np.ndarray) -> np.ndarr
     return out
 
 
-def _bursts(meta: pd.DataFrame, count: int, minutes: float) -> np.ndarray:
-    """True for every response inside a window of `count` from one fingerprint within `minutes`."""
+def _bursts(
+    meta: pd.DataFrame, count: int, minutes: float, column: str = "fingerprint"
+) -> np.ndarray:
+    """True for every response inside a window of `count` from one fingerprint (or network
+    address) within `minutes`."""
     n = len(meta)
     out = np.zeros(n, dtype=bool)
-    if "fingerprint" not in meta.columns or "submitted_at" not in meta.columns or count < 1:
+    if column not in meta.columns or "submitted_at" not in meta.columns or count < 1:
         return out
-    fp = meta["fingerprint"]
+    fp = meta[column]
     keep = fp.notna().to_numpy().copy()
     if pd.api.types.is_integer_dtype(fp.dtype):  # codes (nullable ints): no Python objects
         values = fp.to_numpy(dtype=np.int64, na_value=-1)

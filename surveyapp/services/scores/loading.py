@@ -77,7 +77,7 @@ def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int
     r = Response
     # `+ 0`: walk the primary key from `after` (keyset paging), not the campaign index
     page = (
-        select(r.id, r.channel, r.submitted_at, r.duration_s, r.link_id, r.fingerprint)
+        select(r.id, r.channel, r.submitted_at, r.duration_s, r.link_id, r.fingerprint, r.network)
         .where((r.campaign_id + 0) == campaign_id, r.id > after)
         .order_by(r.id)
         .limit(limit)
@@ -98,6 +98,9 @@ def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int
         agg(func.substr(func.coalesce(p.fingerprint, "") + NO_PRINT, 1, PRINT_WIDTH), "").label(
             "fingerprint"
         ),
+        agg(func.substr(func.coalesce(p.network, "") + NO_PRINT, 1, PRINT_WIDTH), "").label(
+            "network"
+        ),
     )
 
 
@@ -114,7 +117,9 @@ def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
     return _paradata_frame(campaign, columns)
 
 
-#: the arrays the paradata pages are decoded into (plus "fingerprint", PRINT_WIDTH bytes a row)
+#: the salted hashes compared on their first PRINT_WIDTH characters: device and address
+PRINTS = ("fingerprint", "network")
+#: the arrays the paradata pages are decoded into (plus PRINTS, PRINT_WIDTH bytes a row)
 _PARADATA_COLUMNS = {
     "id": np.int64,
     "channel": bool,
@@ -135,7 +140,8 @@ def _read_paradata(campaign: Campaign, page: int) -> dict[str, np.ndarray]:
     )
     cap = int(expected) + 1
     arrays = {name: np.empty(cap, dtype) for name, dtype in _PARADATA_COLUMNS.items()}
-    arrays["fingerprint"] = np.empty((cap, PRINT_WIDTH), dtype=np.uint8)
+    for name in PRINTS:
+        arrays[name] = np.empty((cap, PRINT_WIDTH), dtype=np.uint8)
     filled, after = 0, 0
     while True:
         row = db.session.execute(_paradata_page_select(campaign.id, dialect, after, page)).one()
@@ -164,10 +170,11 @@ def _decode_page(row, n: int, arrays: dict[str, np.ndarray], at: slice) -> None:
         raise ValueError(f"expected {n} durations, decoded {len(duration)}")
     arrays["duration_s"][at] = duration
     arrays["link_id"][at] = ints(row.link_id, n)
-    raw = np.frombuffer((row.fingerprint or "").encode("ascii"), dtype=np.uint8)
-    if len(raw) != n * PRINT_WIDTH:
-        raise ValueError(f"expected {n} fingerprints, decoded {len(raw) // PRINT_WIDTH}")
-    arrays["fingerprint"][at] = raw.reshape(n, PRINT_WIDTH)
+    for name in PRINTS:
+        raw = np.frombuffer((getattr(row, name) or "").encode("ascii"), dtype=np.uint8)
+        if len(raw) != n * PRINT_WIDTH:
+            raise ValueError(f"expected {n} {name}s, decoded {len(raw) // PRINT_WIDTH}")
+        arrays[name][at] = raw.reshape(n, PRINT_WIDTH)
 
 
 def _single_use_tokens(campaign: Campaign, links: np.ndarray) -> np.ndarray:
@@ -185,10 +192,6 @@ def _paradata_frame(campaign: Campaign, columns: dict[str, np.ndarray]) -> pd.Da
     id_col = columns.pop("id")
     n = len(id_col)
     token = _single_use_tokens(campaign, columns.pop("link_id"))
-    prints = columns.pop("fingerprint")
-    no_print = prints[:, 0] == ord("-")
-    codes = row_codes(prints)
-    del prints
     duration = columns.pop("duration_s")
     meta = pd.DataFrame({"id": id_col})
     meta["channel"] = pd.Categorical.from_codes(
@@ -199,8 +202,13 @@ def _paradata_frame(campaign: Campaign, columns: dict[str, np.ndarray]) -> pd.Da
     del duration
     meta["token_id"] = pd.Series(pd.array(token, dtype="Int64")).mask(token == 0)
     del token
-    meta["fingerprint"] = pd.Series(pd.array(codes, dtype="Int64")).mask(no_print)
-    del codes
+    for name in PRINTS:  # one small integer code per distinct device / address
+        prints = columns.pop(name)
+        no_print = prints[:, 0] == ord("-")
+        codes = row_codes(prints)
+        del prints
+        meta[name] = pd.Series(pd.array(codes, dtype="Int64")).mask(no_print)
+        del codes
     order = np.argsort(id_col, kind="stable")
     if n and not (order == np.arange(n)).all():
         meta = meta.iloc[order].reset_index(drop=True)
