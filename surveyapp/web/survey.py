@@ -9,6 +9,7 @@ client_id through the JSON endpoint.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 
@@ -193,6 +194,39 @@ def _language() -> dict:
 # ── the pages ────────────────────────────────────────────────────────────────────────────
 
 
+#: how long a phone remembers that it answered a link (a customer going Back and sending again
+#: within it is the same customer: the same client_id, counted once)
+REMEMBER_SUBMITTED = 24 * 3600
+
+
+def submitted_cookie(token: str) -> str:
+    """The name of the cookie remembering this phone's response to this link."""
+    return "sv_" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def remember_submitted(resp, token: str, client_id: str | None):
+    """Let this phone's next visit to the link reuse the client_id it answered with."""
+    if client_id:
+        resp.set_cookie(
+            submitted_cookie(token),
+            client_id[:64],
+            max_age=REMEMBER_SUBMITTED,
+            path=f"/s/{token}"[:200],
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return resp
+
+
+def _answered_before(link, token: str) -> str | None:
+    """The client_id this phone already answered the link with, if that response is stored."""
+    cid = request.cookies.get(submitted_cookie(token))
+    if not cid or request.args.get("another") == "1":
+        return None
+    return cid if responses.existing_response(link.campaign_id, cid) is not None else None
+
+
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @limiter.limit(_rate("SURVEY_RATE_PAGE_PER_ADDRESS"), methods=["GET"])
 @submit_limits
@@ -214,7 +248,8 @@ def page(token: str):
     status = 200
     scope = responses.link_scope(link)
     started = responses.start_stamp(scope)
-    client_id = uuid.uuid4().hex
+    answered = _answered_before(link, token) if request.method == "GET" else None
+    client_id = answered or uuid.uuid4().hex
     ask = None
     if request.method == "POST":
         sub = submission_from_form(
@@ -224,7 +259,8 @@ def page(token: str):
         if ask is None:
             try:
                 responses.submit_online(token, sub)
-                return redirect(url_for(".thanks", token=token), 303)
+                done = redirect(url_for(".thanks", token=token), 303)
+                return remember_submitted(done, token, sub.client_id)
             except DomainError as err:
                 if status_of(err.code) != 422:
                     return unavailable(err)
@@ -242,6 +278,7 @@ def page(token: str):
         token=token,
         started=started,
         client_id=client_id,
+        answered=answered,
         **questionnaire_context(link.campaign, questionnaire, values, errors, ask),
     ), status
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from surveyapp.db import db
 from surveyapp.models import Response
 from surveyapp.services import campaigns as campaign_service
-from tests.factories import form_data, outlet_token
+from tests.factories import form_data, full_answers, outlet_token
 
 ROOT = Path(__file__).resolve().parents[2]
 #: page-weight budget of /s/<token>: HTML + CSS + JS, uncompressed, no other requests
@@ -160,3 +160,39 @@ def test_page_rate_limit_is_a_generous_ceiling(make_app, make_campaign):
         codes = [client.get(f"/s/{outlet_token(c)}").status_code for _ in range(6)]
         assert codes == [200] * 5 + [429]
         assert "请求过于频繁" in client.get(f"/s/{outlet_token(c)}").get_data(as_text=True)
+
+
+def test_back_and_send_again_counts_once(client, make_campaign):
+    """After the thank-you page, Back shows the form again: sending it again stores nothing new,
+    with JavaScript (the API) or without (the form), and the page says so."""
+    c = make_campaign()
+    token = outlet_token(c)
+    first = client.post(f"/s/{token}", data=form_data(c, 4, client_id="phone-one-0001"))
+    assert first.status_code == 303
+    again = client.get(f"/s/{token}")  # Back: the page is drawn again
+    html = again.get_data(as_text=True)
+    assert 'value="phone-one-0001"' in html and "这台手机已经提交过本问卷" in html
+    assert (
+        client.post(f"/s/{token}", data=form_data(c, 2, client_id="phone-one-0001")).status_code
+        == 303
+    )
+    api = client.post(
+        f"/api/v1/links/{token}/responses",
+        json={"answers": full_answers(c, 3), "client_id": "phone-one-0001"},
+    )
+    assert api.status_code == 200
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    # a shared tablet at the counter serves the next customer on purpose
+    fresh = client.get(f"/s/{token}?another=1").get_data(as_text=True)
+    assert "phone-one-0001" not in fresh and "这台手机已经提交过本问卷" not in fresh
+
+
+def test_the_api_remembers_the_phone_too(client, make_campaign):
+    c = make_campaign()
+    token = outlet_token(c)
+    resp = client.post(
+        f"/api/v1/links/{token}/responses",
+        json={"answers": full_answers(c, 4), "client_id": "phone-two-0002"},
+    )
+    assert resp.status_code == 201
+    assert 'value="phone-two-0002"' in client.get(f"/s/{token}").get_data(as_text=True)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from flask import g, request
+from flask import g, jsonify, make_response, request
 from pydantic import AwareDatetime, Field, model_validator
 
 from ... import questionnaire as qbank
@@ -15,7 +15,7 @@ from ...db import utcnow
 from ...schemes import load_scheme
 from ...services import responses
 from ...services.responses import MAX_COMMENT, MAX_CONTACT, Submission
-from ..survey import submit_limits
+from ..survey import remember_submitted, submit_limits
 from . import api_auth, api_campaign, bp
 from .campaigns import QuestionnaireOut, questionnaire_json
 from .document import operation
@@ -172,7 +172,9 @@ def submit_online_api(token: str):
     data = body(OnlineResponse)
     link = responses.find_link(token)
     started = responses.read_start_stamp(data.started, responses.link_scope(link)) if link else None
-    return _stored(responses.submit_online(token, _submission(data, started), link=link))
+    stored = responses.submit_online(token, _submission(data, started), link=link)
+    body_, status = _stored(stored)
+    return remember_submitted(make_response(jsonify(body_), status), token, data.client_id)
 
 
 @bp.post("/campaigns/<int:campaign_id>/responses")
