@@ -128,9 +128,12 @@
       body: payload()
     }).then(function (resp) {
       if (resp.status === 200 || resp.status === 201) {
-        store.del(key);
-        window.location.assign(form.getAttribute("data-thanks"));
-        return null;
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          store.del(key);
+          // a code someone had answered already: the thank-you page says this one is kept too
+          window.location.assign(form.getAttribute("data-thanks") + (data && data.reused ? "?reused=1" : ""));
+          return null;
+        });
       }
       if (resp.status === 422) {
         return resp.json().then(function (data) {

@@ -59,10 +59,13 @@ class Submission:
 
 @dataclass(frozen=True)
 class Stored:
-    """The stored response's id; created is False when a retry found the earlier one."""
+    """The stored response's id; created is False when a retry found the earlier one; reused
+    when it came through a single-use link someone had already answered (stored, flagged as a
+    duplicate for review: never thrown away)."""
 
     id: int
     created: bool
+    reused: bool = False
 
 
 # ── readers ──────────────────────────────────────────────────────────────────────────────
@@ -461,9 +464,14 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
                 _TAKE_SINGLE_USE, {"link_id": single_use.id, "used_at": row["submitted_at"]}
             )
             if taken.rowcount != 1:
+                # another phone answered this code first: a retry of that one finds it; any
+                # other answer is kept too (flagged as a second use of the code)
                 db.session.rollback()
-                used = DomainError("link_used")
-                return _earlier_or_raise(used, row["campaign_id"], row["client_id"])
+                earlier = existing_response(row["campaign_id"], row["client_id"])
+                if earlier is not None:
+                    return Stored(earlier, False)
+                stored = _write(row, None, prepared)
+                return Stored(stored.id, stored.created, reused=stored.created)
         row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
         ledger.append_prepared("response", "responses", row_id, prepared)
         if row["auditor_id"] is not None:
@@ -507,9 +515,15 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
     if link is None:
         raise DomainError("bad_token")
     client_id = _client_id(sub.client_id)
+    reused = False
     try:
         check_open(link.campaign)
-        check_link(link)
+        try:
+            check_link(link)
+        except DomainError as err:
+            if err.code != "link_used":
+                raise
+            reused = True  # a second phone on one code: kept, flagged, never thrown away
         row = _build(
             link.campaign,
             sub,
@@ -520,6 +534,12 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
         )
     except DomainError as err:
         return _earlier_or_raise(err, link.campaign_id, client_id)
+    if reused:
+        earlier = existing_response(link.campaign_id, client_id)
+        if earlier is not None:
+            return Stored(earlier, False)
+        stored = _store(row, None)
+        return Stored(stored.id, stored.created, reused=stored.created)
     return _store(row, link if link.single_use else None)
 
 

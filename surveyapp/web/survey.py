@@ -235,13 +235,15 @@ def page(token: str):
     try:
         link = responses.open_link(token)
     except DomainError as err:
-        if request.method == "POST" and err.code in ("link_used", "campaign_closed"):
+        link = responses.find_link(token) if request.method == "POST" else None
+        if link is not None and err.code in ("link_used", "campaign_closed"):
             # a double-tapped submit whose first request went through lands on thanks
             cid = request.form.get("client_id")
-            link = responses.find_link(token)
-            if link is not None and responses.existing_response(link.campaign_id, cid):
+            if responses.existing_response(link.campaign_id, cid):
                 return redirect(url_for(".thanks", token=token), 303)
-        return unavailable(err)
+        if link is None or err.code != "link_used":
+            return unavailable(err)
+        # another phone answered this code first: this answer is kept too (flagged)
     questionnaire = responses.questionnaire_for(link.campaign)
     errors: dict[str, str] = {}
     values: dict = {}
@@ -258,9 +260,9 @@ def page(token: str):
         ask = few_answers_question(link.campaign, sub)
         if ask is None:
             try:
-                responses.submit_online(token, sub)
-                done = redirect(url_for(".thanks", token=token), 303)
-                return remember_submitted(done, token, sub.client_id)
+                stored = responses.submit_online(token, sub, link=link)
+                thanks_url = url_for(".thanks", token=token, reused=1 if stored.reused else None)
+                return remember_submitted(redirect(thanks_url, 303), token, sub.client_id)
             except DomainError as err:
                 if status_of(err.code) != 422:
                     return unavailable(err)
@@ -290,5 +292,9 @@ def thanks(token: str):
     if link is None:
         return unavailable(DomainError("bad_token"))
     return render_template(
-        "survey/thanks.html", campaign=link.campaign, outlet=link.outlet, token=token
+        "survey/thanks.html",
+        campaign=link.campaign,
+        outlet=link.outlet,
+        token=token,
+        reused=request.args.get("reused") == "1",
     )

@@ -121,8 +121,12 @@ def test_used_single_use_link_page(client, make_campaign):
     assert client.post(f"/s/{token}", data=form_data(c, client_id="slip-000001")).status_code == 303
     page = client.get(f"/s/{token}")
     assert page.status_code == 409 and "已使用过" in page.get_data(as_text=True)
+    # a second phone with the same printed code: its answers are kept (flagged), and it is told so
     other = client.post(f"/s/{token}", data=form_data(c, client_id="slip-000002"))
-    assert other.status_code == 409 and n_responses() == 1
+    assert other.status_code == 303 and "reused=1" in other.headers["Location"]
+    assert n_responses() == 2
+    told = client.get(other.headers["Location"]).get_data(as_text=True)
+    assert "您的回答已保存" in told and "审核人员会核对" in told
 
 
 def test_revoked_link_page(client, make_campaign):

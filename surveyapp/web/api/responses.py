@@ -107,6 +107,11 @@ class Stored(_Output):
     """stored (200: already stored under this client_id, same id)"""
 
     id: int
+    reused: bool = Field(
+        False,
+        description="the single-use link had been answered already: stored and flagged as a "
+        "duplicate for an auditor to review",
+    )
 
 
 class OutletName(_Output):
@@ -137,7 +142,7 @@ def _submission(data: _Response, started_at: datetime | None) -> Submission:
 
 
 def _stored(stored: responses.Stored):
-    return out(Stored, {"id": stored.id}), 201 if stored.created else 200
+    return out(Stored, {"id": stored.id, "reused": stored.reused}), 201 if stored.created else 200
 
 
 @bp.get("/links/<token>")
