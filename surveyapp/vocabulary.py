@@ -81,6 +81,13 @@ FLAGS: Mapping[str, str] = {
     "no_timing": N_("无答题计时"),
 }
 
+#: a call-back's status (回访)
+FOLLOWUPS: Mapping[str, str] = {
+    "todo": N_("待回访"),
+    "done": N_("已回访"),
+    "unreachable": N_("无法联系"),
+}
+
 #: what the audit log records, in words (the admin's audit page and its filter)
 AUDIT_ACTIONS: Mapping[str, str] = {
     "login": N_("登录"),
@@ -118,6 +125,7 @@ AUDIT_ACTIONS: Mapping[str, str] = {
     "evaluation.draft": N_("保存评价草稿"),
     "evaluation.finalize": N_("评价定稿"),
     "contact.reveal": N_("查看顾客联系方式"),
+    "followup.update": N_("更新回访状态"),
     "privacy.purge": N_("删除到期的个人信息"),
     "audit.export": N_("导出审计日志"),
 }
@@ -131,6 +139,7 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "question_kind": QUESTION_KINDS,
     "flag": FLAGS,
     "audit_action": AUDIT_ACTIONS,
+    "followup": FOLLOWUPS,
 }
 
 

@@ -10,7 +10,7 @@ from .campaigns import (
     campaign_viewers,
 )
 from .evaluations import Evaluation
-from .responses import Response, ResponseExclusion
+from .responses import FollowUp, Response, ResponseExclusion
 from .users import ROLES, ApiToken, KnownAddress, LoginFailure, User, hash_token
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "AuditLog",
     "Campaign",
     "Evaluation",
+    "FollowUp",
     "KnownAddress",
     "LedgerEntry",
     "LedgerHead",

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
+from ..vocabulary import check_sql
 
 CHANNELS = ("in_person", "online")
 
@@ -83,3 +84,22 @@ class ResponseExclusion(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="exclusions")
+
+
+class FollowUp(Base):
+    """回访: a consenting customer's call-back, its status and note, who and when.
+
+    Workflow, not a score input: kept beside the response (which the ledger records), never in
+    it; the note is personal data and is purged with the contact.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (CheckConstraint(check_sql("status", "followup"), name="status"),)
+
+    response_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("responses.id"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="todo")
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

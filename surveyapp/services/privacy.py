@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 
 from ..db import db, utcnow
 from ..errors import DomainError
-from ..models import Campaign, LedgerEntry, Response
+from ..models import Campaign, FollowUp, LedgerEntry, Response
 from . import audit, ledger
 from .records import purged_content
 from .uow import unit_of_work
@@ -91,7 +91,7 @@ def display_contact(blob: bytes | None, reveal: bool = False) -> str:
 
 
 def reveal_contact(response: Response) -> str | None:
-    """Decrypt one response's contact in full and audit who asked (admins only, checked by caller)."""
+    """Decrypt one response's contact in full and audit who asked (checked by the caller)."""
     if response.contact_encrypted is None:
         return None
     with unit_of_work() as uow:
@@ -153,6 +153,10 @@ def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult
             update(Response)
             .where(Response.id.in_(chunk))
             .values(comment=None, contact_encrypted=None)
+        )
+        # a call-back's note is about the customer too: it goes with the contact
+        db.session.execute(
+            update(FollowUp).where(FollowUp.response_id.in_(chunk)).values(note=None)
         )
     ledger.append(
         "purge",

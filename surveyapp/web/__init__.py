@@ -82,7 +82,7 @@ def _error(status: int, code: str, message: str, e: HTTPException | None = None)
 
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, headers and error handlers."""
-    from . import account, admin, api, auth, main, result_words, users
+    from . import access, account, admin, api, auth, main, result_words, users
 
     app.json = SafeJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter
@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["may_change"] = lambda campaign: access.can_write(current_user, campaign)
     app.jinja_env.globals["criteria_rows"] = result_words.criteria_rows
     app.jinja_env.globals["not_reached"] = result_words.not_reached
     app.jinja_env.filters["source"] = result_words.source

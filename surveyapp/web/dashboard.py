@@ -23,6 +23,7 @@ from ..models import Response as SurveyResponse
 from ..services import comments as comment_service
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
+from ..services import followups as followup_service
 from ..services import review as review_service
 from ..services.bounds import ID_MAX
 from .access import campaign_or_abort, can_write, in_campaign_or_abort, roles_required
@@ -128,6 +129,48 @@ def comments(campaign_id: int):
         error=error,
         args={k: v for k, v in args.items() if k != "page" and v},
     ), (400 if error else 200)
+
+
+@bp.route("/campaigns/<int:campaign_id>/followups", methods=["GET", "POST"])
+@roles_required("admin", "auditor")
+def followups(campaign_id: int):
+    """回访: consenting customers to call back; POST reveals one contact (audited) or records a
+    call-back's status and note. Viewers (the company's managers) never see contacts here."""
+    campaign = campaign_or_abort(campaign_id, write=True)
+    status = request.args.get("status") or None
+    revealed = None
+    if request.method == "POST":
+        try:
+            rid = int_param(request.form, "response", 0, 1, ID_MAX, code="no_such_id")
+            if request.form.get("reveal"):
+                revealed = followup_service.reveal(campaign, rid)
+            else:
+                followup_service.update(
+                    campaign,
+                    rid,
+                    request.form.get("status", ""),
+                    request.form.get("note"),
+                    current_user,
+                )
+                flash(_("已记录回访。"))
+                return redirect(url_for(".followups", campaign_id=campaign.id, status=status), 303)
+        except DomainError as err:
+            flash_error(err)
+            return redirect(url_for(".followups", campaign_id=campaign.id, status=status), 303)
+    try:
+        rows = followup_service.queue(campaign, status, revealed)
+    except DomainError:
+        rows, status = followup_service.queue(campaign), None
+    page = render_template(
+        "dashboard/followups.html",
+        campaign=campaign,
+        rows=rows,
+        status=status,
+        counts=followup_service.counts(campaign),
+        revealed=revealed,
+    )
+    # a revealed contact is on this response only: nothing may keep a copy
+    return page, {"Cache-Control": "no-store"} if revealed else {}
 
 
 @bp.post(

@@ -104,6 +104,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("dashboard.view", "GET"): READ,
     ("dashboard.review", "GET"): READ,
     ("dashboard.comments", "GET"): READ,
+    ("dashboard.followups", "GET"): WRITE,
+    ("dashboard.followups", "POST"): WRITE,
     ("dashboard.change", "POST"): WRITE,
     ("dashboard.export", "GET"): READ,
     ("evaluation.form", "GET"): READ,
