@@ -156,7 +156,9 @@ def test_single_use_batch_sheet_and_csv(client, auditor, make_campaign):
     assert len({r["url"] for r in rows}) == 3
     token = rows[0]["url"].rsplit("/", 1)[1]
     assert client.post(f"/s/{token}", data=form_data(c)).status_code == 303
-    assert client.post(f"/s/{token}", data=form_data(c)).status_code == 409
+    # the code used again (another phone): kept as a flagged second use, and told so
+    again = client.post(f"/s/{token}", data=form_data(c))
+    assert again.status_code == 303 and "reused=1" in again.headers["Location"]
     labels = client.post(
         f"/campaigns/{c.id}/outlets/{c.outlets[0].id}/tokens", data={"labels": "WO-1\nWO-2"}
     )
