@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -156,11 +156,12 @@ def check_open(campaign: Campaign, now: datetime | None = None) -> None:
         raise DomainError("campaign_closed")
 
 
-def check_link(link: SurveyLink) -> None:
-    """Raise when the link is revoked, or single-use and already used."""
+def check_link(link: SurveyLink, *, used_ok: bool = False) -> None:
+    """Raise when the link is revoked, or single-use and already used (unless `used_ok`: a
+    submission through a used code is kept as a second use, see `_write`)."""
     if link.revoked_at is not None:
         raise DomainError("link_revoked")
-    if link.single_use and link.used_at is not None:
+    if link.single_use and link.used_at is not None and not used_ok:
         raise DomainError("link_used")
 
 
@@ -464,14 +465,11 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
                 _TAKE_SINGLE_USE, {"link_id": single_use.id, "used_at": row["submitted_at"]}
             )
             if taken.rowcount != 1:
-                # another phone answered this code first: a retry of that one finds it; any
-                # other answer is kept too (flagged as a second use of the code)
+                # another phone answered this code first: this answer is kept too, flagged as
+                # a second use (a retry of the first one finds it by its client_id instead)
                 db.session.rollback()
-                earlier = existing_response(row["campaign_id"], row["client_id"])
-                if earlier is not None:
-                    return Stored(earlier, False)
                 stored = _write(row, None, prepared)
-                return Stored(stored.id, stored.created, reused=stored.created)
+                return replace(stored, reused=stored.created)
         row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
         ledger.append_prepared("response", "responses", row_id, prepared)
         if row["auditor_id"] is not None:
@@ -515,15 +513,9 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
     if link is None:
         raise DomainError("bad_token")
     client_id = _client_id(sub.client_id)
-    reused = False
     try:
         check_open(link.campaign)
-        try:
-            check_link(link)
-        except DomainError as err:
-            if err.code != "link_used":
-                raise
-            reused = True  # a second phone on one code: kept, flagged, never thrown away
+        check_link(link, used_ok=True)
         row = _build(
             link.campaign,
             sub,
@@ -534,12 +526,6 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
         )
     except DomainError as err:
         return _earlier_or_raise(err, link.campaign_id, client_id)
-    if reused:
-        earlier = existing_response(link.campaign_id, client_id)
-        if earlier is not None:
-            return Stored(earlier, False)
-        stored = _store(row, None)
-        return Stored(stored.id, stored.created, reused=stored.created)
     return _store(row, link if link.single_use else None)
 
 
