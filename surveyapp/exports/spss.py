@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pandas as pd
 
 from . import cells
-from .registry import Table, register
-from .tabular import _blocks
+from .registry import Table, register, too_large
+from .tabular import blocks
 
 #: SPSS variable names: a letter first, then letters, digits, _ (at most 64 bytes)
 _NAME = re.compile(r"[^A-Za-z0-9_]")
@@ -51,8 +51,6 @@ def _numeric(column: pd.Series) -> pd.Series | None:
 @register("sav", media_type="application/x-spss-sav", extension="sav", max_rows=SAV_MAX_ROWS)
 def write_sav(table: Table) -> Iterator[bytes]:
     """SPSS .sav with Chinese variable and value labels (UTF-8), built at once, then sent."""
-    from .registry import too_large
-
     if table.rows is not None and table.rows > SAV_MAX_ROWS:
         raise too_large("sav", SAV_MAX_ROWS)
     import pyreadstat
@@ -82,7 +80,7 @@ def write_sav(table: Table) -> Iterator[bytes]:
         pyreadstat.write_sav(
             out, path, column_labels=labels, variable_value_labels=values, file_label=table.name
         )
-        handle = open(path, "rb")  # noqa: SIM115 - closed by _blocks
+        handle = open(path, "rb")  # noqa: SIM115 - closed by blocks
     finally:
         os.unlink(path)  # the open handle keeps the data readable until it is sent
-    return _blocks(handle)
+    return blocks(handle)

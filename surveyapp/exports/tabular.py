@@ -62,10 +62,10 @@ def write_xlsx(table: Table) -> Iterator[bytes]:
             raise too_large("xlsx", XLSX_MAX_ROWS)
         for row in cells.frame(page, table.zone).itertuples(index=False, name=None):
             ws.append([_xlsx_value(v) for v in row])
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by _blocks
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by blocks
     wb.save(tmp)
     tmp.seek(0)
-    return _blocks(tmp)
+    return blocks(tmp)
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -79,7 +79,7 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _blocks(f: IO[bytes]) -> Iterator[bytes]:
+def blocks(f: IO[bytes]) -> Iterator[bytes]:
     with f:
         while block := f.read(BLOCK):
             yield block

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db, utcnow
 from ..errors import DomainError
-from ..models import ROLES, ApiToken, Campaign, KnownAddress, LoginFailure, User, hash_token
+from ..models import (
+    ROLES,
+    ApiToken,
+    Campaign,
+    KnownAddress,
+    LoginFailure,
+    User,
+    campaign_auditors,
+    campaign_viewers,
+    hash_token,
+)
 from .bounds import bounded_id
 from .uow import unit_of_work
 
@@ -168,8 +178,6 @@ def change_role(user: User, role: str, by: User | None = None) -> User:
             user.sees_all = False
         # grants belong to a role: an auditor's assignments do not become a viewer's reading,
         # nor come back if the role is given again
-        from ..models import campaign_auditors, campaign_viewers
-
         for table, keeps in ((campaign_auditors, "auditor"), (campaign_viewers, "viewer")):
             if role != keeps:
                 db.session.execute(table.delete().where(table.c.user_id == user.id))
@@ -225,11 +233,12 @@ def last_sign_ins() -> dict[int, object]:
             KnownAddress.user_id
         )
     )
-    return {uid: _aware(at) for uid, at in rows}
+    return {uid: at for uid, at in rows}
 
 
-def is_locked(user: User) -> bool:
-    return user.locked_until is not None and _aware(user.locked_until) > utcnow()
+def is_locked(user: User, now=None) -> bool:
+    """Whether failures from many addresses have locked the account (until `locked_until`)."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
 def grant(
@@ -279,8 +288,6 @@ def revoke_grant(user: User, campaign: Campaign | None = None, by: User | None =
 
 def grant_counts() -> dict[int, int]:
     """How many campaigns each auditor is assigned to and each viewer is granted."""
-    from ..models import campaign_auditors, campaign_viewers
-
     counts: dict[int, int] = {}
     for table, role in ((campaign_auditors, "auditor"), (campaign_viewers, "viewer")):
         rows = db.session.execute(
@@ -295,8 +302,6 @@ def grant_counts() -> dict[int, int]:
 
 def granted_campaigns(user: User) -> list[Campaign]:
     """The campaigns an auditor is assigned to or a viewer is granted, newest first."""
-    from ..models import campaign_auditors, campaign_viewers
-
     table = campaign_auditors if user.role == "auditor" else campaign_viewers
     return list(
         db.session.scalars(
@@ -323,7 +328,7 @@ def user_for_token(token: str) -> User | None:
     if tok is None or tok.revoked_at is not None or not tok.user.active:
         return None
     now = utcnow()
-    if tok.last_used_at is None or _aware(tok.last_used_at) < now - TOKEN_USE_RESOLUTION:
+    if tok.last_used_at is None or tok.last_used_at < now - TOKEN_USE_RESOLUTION:
         tok.last_used_at = now  # to the minute: not a write on every request
         db.session.commit()
     return tok.user
@@ -392,17 +397,17 @@ def authenticate(
         )
     ).one()
     wait = throttle.delay(count)
-    if last is not None and wait and _aware(last) + wait > now:
-        retry = int((_aware(last) + wait - now).total_seconds()) + 1
+    if last is not None and wait and last + wait > now:
+        retry = int((last + wait - now).total_seconds()) + 1
         with unit_of_work() as uow:
             uow.audit("login.refused", username=name, detail={"reason": "throttled"})
         return SignIn(None, "too many failed sign-ins; try again later", "throttled", retry)
     user = db.session.scalar(select(User).where(User.username == name)) if name else None
-    locked = user is not None and user.locked_until is not None and _aware(user.locked_until) > now
+    locked = user is not None and is_locked(user, now)
     if locked and not _is_known(user, address):
         with unit_of_work() as uow:
             uow.audit("login.refused", username=name, detail={"reason": "locked"})
-        retry = int((_aware(user.locked_until) - now).total_seconds()) + 1
+        retry = int((user.locked_until - now).total_seconds()) + 1
         return SignIn(None, "the account is locked; try from a usual address", "locked", retry)
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
@@ -427,11 +432,6 @@ def authenticate(
     return SignIn(user)
 
 
-def _aware(at):
-    """SQLite hands back naive UTC datetimes from aggregates; make them comparable."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def _failed(name: str, address: str, user: User | None, now, throttle: Throttle) -> None:
     """Record a failure; lock the account when many addresses have failed on it."""
     with unit_of_work() as uow:
@@ -447,7 +447,7 @@ def _failed(name: str, address: str, user: User | None, now, throttle: Throttle)
                 LoginFailure.username == name, LoginFailure.at >= now - throttle.window
             )
         )
-        already = user.locked_until is not None and _aware(user.locked_until) > now
+        already = is_locked(user, now)
         if addresses >= throttle.lock_addresses and not already:
             user.locked_until = now + throttle.lock_for
             uow.audit(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -94,8 +94,6 @@ def init_app(app: Flask) -> None:
         what it was sending (a redirect it follows would end in a 200 sign-in page)."""
         if wants_json():
             return _error(401, "unauthorized", _("请先登录。"))
-        from flask import redirect, url_for
-
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     login_manager.login_message = None

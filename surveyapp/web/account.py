@@ -16,6 +16,7 @@ from ..errors import DomainError
 from ..messages import message
 from ..models import ApiToken
 from ..services import accounts
+from .errors import flash_error
 from .forms import Form
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -109,8 +110,6 @@ def revoke_token(token_id: int):
     try:
         accounts.revoke_token(token_id, by=current_user)
     except DomainError as err:
-        from .errors import flash_error
-
         flash_error(err)
     else:
         flash(_("令牌已撤销。"))

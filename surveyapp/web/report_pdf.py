@@ -12,6 +12,7 @@ import subprocess
 from functools import cache
 
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..i18n import select_locale
@@ -52,8 +53,6 @@ def _weasyprint():
 def render(campaign) -> bytes:
     """The PDF of the campaign's evaluation in force; DomainError when there is none yet, the
     checklist is incomplete, or this server cannot typeset Chinese."""
-    from flask_babel import gettext as _
-
     result = evaluations.result(campaign, evaluations.reported(campaign))
     if not result.get("complete", True):
         gaps = result["missing"]
