@@ -102,10 +102,13 @@ def issue_token(user: User, label: str | None = None) -> str:
     return token
 
 
-def revoke_token(token_id: int, by: User) -> None:
-    """Revoke a token (the owner or an admin); revoked tokens stop working at once."""
+def revoke_token(token_id: int, by: User, owner: User | None = None) -> None:
+    """Revoke a token (by its owner or an admin; `owner`: only a token of that user);
+    revoked tokens stop working at once."""
     tok = db.session.get(ApiToken, token_id)
     if tok is None or (tok.user_id != by.id and by.role != "admin"):
+        raise DomainError("unknown_token", "token")
+    if owner is not None and tok.user_id != owner.id:
         raise DomainError("unknown_token", "token")
     if tok.revoked_at is None:
         with unit_of_work() as uow:
@@ -272,9 +275,14 @@ def grant(
     return f"{user.username} ({user.role}) may read campaign {campaign.id}"
 
 
-def revoke_grant(user: User, campaign: Campaign | None = None, by: User | None = None) -> None:
+def revoke_grant(user: User, campaign_id: int | None = None, by: User | None = None) -> None:
     """Take back a campaign (an auditor's assignment, a viewer's grant) or, with no campaign,
     a viewer's every-campaign grant."""
+    campaign = None
+    if campaign_id is not None:
+        campaign = db.session.get(Campaign, bounded_id(campaign_id, "campaign"))
+        if campaign is None:
+            raise DomainError("not_found", "campaign")
     with unit_of_work() as uow:
         if campaign is None:
             user.sees_all = False

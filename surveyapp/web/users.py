@@ -122,17 +122,26 @@ def detail(user_id: int):
 
 
 def _act(user_id: int, action, done: str):
-    """Run one admin action on a user; a refusal is flashed, nothing changes."""
+    """Run one admin action on a user: its sentence, or the refusal's (nothing changed)."""
     user = _user_or_404(user_id)
     try:
-        result = action(user)
+        action(user)
     except DomainError as err:
         flash_error(err)
-        return redirect(url_for(".detail", user_id=user.id), 303)
-    if isinstance(result, str):  # a temporary password: shown once, on this response only
-        return _detail(user, temporary=result)
-    flash(done)
+    else:
+        flash(done)
     return redirect(url_for(".detail", user_id=user.id), 303)
+
+
+def _every() -> bool:
+    """The form names every campaign (a viewer's grant), not one."""
+    return request.form.get("every") == "1"
+
+
+def _campaign_id() -> int | None:
+    if _every():
+        return None
+    return int_param(request.form, "campaign", 0, 1, ID_MAX, code="no_such_id")
 
 
 @bp.post("/<int:user_id>/role")
@@ -140,9 +149,7 @@ def _act(user_id: int, action, done: str):
 def role(user_id: int):
     role = request.form.get("role", "")
     return _act(
-        user_id,
-        lambda u: accounts.change_role(u, role, by=current_user) and None,
-        _("角色已更改。"),
+        user_id, lambda u: accounts.change_role(u, role, by=current_user), _("角色已更改。")
     )
 
 
@@ -151,7 +158,7 @@ def role(user_id: int):
 def deactivate(user_id: int):
     return _act(
         user_id,
-        lambda u: accounts.deactivate_user(u, by=current_user) and None,
+        lambda u: accounts.deactivate_user(u, by=current_user),
         _("已停用：此用户不能再登录，其会话和令牌已全部失效。"),
     )
 
@@ -159,9 +166,7 @@ def deactivate(user_id: int):
 @bp.post("/<int:user_id>/activate")
 @roles_required("admin")
 def activate(user_id: int):
-    return _act(
-        user_id, lambda u: accounts.activate_user(u, by=current_user) and None, _("已重新启用。")
-    )
+    return _act(user_id, lambda u: accounts.activate_user(u, by=current_user), _("已重新启用。"))
 
 
 @bp.post("/<int:user_id>/unlock")
@@ -173,49 +178,42 @@ def unlock(user_id: int):
 @bp.post("/<int:user_id>/reset-password")
 @roles_required("admin")
 def reset_password(user_id: int):
-    return _act(user_id, lambda u: accounts.reset_password(u, by=current_user), "")
+    """A temporary password, shown on this response only (never in a flash cookie)."""
+    user = _user_or_404(user_id)
+    try:
+        temporary = accounts.reset_password(user, by=current_user)
+    except DomainError as err:
+        flash_error(err)
+        return redirect(url_for(".detail", user_id=user.id), 303)
+    return _detail(user, temporary=temporary)
 
 
 @bp.post("/<int:user_id>/tokens/<int:token_id>/revoke")
 @roles_required("admin")
 def revoke_token(user_id: int, token_id: int):
-    def revoke(u: User):
-        tok = db.session.get(ApiToken, token_id)
-        if tok is None or tok.user_id != u.id:
-            abort(404)
-        accounts.revoke_token(tok.id, by=current_user)
-
-    return _act(user_id, revoke, _("令牌已撤销。"))
+    """Revoke one of this user's tokens (another user's token is unknown here: 404)."""
+    user = _user_or_404(user_id)
+    accounts.revoke_token(token_id, by=current_user, owner=user)
+    flash(_("令牌已撤销。"))
+    return redirect(url_for(".detail", user_id=user.id), 303)
 
 
 @bp.post("/<int:user_id>/grants")
 @roles_required("admin")
 def grant(user_id: int):
     """Grant a campaign (assign an auditor), or every campaign to a viewer."""
-    every = request.form.get("every") == "1"
-
-    def give(u: User):
-        campaign_id = None if every else _campaign_id()
-        accounts.grant(u, campaign_id, every=every, by=current_user)
-
-    return _act(user_id, give, _("已授权。"))
-
-
-def _campaign_id() -> int:
-    return int_param(request.form, "campaign", 0, 1, ID_MAX, code="no_such_id")
+    return _act(
+        user_id,
+        lambda u: accounts.grant(u, _campaign_id(), every=_every(), by=current_user),
+        _("已授权。"),
+    )
 
 
 @bp.post("/<int:user_id>/grants/revoke")
 @roles_required("admin")
 def revoke_grant(user_id: int):
-    every = request.form.get("every") == "1"
-
-    def revoke(u: User):
-        campaign = None
-        if not every:
-            campaign = db.session.get(Campaign, _campaign_id())
-            if campaign is None:
-                raise DomainError("not_found", "campaign")
-        accounts.revoke_grant(u, campaign, by=current_user)
-
-    return _act(user_id, revoke, _("已收回授权。"))
+    return _act(
+        user_id,
+        lambda u: accounts.revoke_grant(u, _campaign_id(), by=current_user),
+        _("已收回授权。"),
+    )
