@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -18,6 +16,14 @@ from ..scoring import EVENT_TYPES, Scheme
 from ..scoring.model import EVENT_NAMES_ZH
 from ..services import dashboard as dashboard_service
 from ..services import evaluations
+from ..services.checklist import (
+    MAX_COLUMNS,
+    SHARED,
+    column_keys_of,
+    columns_of,
+    merge_columns,
+    typed_points,
+)
 from . import report_pdf as report_pdf_module
 from .access import campaign_or_abort, can_write, roles_required
 from .errors import wants_json
@@ -26,8 +32,6 @@ from .params import int_param
 bp = Blueprint("evaluation", __name__, url_prefix="/campaigns")
 
 EXTRA_ROWS = 2  #: empty rows offered for new special deductions and events
-#: score columns (one per auditor, seed 000 §6.1.4 takes their mean); bounds the form's loop
-MAX_COLUMNS = 12
 #: rows of special deductions or events a form may post (a checklist has at most ~70 items)
 MAX_ROWS = 100
 
@@ -45,18 +49,6 @@ def _bounded_rows(form: MultiDict) -> MultiDict:
 def _shown(err: DomainError) -> dict[str, Any]:
     """What the page shows of a refused or pending action: the field and the sentence."""
     return {"field": err.field or "", "code": err.code, "message": message(err)}
-
-
-def _number(text: str) -> Any:
-    """A typed score: a number when it reads as one, else the text (the engine names it)."""
-    text = text.strip().replace("，", ".")
-    if text.endswith("%"):
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return int(value) if value.is_integer() else value
 
 
 def input_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str, Any]:
@@ -96,7 +88,7 @@ def _scores_from_form(form: MultiDict, scheme: Scheme, columns: int) -> dict[str
             scores[item.id] = "n/a"
             continue
         values = [
-            _number(v)
+            typed_points(v)
             for k in range(columns)
             if (v := form.get(f"score-{item.id}-{k}", "").strip())
         ]
@@ -133,144 +125,10 @@ def _events_from_form(form: MultiDict) -> list[dict[str, Any]]:
     return events
 
 
-def _column_keys(campaign, data: dict[str, Any] | None) -> list[str]:
-    """One key per score column: each assigned auditor's user id, then "#k" for any further
-    column a stored list of points needs (an input typed elsewhere, or an earlier auditor)."""
-    keys = [str(a.id) for a in campaign.auditors]
-    for values in _cells(data).values():
-        for key in values:
-            if key not in keys:
-                keys.append(key)
-    return keys or ["#0"]
-
-
-def _cells(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """item id -> {column key: points} of a stored input: its `_columns` record, or (an input
-    saved before columns were recorded) its lists of points in the auditors' order."""
-    data = data or {}
-    cols = data.get("_columns")
-    if isinstance(cols, dict):
-        return {str(k): dict(v) for k, v in cols.items() if isinstance(v, dict)}
-    return {}
-
-
-def _legacy_cells(campaign, data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    ids = [str(a.id) for a in campaign.auditors]
-    out: dict[str, dict[str, Any]] = {}
-    for item_id, v in ((data or {}).get("scores") or {}).items():
-        if isinstance(v, str) and v.strip().lower() == "n/a":
-            continue
-        values = v if isinstance(v, list) else [v]
-        out[str(item_id)] = {(ids[k] if k < len(ids) else f"#{k}"): x for k, x in enumerate(values)}
-    return out
-
-
-def columns_of(campaign, data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The stored points of every item by column (see _cells)."""
-    return _cells(data) or _legacy_cells(campaign, data)
-
-
-#: a column key as the page names it: an auditor's user id, or "#k" for an unnamed column
-_KEY = re.compile(r"^(\d{1,18}|#\d{1,2})$")
-#: what every auditor shares on the checklist (the last to change one decides it)
-SHARED = (
-    "evaluation_date",
-    "special_deductions",
-    "special_bonus",
-    "management_audit",
-    "organization",
-    "events",
-)
-
-
-def _page_keys(form: MultiDict, fallback: list[str], columns: int) -> list[str]:
-    """The column keys the page was drawn with (its hidden `column_keys`), so a column means
-    the same auditor at saving as at drawing; else the current ones."""
-    given = [k for k in str(form.get("column_keys", "")).split(",") if k]
-    if given and len(given) <= MAX_COLUMNS and all(_KEY.match(k) for k in given):
-        keys = given
-    else:
-        keys = list(fallback)
-    return keys + [f"#{k}" for k in range(len(keys), columns)]
-
-
-def _unchanged(form: MultiDict, name: str, now: Any) -> bool:
-    """Whether the page left a shared value as it was drawn (its hidden `was-<name>`)."""
-    raw = form.get(f"was-{name}")
-    if raw is None:
-        return False
-    try:
-        return json.loads(raw) == now
-    except ValueError:
-        return False
-
-
-def merge_columns(
-    campaign, scheme: Scheme, form: MultiDict, data: dict[str, Any], stored, user, columns: int
-) -> dict[str, Any]:
-    """The input to save, merged with the stored draft so auditors on several tablets never
-    undo each other: an assigned auditor changes only their own column and the unnamed ones
-    (a co-auditor on paper), never another user's; anyone else (an admin) every column; a
-    column the page did not show is kept. A shared field (dates, management audit, events,
-    deductions, bonus, an item's 不适用) is taken from the page only when the page changed it."""
-    stored = stored or {}
-    keys = _page_keys(form, _column_keys(campaign, stored), columns)
-    assigned = any(a.id == user.id for a in campaign.auditors)
-    cells = _merged_cells(scheme, form, columns_of(campaign, stored), keys, user, assigned)
-    merged = {**data, "scores": _scores_of(scheme, form, cells, keys, stored), "_columns": cells}
-    for name in SHARED:
-        if stored and _unchanged(form, name, data.get(name)):
-            if name in stored:
-                merged[name] = stored[name]
-            else:
-                merged.pop(name, None)
-    return merged
-
-
-def _merged_cells(scheme: Scheme, form: MultiDict, cells, keys, user, assigned: bool) -> dict:
-    """Each item's points by column, with the columns this user may change taken from the page."""
-    mine = str(user.id)
-    for item in scheme.items:
-        row = dict(cells.get(item.id, {}))
-        for k, key in enumerate(keys):
-            if assigned and key.isdigit() and key != mine:
-                continue  # another user's column: theirs to change
-            typed = form.get(f"score-{item.id}-{k}", "").strip()
-            if typed:
-                row[key] = _number(typed)
-            else:
-                row.pop(key, None)
-        if row:
-            cells[item.id] = row
-        else:
-            cells.pop(item.id, None)
-    return cells
-
-
-def _scores_of(scheme: Scheme, form: MultiDict, cells, keys, stored) -> dict[str, Any]:
-    """The engine's `scores`: "n/a", one value, or the columns' values in column order."""
-    old_scores = stored.get("scores") or {}
-    scores: dict[str, Any] = {}
-    for item in scheme.items:
-        ticked = bool(item.excludable and form.get(f"na-{item.id}"))
-        if item.excludable and _unchanged(form, f"na-{item.id}", ticked):
-            ticked = old_scores.get(item.id) == "n/a"  # this page left it: keep what is stored
-        if ticked:
-            scores[item.id] = "n/a"
-            continue
-        row = cells.get(item.id) or {}
-        values = [row[k] for k in keys if k in row] + [v for k, v in row.items() if k not in keys]
-        if len(values) == 1:
-            scores[item.id] = values[0]
-        elif values:
-            scores[item.id] = values
-    return scores
-
-
 def _columns(campaign, data: dict[str, Any] | None) -> list[str]:
-    """Auditor column headers, one per column key (_column_keys)."""
+    """Auditor column headers, one per column key (checklist.column_keys_of)."""
     by_id = {str(a.id): a.display_name or a.username for a in campaign.auditors}
-    keys = _column_keys(campaign, data if _cells(data) else None)
+    keys = column_keys_of(campaign, data)
     stored = max(
         (len(v) for v in ((data or {}).get("scores") or {}).values() if isinstance(v, list)),
         default=0,
@@ -294,7 +152,7 @@ def _defaults(campaign) -> dict[str, Any]:
 def _render(campaign, data, *, error=None, result=None, pending=None, status=200):
     scheme = evaluations.scheme_of(campaign)
     names = _columns(campaign, data)
-    keys = _column_keys(campaign, data if _cells(data) else None)
+    keys = column_keys_of(campaign, data)
     ev = evaluations.current(campaign)
     return render_template(
         "evaluation/form.html",
