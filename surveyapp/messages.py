@@ -29,6 +29,7 @@ MESSAGES: Mapping[str, object] = {
     "too_many": _l("数量过多，最多 %(max)s 个。"),
     "out_of_range": _l("请选择 %(lo)s 到 %(hi)s 之间的一项。"),
     "no_such_id": _l("没有这个编号。"),
+    "number_range": _l("须是 %(lo)s 到 %(hi)s 之间的整数。"),
     "no_such_page": _l("没有这一页（页码须在 1 到 %(hi)s 之间）。"),
     "stale_form": _l("页面已过期，请刷新后重试。"),
     "invalid_text": _l("内容包含无法保存的字符，请删除后重试。"),

@@ -94,6 +94,9 @@ _SURVEY_KEYS = {
     "bootstrap_seed",
     "alpha_acceptable",
     "thresholds",
+    "burst_network_count",
+    "burst_device_count",
+    "burst_minutes",
 }
 
 __all__ = [
@@ -206,10 +209,16 @@ def _dimension_weights(raw: Mapping | str, w: _Where) -> dict[str, float]:
 def _survey_numbers(raw: Mapping, w: _Where) -> dict[str, object]:
     """The [survey] numbers given: fractions and widths as floats, counts and seed as integers."""
     out: dict[str, object] = {}
-    for key in ("min_answered_fraction", "max_half_width", "alpha_acceptable"):
+    for key in ("min_answered_fraction", "max_half_width", "alpha_acceptable", "burst_minutes"):
         if key in raw:
             out[key] = float(_dec(raw[key], w, f"[survey].{key}"))
-    for key in ("min_valid_per_channel", "bootstrap_resamples", "bootstrap_seed"):
+    for key in (
+        "min_valid_per_channel",
+        "bootstrap_resamples",
+        "bootstrap_seed",
+        "burst_network_count",
+        "burst_device_count",
+    ):
         if key in raw:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool):
                 raise w.error(f"[survey].{key}", "expected an integer")

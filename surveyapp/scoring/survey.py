@@ -58,6 +58,11 @@ class SurveyParams:
     alpha_acceptable: float = 0.70
     #: S thresholds the scheme's levels compare against (for "marginal" marks)
     thresholds: tuple[float, ...] = ()
+    #: quality flag `burst` (CONTRACT): this many responses within burst_minutes from one
+    #: network address, or burst_device_count from one device, to one campaign flag them all
+    burst_network_count: int = 11
+    burst_device_count: int = 5
+    burst_minutes: float = 10.0
 
     def as_dict(self) -> dict:
         """Plain-JSON form, stored with every computed result so it can be reproduced."""
@@ -73,4 +78,7 @@ class SurveyParams:
             "bootstrap_seed": self.bootstrap_seed,
             "alpha_acceptable": self.alpha_acceptable,
             "thresholds": list(self.thresholds),
+            "burst_network_count": self.burst_network_count,
+            "burst_device_count": self.burst_device_count,
+            "burst_minutes": self.burst_minutes,
         }

@@ -22,6 +22,7 @@ from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
 from ..vocabulary import INITIAL_STATUSES, TRANSITIONS
 from . import text
 from .bounds import MAX_OUTLETS, bounded_id
+from .scores.adapters import params_of
 from .uow import unit_of_work
 
 MAX_BATCH = 1000  #: single-use links per batch
@@ -107,6 +108,37 @@ def _outlet_specs(outlets) -> list[tuple[str, str | None]]:
     return specs
 
 
+#: the `burst` keys of a request and the survey parameters they set, with their bounds
+_BURST_KEYS = {
+    "network": ("burst_network_count", 2, 10_000),
+    "device": ("burst_device_count", 2, 10_000),
+    "minutes": ("burst_minutes", 1, 1440),
+}
+
+
+def _burst_params(burst: Mapping[str, int] | None) -> dict[str, int | float]:
+    """Survey parameters from {network, device, minutes}; a key outside its bounds is refused."""
+    out: dict[str, int | float] = {}
+    for key, value in (burst or {}).items():
+        if key not in _BURST_KEYS:
+            raise DomainError("unknown_field", "burst", names=key)
+        name, lo, hi = _BURST_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise DomainError("number_range", f"burst.{key}", lo=lo, hi=hi)
+        out[name] = float(value) if key == "minutes" else value
+    return out
+
+
+def burst_of(campaign: Campaign) -> dict[str, int | float]:
+    """The campaign's `burst` thresholds as {network, device, minutes}."""
+    p = params_of(campaign)
+    return {
+        "network": p.burst_network_count,
+        "device": p.burst_device_count,
+        "minutes": p.burst_minutes,
+    }
+
+
 def _check_window(opens_at: datetime | None, closes_at: datetime | None) -> None:
     if opens_at and closes_at and closes_at <= opens_at:
         raise DomainError("closes_before_opens", "closes_at")
@@ -124,11 +156,13 @@ def create_campaign(
     status: str = "collecting",
     created_by: User | None = None,
     auditors: Iterable[User] = (),
+    burst: Mapping[str, int] | None = None,
 ) -> Campaign:
     """Create a campaign with its organization, outlets and one reusable link per outlet.
 
-    The scheme's questionnaire and survey parameters are frozen into the campaign. An auditor
-    who creates a campaign is assigned to it (else they could not see it).
+    The scheme's questionnaire and survey parameters are frozen into the campaign, with the
+    `burst` thresholds given ({network, device, minutes}, each optional) in place of the
+    scheme's. An auditor who creates a campaign is assigned to it (else they could not see it).
     """
     scheme = _scheme(scheme_id)
     if status not in INITIAL_STATUSES:
@@ -150,7 +184,7 @@ def create_campaign(
         closes_at=closes,
         status=status,
         questionnaire=frozen,
-        survey_params=scheme.survey.as_dict(),
+        survey_params={**scheme.survey.as_dict(), **_burst_params(burst)},
         created_by_id=created_by.id if created_by is not None else None,
     )
     team = {u.id: u for u in auditors if u.role == "auditor"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -404,11 +405,19 @@ def fingerprint(address: str | None, user_agent: str | None) -> str | None:
 
 
 def network(address: str | None) -> str | None:
-    """sha256(secret salt | net | address): the same for every post from one address, whatever
-    user agent a script rotates through; not reversible."""
+    """sha256(secret salt | net | the address's network): the same for every post from one
+    IPv4 /24 (or IPv6 /64), whatever user agent a script rotates through and whichever address
+    of its block it takes; not reversible. Text that is not an address hashes as itself."""
     if not address:
         return None
-    return hashlib.sha256(f"{_salt()}|net|{address}".encode()).hexdigest()
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        block = address
+    else:
+        prefix = 24 if ip.version == 4 else 64
+        block = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    return hashlib.sha256(f"{_salt()}|net|{block}".encode()).hexdigest()
 
 
 # ── writes ───────────────────────────────────────────────────────────────────────────────

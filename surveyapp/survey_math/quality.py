@@ -32,7 +32,8 @@ def quality_flags(
       genuine when all are 非常满意 — that is for the auditor to judge);
     - duplicate: a client_id seen on an earlier response, or a single-use token_id already used
       (the first response of each stays unflagged);
-    - burst: one of ≥ 5 responses from the same fingerprint within 10 minutes.
+    - burst: one of ≥ 5 responses from the same fingerprint, or ≥ 11 from one network
+      (address or its /24), within 10 minutes (the campaign's thresholds).
     Returns a DataFrame indexed by response id, boolean flag columns, and a Chinese reason.
 
     The same as `row_flags(flag_context(frame.meta), …)` over every row: the campaign-wide
@@ -91,8 +92,9 @@ def _channel_codes(meta: pd.DataFrame) -> np.ndarray:
     return ResponseFrame(meta, np.zeros((len(meta), 0), dtype=np.int8), ()).channel_codes()
 
 
-#: responses from one network address within burst_minutes that flag them all (CONTRACT: at
-#: the latest from the 11th); an address is shared by many phones on one Wi-Fi, a device not
+#: responses from one network (address, or its /24) within burst_minutes that flag them all
+#: (CONTRACT: at the latest from the 11th, a campaign parameter); a network is shared by many
+#: phones on one Wi-Fi, a device is not, so the device threshold is lower
 NETWORK_BURST_COUNT = 11
 
 
@@ -191,7 +193,7 @@ def row_flags(
         (
             burst,
             f"集中提交：同一设备 {context.burst_minutes:g} 分钟内 ≥{context.burst_count} 份，"
-            f"或同一网络地址 ≥{context.network_burst_count} 份",
+            f"或同一网段 ≥{context.network_burst_count} 份",
         ),
         (no_timing, "无答题计时：提交时没有带回页面的开始时间"),
     ]

@@ -26,6 +26,7 @@ STATUS: Mapping[str, int] = {
     "too_long": 422,
     "too_many": 422,
     "out_of_range": 422,
+    "number_range": 422,
     "no_such_id": 422,
     "no_such_page": 422,
     "stale_form": 422,

@@ -3,14 +3,18 @@ script rotates through (CONTRACT December: at the latest from the 11th within 10
 
 from __future__ import annotations
 
+import pytest
+
+from surveyapp.errors import DomainError
 from surveyapp.services import responses as response_service
 from surveyapp.services import scores
 from surveyapp.services.responses import Submission
 from tests import factories
+from tests.helpers import bearer
 
 
-def _post(campaign, token, n, address, agent):
-    for i in range(n):
+def _post(campaign, token, n, address, agent, start=0):
+    for i in range(start, start + n):
         response_service.submit_online(
             token,
             Submission(
@@ -31,8 +35,47 @@ def test_rotating_user_agents_from_one_address_are_a_burst(app):
     f = scores.flags(c)
     summary = scores.flag_summary(c)
     assert summary["burst"] == 15  # the 15 of the first address; 10 of the second are not
-    assert f["burst"].sum() == 15 and "网络地址" in f.loc[f["burst"], "reason"].iloc[0]
+    assert f["burst"].sum() == 15 and "网段" in f.loc[f["burst"], "reason"].iloc[0]
     assert summary["no_timing"] == 25  # none of them brought the page's start
+
+
+def test_addresses_of_one_block_are_one_network(app):
+    scores.clear_cache()
+    c = factories.make_campaign()
+    token = factories.outlet_token(c)
+    for last in range(12):  # a script walking through the addresses of one /24
+        _post(c, token, 1, f"198.51.100.{10 + last}", lambda i, last=last: f"agent {last}")
+    assert scores.flag_summary(c)["burst"] == 12
+
+
+def test_the_threshold_is_the_campaigns(app, client, make_user):
+    _admin, api_token = make_user("admin")
+    scores.clear_cache()
+    c = factories.make_campaign(burst={"network": 20, "minutes": 5})
+    token = factories.outlet_token(c)
+    _post(c, token, 15, "198.51.100.7", lambda i: f"Mozilla/5.0 (bot {i})")
+    assert scores.flag_summary(c)["burst"] == 0  # 15 < 20
+    _post(c, token, 5, "198.51.100.7", lambda i: f"Mozilla/5.0 (more {i})", start=15)
+    f = scores.flags(c)
+    assert f["burst"].sum() == 20 and "5 分钟内" in f.loc[f["burst"], "reason"].iloc[0]
+    shown = client.get(f"/api/v1/campaigns/{c.id}", headers=bearer(api_token)).get_json()
+    assert shown["burst"] == {"network": 20, "device": 5, "minutes": 5.0}
+
+
+def test_thresholds_are_checked_at_the_edge(app, client, make_user):
+    _admin, token = make_user("admin")
+    base = {"organization": {"name": "某公司"}, "scheme": "cqm-2019", "outlets": [{"name": "甲"}]}
+    for bad in ({"network": 1}, {"minutes": 0}, {"device": "5"}, {"hours": 2}):
+        r = client.post("/api/v1/campaigns", json={**base, "burst": bad}, headers=bearer(token))
+        assert r.status_code in (400, 422), bad
+        assert r.get_json()["error"]["field"].startswith("burst"), r.get_json()
+    ok = client.post(
+        "/api/v1/campaigns", json={**base, "burst": {"device": 3}}, headers=bearer(token)
+    )
+    assert ok.status_code == 201 and ok.get_json()["burst"]["device"] == 3
+    with pytest.raises(DomainError) as err:
+        factories.make_campaign(burst={"network": 10**6})
+    assert err.value.code == "number_range" and err.value.field == "burst.network"
 
 
 def test_a_network_hash_is_stable_and_not_the_address(app):
@@ -40,3 +83,10 @@ def test_a_network_hash_is_stable_and_not_the_address(app):
     assert a == response_service.network("198.51.100.7") != response_service.network("10.0.0.1")
     assert "198.51" not in a and len(a) == 64
     assert response_service.network(None) is None
+    assert response_service.network("198.51.100.200") == a  # one /24
+    assert response_service.network("2001:db8:1:2::5") == response_service.network(
+        "2001:db8:1:2::9"
+    )
+    assert response_service.network("2001:db8:1:2::5") != response_service.network(
+        "2001:db8:1:3::5"
+    )

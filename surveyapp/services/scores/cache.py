@@ -19,6 +19,7 @@ from ...scoring.survey import CHANNELS
 from ...survey_math import ResponseFrame
 from ...survey_math.quality import FlagContext
 from ...survey_math.quality import flag_context as quality_flag_context
+from .adapters import params_of
 from .filters import ScoreFilter
 from .loading import load_frame, load_paradata
 
@@ -88,10 +89,23 @@ def fingerprint(campaign: Campaign) -> tuple:
     return (bind.url.render_as_string(hide_password=True), campaign.id, created, *values)
 
 
+def burst_thresholds(campaign: Campaign) -> dict[str, float | int]:
+    """The campaign's `burst` thresholds (survey parameters, CONTRACT defaults 11 / 5 / 10)."""
+    p = params_of(campaign)
+    return {
+        "network_burst_count": int(p.burst_network_count),
+        "burst_count": int(p.burst_device_count),
+        "burst_minutes": float(p.burst_minutes),
+    }
+
+
 def flag_context_at(campaign: Campaign, fp: tuple) -> FlagContext:
-    """The campaign-wide flag context for an already computed fingerprint (cached)."""
+    """The campaign-wide flag context for an already computed fingerprint (cached; the key
+    holds the thresholds, so a campaign whose parameters change never reads old flags)."""
+    thresholds = burst_thresholds(campaign)
     return RESULTS.get_or_make(
-        ("flag_context", fp), lambda: quality_flag_context(load_paradata(campaign))
+        ("flag_context", fp, tuple(sorted(thresholds.items()))),
+        lambda: quality_flag_context(load_paradata(campaign), **thresholds),
     )
 
 

@@ -86,6 +86,14 @@ AuditorRefs = Annotated[
 ]
 
 
+class BurstThresholds(Payload):
+    """When responses to the campaign are flagged `burst` (CONTRACT defaults 11 / 5 / 10)."""
+
+    network: Int(2, 10_000) = Field(None, description="responses from one network address")
+    device: Int(2, 10_000) = Field(None, description="responses from one device")
+    minutes: Int(1, 1440) = Field(None, description="within this many minutes")
+
+
 class CampaignCreate(Payload):
     """A new campaign: `organization` is {id} of an existing one or {name, operating_since}."""
 
@@ -98,6 +106,7 @@ class CampaignCreate(Payload):
     closes_at: AwareDatetime | None = Field(None, description="with a time zone, after opens_at")
     status: Literal[INITIAL_STATUSES] = "collecting"
     auditors: AuditorRefs = []  # closes_at after opens_at: the service's rule (closes_before_opens)
+    burst: BurstThresholds | None = Field(None, description="default: the scheme's")
 
 
 class StatusChange(Payload):
@@ -168,6 +177,15 @@ class CampaignOut(BaseModel):
     questionnaire_version: str | int | None = Field(None, description="sha256 of the frozen bank")
     auditors: list[str]
     outlets: list[OutletOut]
+    burst: BurstOut
+
+
+class BurstOut(BaseModel):
+    """the `burst` flag's thresholds: network or device responses within minutes"""
+
+    network: int
+    device: int
+    minutes: float
 
 
 class Bilingual(BaseModel):
@@ -241,6 +259,7 @@ def campaign_json(campaign: Campaign) -> dict:
             "closes_at": campaign.closes_at,
             "questionnaire_version": (campaign.questionnaire or {}).get("version"),
             "auditors": [u.username for u in campaign.auditors],
+            "burst": service.burst_of(campaign),
             "outlets": [
                 {
                     "id": o.id,
@@ -312,6 +331,7 @@ def create_campaign_api():
         status=data.status,
         created_by=g.api_user,
         auditors=_auditors(data.auditors),
+        burst=data.burst.model_dump(exclude_none=True) if data.burst else None,
     )
     return campaign_json(campaign), 201
 
