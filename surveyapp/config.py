@@ -44,6 +44,12 @@ class Defaults:
     REMEMBER_COOKIE_SECURE = False  #: set FLASK_REMEMBER_COOKIE_SECURE=true behind HTTPS
     #: days after a campaign closes before its customers' comments and contacts may be purged
     PERSONAL_DATA_RETENTION_DAYS = 365
+    #: who keeps the customers' contacts (PIPL 个人信息处理者), named on the survey and the
+    #: privacy page: the certification body running this server (FLASK_DATA_CONTROLLER); empty
+    #: says "the certification body organising this evaluation"
+    DATA_CONTROLLER = ""
+    #: how the customer reaches it about their personal information (FLASK_DATA_CONTACT)
+    DATA_CONTACT = ""
 
 
 def sqlite_url(instance_path: str) -> str:

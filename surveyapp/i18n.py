@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_app_context, has_request_context, request, session
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from .vocabulary import VOCABULARIES
 
@@ -76,6 +76,16 @@ def local_time(value) -> str:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(value) -> str:
+    """A stored time or a date as a local calendar day in the reader's language: 2026年11月8日,
+    November 8, 2026; empty for none."""
+    if value in (None, ""):
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    day = moment.astimezone(local_zone()).date() if isinstance(moment, datetime) else moment
+    return format_date(day, "long")
 
 
 def label(vocabulary: str, value: object) -> str:

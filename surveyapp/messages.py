@@ -70,6 +70,8 @@ MESSAGES: Mapping[str, object] = {
     "unknown_question": _l("问卷中没有这道题。"),
     "answer_required": _l("请选择一项；如不了解，请选“不适用”。"),
     "contact_without_consent": _l("留下联系方式前，请先勾选同意。"),
+    "share_without_consent": _l("同意提供给被评价企业之前，须先同意留下联系方式。"),
+    "unknown_receipt": _l("没有找到这个回执码，请核对后重试（回执码共 10 位，形如 7KQ2M-9XDA4）。"),
     "invalid_client_id": _l("client_id 须为 8–64 个字母、数字或 - _ . :。"),
     # evaluations and review
     "invalid_input": _l("输入有误：%(detail)s"),

@@ -127,6 +127,7 @@ AUDIT_ACTIONS: Mapping[str, str] = {
     "contact.reveal": N_("查看顾客联系方式"),
     "followup.update": N_("更新回访状态"),
     "privacy.purge": N_("删除到期的个人信息"),
+    "privacy.withdraw": N_("顾客撤回同意、删除个人信息"),
     "audit.export": N_("导出审计日志"),
 }
 

@@ -28,7 +28,7 @@
 
   function fields() {
     return Array.prototype.slice.call(form.elements).filter(function (el) {
-      return el.name && (el.name.indexOf("q_") === 0 || el.name === "contact" || el.name === "contact_consent");
+      return el.name && (el.name.indexOf("q_") === 0 || el.name === "contact" || el.name === "contact_consent" || el.name === "contact_share");
     });
   }
   function save() {
@@ -115,6 +115,9 @@
     if (contact && contact.value.trim()) {
       body.contact = contact.value.trim();
       body.contact_consent = !!form.elements.contact_consent.checked;
+      // sharing with the company is a second consent on top of the first, never instead of it
+      var share = form.elements.contact_share;
+      if (body.contact_consent && share && share.checked) { body.contact_share = true; }
     }
     return JSON.stringify(body);
   }

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -54,8 +55,8 @@ class Response(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     #: salted hash of address + user agent, for burst detection; not reversible
     fingerprint: Mapped[str | None] = mapped_column(String(64))
-    #: salted sha256 of the network address alone: bursts from one address whatever the
-    #: browser claims to be (a script rotating user agents); not reversible
+    #: salted sha256 of the network (the address's /24 or /64) alone: bursts from one network
+    #: whatever the browser claims to be (a script rotating user agents); not reversible
     network: Mapped[str | None] = mapped_column(String(64))
     #: one char per question in questionnaire order: '0'-'9', 'A'=10, '-'=n/a (survey_math)
     answers: Mapped[str] = mapped_column(String(128))
@@ -63,6 +64,10 @@ class Response(Base):
     #: optional customer contact, encrypted with a key kept outside the database
     contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the customer's own, separate consent to pass the contact to the certified company
+    contact_share: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: sha256 of the receipt code shown on the thank-you page (privacy page: withdraw, delete)
+    receipt_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     exclusions: Mapped[list[ResponseExclusion]] = relationship(

@@ -45,6 +45,7 @@ RESPONSE_COLUMNS = (
     "excluded_at",
     "comment",  #: the customer's own words (CONTRACT December: every export holds them)
     "contact_consent",  #: the contact itself never leaves the database in an export
+    "contact_share",  #: and agreed to pass it to the certified company
 )
 
 SCORE_HEADER = (
@@ -128,6 +129,7 @@ COLUMN_LABELS = {
     "excluded_at": "排除时间",
     "comment": "意见和建议",
     "contact_consent": "同意回访",
+    "contact_share": "同意提供给企业",
 }
 YES_NO = {0: "否", 1: "是"}
 LIKERT_WORDS = {1: "非常不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
@@ -140,7 +142,7 @@ def responses_table(
     with each column's meaning and each answer code's words (a blank answer is 不适用)."""
     questions = scores.questions_of(campaign)
     answered = [questions[i] for i in _answer_columns(questions)]
-    booleans = ("valid", *FLAG_COLUMNS, "excluded", "contact_consent")
+    booleans = ("valid", *FLAG_COLUMNS, "excluded", "contact_consent", "contact_share")
     return formats.Table(
         "responses",
         tuple(response_header(campaign)),
@@ -181,6 +183,7 @@ def _read_page(campaign: Campaign, after: int) -> list:
             r.answers,
             r.comment,
             r.contact_consent,
+            r.contact_share,
         )
         .where((r.campaign_id + 0) == campaign.id, r.id > after)
         .order_by(r.id)
@@ -201,9 +204,19 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
     last = 0
     while rows := _read_page(campaign, last):
         last = rows[-1][0]
-        ids, channel, outlet, started, submitted, duration, excluded, packed, comment, consent = (
-            map(list, zip(*rows, strict=True))
-        )
+        (
+            ids,
+            channel,
+            outlet,
+            started,
+            submitted,
+            duration,
+            excluded,
+            packed,
+            comment,
+            consent,
+            share,
+        ) = map(list, zip(*rows, strict=True))
         answers = unpack_answers(packed, len(questions))
         excl = np.asarray(excluded, dtype=bool)
         id_arr = np.asarray(ids, dtype=np.int64)
@@ -227,6 +240,7 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
                 "excluded_at": pd.to_datetime([x.at if x else None for x in changes], utc=True),
                 "comment": [c or "" for c in comment],
                 "contact_consent": np.asarray(consent, dtype=bool),
+                "contact_share": np.asarray(share, dtype=bool),
             }
         )
         keep = _answer_columns(questions)

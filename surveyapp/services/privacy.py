@@ -9,6 +9,8 @@ fails verification afterwards: the purge does not re-read the live row into the 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from dataclasses import dataclass
@@ -178,6 +180,102 @@ def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult
     )
     db.session.commit()
     return PurgeResult(campaign_id, len(ids), ends)
+
+
+#: Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or retyped survives
+_RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: characters of a receipt code: 50 bits, about one collision in 2,000 among a million codes
+RECEIPT_LENGTH = 10
+
+
+def receipt_code(campaign_id: int, client_id: str) -> str:
+    """The receipt code of a response, shown on the thank-you page: HMAC(secret, campaign,
+    client id), so the same browser's retry gets the same code and nothing needs keeping
+    but its digest (the privacy page finds the response by it). Looks like "7KQ2M-9XDA4"."""
+    key = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), b"receipt", hashlib.sha256)
+    mac = hmac.new(key.digest(), f"{campaign_id}|{client_id}".encode(), hashlib.sha256).digest()
+    bits = int.from_bytes(mac[:8], "big") >> (64 - 5 * RECEIPT_LENGTH)
+    chars = [_RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in reversed(range(RECEIPT_LENGTH))]
+    half = RECEIPT_LENGTH // 2
+    return "".join(chars[:half]) + "-" + "".join(chars[half:])
+
+
+def receipt_digest(code: str) -> str | None:
+    """sha256 of a receipt code as typed (any case, spaces or dashes, O for 0, I or L for 1);
+    None when it cannot be a receipt code."""
+    cleaned = "".join(ch for ch in str(code).upper() if ch not in " -\t")
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    if len(cleaned) != RECEIPT_LENGTH or any(ch not in _RECEIPT_ALPHABET for ch in cleaned):
+        return None
+    return hashlib.sha256(f"{cleaned[:5]}-{cleaned[5:]}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What a customer's request with their receipt code removed."""
+
+    response_id: int
+    contact: bool  #: a contact was deleted (and consent withdrawn)
+    comment: bool  #: a comment was deleted
+
+
+def find_by_receipt(code: str) -> Response | None:
+    """The response whose thank-you page showed this receipt code (None: no such code)."""
+    digest = receipt_digest(code)
+    if digest is None:
+        return None
+    rows = db.session.scalars(
+        select(Response).where(Response.receipt_sha256 == digest).limit(2)
+    ).all()
+    # two responses on one 50-bit code (≈ 1 in 2,000 campaigns of a million) name nobody
+    return rows[0] if len(rows) == 1 else None
+
+
+def erase_by_receipt(code: str, *, comment: bool) -> Erased:
+    """The customer's own request (PIPL): withdraw consent and delete the contact, and with
+    `comment` the comment too. The answers stay, anonymous and counted as before; the ledger
+    gets an entry whose content is the recorded snapshot with those digests nulled, as a purge
+    does, so the chain still verifies and a row edited before still fails."""
+    if not str(code or "").strip():
+        raise DomainError("required", "receipt")
+    ledger.lock()
+    r = find_by_receipt(code)
+    if r is None:
+        raise DomainError("unknown_receipt", "receipt")
+    fields = {"contact_sha256"} | ({"comment_sha256"} if comment else set())
+    had_contact = r.contact_encrypted is not None
+    had_comment = comment and r.comment is not None
+    if had_contact or had_comment:
+        recorded = _recorded_one(r.id)
+        ledger.append("erase", "responses", r.id, {**recorded, **dict.fromkeys(fields)})
+    r.contact_encrypted = None
+    r.contact_consent = False
+    r.contact_share = False
+    if comment:
+        r.comment = None
+    follow = db.session.get(FollowUp, r.id)
+    if follow is not None:
+        follow.note = None
+    audit.record(
+        "privacy.withdraw",
+        target=f"response:{r.id}",
+        detail={"campaign_id": r.campaign_id, "contact": had_contact, "comment": had_comment},
+        commit=False,
+    )
+    db.session.commit()
+    return Erased(r.id, had_contact, bool(had_comment))
+
+
+def _recorded_one(response_id: int) -> dict:
+    """The newest recorded content of one response (what the ledger vouches for now)."""
+    E = LedgerEntry
+    content = db.session.scalar(
+        select(E.content)
+        .where(E.table_name == "responses", E.row_id == response_id)
+        .order_by(E.id.desc())
+        .limit(1)
+    )
+    return json.loads(content)
 
 
 def _chunks(items: list, size: int):

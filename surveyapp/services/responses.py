@@ -50,6 +50,8 @@ class Submission:
     client_id: str | None = None
     contact: str | None = None
     contact_consent: bool = False
+    #: the separate consent to pass the contact to the certified company (needs the first)
+    contact_share: bool = False
     started_at: datetime | None = None
     #: when an interview kept on a device without signal was finished (sent later): stored as
     #: its submission time when it lies between its start and now
@@ -67,6 +69,8 @@ class Stored:
     id: int
     created: bool
     reused: bool = False
+    #: the receipt code of an online response with a client id (see receipt_code)
+    receipt: str | None = None
 
 
 # ── readers ──────────────────────────────────────────────────────────────────────────────
@@ -449,9 +453,13 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
         "comment": comment,
         "contact_encrypted": contact,
         "contact_consent": bool(sub.contact_consent and contact is not None),
+        "contact_share": bool(sub.contact_share and sub.contact_consent and contact is not None),
+        "receipt_sha256": None,
         "excluded": False,
     }
     row.update(kw)
+    if row["channel"] == "online" and client_id is not None:
+        row["receipt_sha256"] = privacy.receipt_digest(privacy.receipt_code(campaign.id, client_id))
     return row
 
 
@@ -534,8 +542,12 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
             channel="online",
         )
     except DomainError as err:
-        return _earlier_or_raise(err, link.campaign_id, client_id)
-    return _store(row, link if link.single_use else None)
+        stored = _earlier_or_raise(err, link.campaign_id, client_id)
+    else:
+        stored = _store(row, link if link.single_use else None)
+    if client_id is None:
+        return stored
+    return replace(stored, receipt=privacy.receipt_code(link.campaign_id, client_id))
 
 
 def submit_in_person(

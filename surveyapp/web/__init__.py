@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from ..db import db
 from ..errors import DomainError
 from ..extensions import login_manager
-from ..i18n import label, local_time
+from ..i18n import label, local_date, local_time
 from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
@@ -112,20 +112,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["may_change"] = lambda campaign: access.can_write(current_user, campaign)
+    app.jinja_env.globals["may_call_back"] = lambda c: access.may_call_back(current_user, c)
     app.jinja_env.globals["criteria_rows"] = result_words.criteria_rows
     app.jinja_env.globals["not_reached"] = result_words.not_reached
     app.jinja_env.filters["source"] = result_words.source
     app.jinja_env.filters["fixed"] = shown
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)
-    from . import campaigns, interview, survey  # issue 4: campaigns and both survey channels
+    from . import campaigns, interview, privacy, survey  # issue 4: campaigns, survey channels
 
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(survey.bp)
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(interview.bp)
     from . import dashboard, evaluation  # issue 5: dashboard, review, exports, evaluation
 

@@ -51,6 +51,21 @@ def can_write(user, campaign: Campaign) -> bool:
     return user.role == "auditor" and any(a.id == user.id for a in campaign.auditors)
 
 
+def manages_company(user, campaign: Campaign) -> bool:
+    """A viewer granted this campaign itself (a manager of the certified company), not a
+    reviewer who sees every campaign: the one who may see contacts shared with the company."""
+    return (
+        user.role == "viewer"
+        and not user.sees_all
+        and any(v.id == user.id for v in campaign.viewers)
+    )
+
+
+def may_call_back(user, campaign: Campaign) -> bool:
+    """Who works the call-back queue: admins, the campaign's auditors, its company managers."""
+    return can_write(user, campaign) or manages_company(user, campaign)
+
+
 def visible_campaigns(user) -> Select:
     """A select() of the campaigns the user may read."""
     stmt = select(Campaign).order_by(Campaign.id.desc())

@@ -7,6 +7,7 @@ from pathlib import Path
 import plotly
 from flask import (
     Blueprint,
+    abort,
     flash,
     redirect,
     render_template,
@@ -26,7 +27,13 @@ from ..services import exports, scores
 from ..services import followups as followup_service
 from ..services import review as review_service
 from ..services.bounds import ID_MAX
-from .access import campaign_or_abort, can_write, in_campaign_or_abort, roles_required
+from .access import (
+    campaign_or_abort,
+    can_write,
+    in_campaign_or_abort,
+    may_call_back,
+    roles_required,
+)
 from .downloads import send
 from .errors import flash_error
 from .params import MAX_PAGE, int_param
@@ -132,18 +139,22 @@ def comments(campaign_id: int):
 
 
 @bp.route("/campaigns/<int:campaign_id>/followups", methods=["GET", "POST"])
-@roles_required("admin", "auditor")
+@roles_required("admin", "auditor", "viewer")
 def followups(campaign_id: int):
     """回访: consenting customers to call back; POST reveals one contact (audited) or records a
-    call-back's status and note. Viewers (the company's managers) never see contacts here."""
-    campaign = campaign_or_abort(campaign_id, write=True)
+    call-back's status and note. The company's managers (viewers granted the campaign) see
+    only the customers who agreed to pass their contact to the company; reviewers none."""
+    campaign = campaign_or_abort(campaign_id)
+    if not may_call_back(current_user, campaign):
+        abort(403)
+    shared_only = not can_write(current_user, campaign)
     status = request.args.get("status") or None
     revealed = None
     if request.method == "POST":
         try:
             rid = int_param(request.form, "response", 0, 1, ID_MAX, code="no_such_id")
             if request.form.get("reveal"):
-                revealed = followup_service.reveal(campaign, rid)
+                revealed = followup_service.reveal(campaign, rid, shared_only)
             else:
                 followup_service.update(
                     campaign,
@@ -151,6 +162,7 @@ def followups(campaign_id: int):
                     request.form.get("status", ""),
                     request.form.get("note"),
                     current_user,
+                    shared_only,
                 )
                 flash(_("已记录回访。"))
                 return redirect(url_for(".followups", campaign_id=campaign.id, status=status), 303)
@@ -158,16 +170,17 @@ def followups(campaign_id: int):
             flash_error(err)
             return redirect(url_for(".followups", campaign_id=campaign.id, status=status), 303)
     try:
-        rows = followup_service.queue(campaign, status, revealed)
+        rows = followup_service.queue(campaign, status, revealed, shared_only)
     except DomainError:
-        rows, status = followup_service.queue(campaign), None
+        rows, status = followup_service.queue(campaign, shared_only=shared_only), None
     page = render_template(
         "dashboard/followups.html",
         campaign=campaign,
         rows=rows,
         status=status,
-        counts=followup_service.counts(campaign),
+        counts=followup_service.counts(campaign, shared_only),
         revealed=revealed,
+        shared_only=shared_only,
     )
     # a revealed contact is on this response only: nothing may keep a copy
     return page, {"Cache-Control": "no-store"} if revealed else {}

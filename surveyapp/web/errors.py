@@ -26,6 +26,8 @@ STATUS: Mapping[str, int] = {
     "too_long": 422,
     "too_many": 422,
     "out_of_range": 422,
+    "share_without_consent": 422,
+    "unknown_receipt": 404,
     "number_range": 422,
     "no_such_id": 422,
     "no_such_page": 422,

@@ -22,7 +22,7 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..messages import field_messages, message, sentence
 from ..questionnaire import Questionnaire
-from ..services import responses
+from ..services import privacy, responses
 from ..services.responses import Submission
 from .errors import status_of
 
@@ -80,6 +80,11 @@ def submit_limits(view):
 def lang() -> str:
     """The current language code: zh or en."""
     return "en" if str(get_locale()) == "en" else "zh"
+
+
+def controller() -> str:
+    """Who keeps the customers' personal information (PIPL), as the pages name it."""
+    return current_app.config.get("DATA_CONTROLLER") or _("组织本次评价的认证机构")
 
 
 def survey_url(token: str) -> str:
@@ -144,6 +149,8 @@ def questionnaire_context(
         "required_count": sum(1 for x in questionnaire.questions if x.required),
         "need": responses.coverage(campaign, {}).needed,
         "confirm_few": confirm_few,
+        "controller": controller(),
+        "retention_days": int(current_app.config.get("PERSONAL_DATA_RETENTION_DAYS", 365)),
     }
 
 
@@ -173,6 +180,7 @@ def submission_from_form(questionnaire: Questionnaire, started_at=None) -> Submi
         client_id=request.form.get("client_id") or None,
         contact=request.form.get("contact") or None,
         contact_consent=request.form.get("contact_consent") in ("1", "on", "y", "true"),
+        contact_share=request.form.get("contact_share") in ("1", "on", "y", "true"),
         started_at=started_at,
         address=request.remote_addr,
         user_agent=request.headers.get("User-Agent", "")[:400],
@@ -291,10 +299,15 @@ def thanks(token: str):
     link = responses.find_link(token)
     if link is None:
         return unavailable(DomainError("bad_token"))
+    # the receipt of this phone's response, from the cookie the submission set (never the URL:
+    # a code in a link would reach access logs and browser history)
+    cid = request.cookies.get(submitted_cookie(token))
+    stored = cid and responses.existing_response(link.campaign_id, cid) is not None
     return render_template(
         "survey/thanks.html",
         campaign=link.campaign,
         outlet=link.outlet,
         token=token,
         reused=request.args.get("reused") == "1",
-    )
+        receipt=privacy.receipt_code(link.campaign_id, cid) if stored else None,
+    ), {"Cache-Control": "no-store"}

@@ -102,11 +102,28 @@ def test_phone_survey_end_to_end(live_app, live_server, launch):  # noqa: PLR091
                 else:
                     route.continue_()
 
+            # the notice says who keeps the contact, why and how long, before the field
+            hint = page.locator("#q-contact .hint").inner_text()
+            assert "加密保存" in hint and "365 天后删除" in hint
+            page.locator("#q-contact input[name=contact_consent] + span").click()
+            page.locator("#q-contact input[name=contact]").fill("13812345678")
+            page.locator("#q-contact input[name=contact_share] + span").click()
             page.route("**/api/v1/links/*/responses", flaky)
             page.locator("button.send").click()
             page.wait_for_url(f"**/s/{token}/thanks", timeout=20000)
             assert "感谢您的评价" in page.locator("h1").inner_text()
             assert page.evaluate(f"localStorage.getItem('survey:{token}')") is None
+            receipt = page.locator("[data-receipt]").inner_text()
+            assert len(receipt) == 11 and receipt[5] == "-"
+            page.screenshot(path="/tmp/survey-thanks.png", full_page=True)
+
+            # later, the customer withdraws: the privacy page, the code, one tap
+            page.locator("a[href='/privacy']").click()
+            page.locator("#receipt").fill(receipt.lower())
+            page.locator("input[name=what][value=all] + span").click()
+            page.locator("button.send").click()
+            assert "删除了您的联系方式和留言" in page.locator(".notice").inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
         finally:
             browser.close()
 
@@ -122,7 +139,8 @@ def test_phone_survey_end_to_end(live_app, live_server, launch):  # noqa: PLR091
             for q in questions
         )
         assert r.answers == expected
-        assert r.comment == "上门很准时，谢谢！"
+        assert r.comment is None and r.contact_encrypted is None  # deleted at the customer's word
+        assert not r.contact_consent and not r.contact_share
         assert r.started_at is not None and r.duration_s > 0
 
 

@@ -91,10 +91,10 @@ def test_single_use_link_is_consumed_once(app, make_campaign):
     assert bool(flagged.loc[second.id, "duplicate"]) and not flagged.loc[stored.id, "duplicate"]
     # the browser that did submit may retry and is told it worked
     assert service.submit_online(token, sub(c, client_id="one-use-01")) == service.Stored(
-        stored.id, False
+        stored.id, False, receipt=stored.receipt
     )
     assert service.submit_online(token, sub(c, client_id="one-use-02")) == service.Stored(
-        second.id, False
+        second.id, False, receipt=second.receipt
     )
 
 
@@ -304,10 +304,10 @@ def test_retry_of_a_stored_client_id_is_told_it_worked_even_when_refused_now(app
     bad = {**full_answers(c), "fun1": 9}
     assert service.submit_online(
         token, sub(c, client_id="late-retry-01", answers=bad)
-    ) == service.Stored(first.id, False)
+    ) == service.Stored(first.id, False, receipt=first.receipt)
     campaign_service.change_status(c, "closed")
     assert service.submit_online(token, sub(c, client_id="late-retry-01")) == service.Stored(
-        first.id, False
+        first.id, False, receipt=first.receipt
     )
     with pytest.raises(DomainError) as e:  # a new client is still refused
         service.submit_online(token, sub(c, client_id="late-newcomer"))

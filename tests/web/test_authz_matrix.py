@@ -93,6 +93,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("survey.page", "GET"): PUBLIC,
     ("survey.page", "POST"): PUBLIC,
     ("survey.thanks", "GET"): PUBLIC,
+    ("privacy.page", "GET"): PUBLIC,
+    ("privacy.page", "POST"): PUBLIC,
     # in-person interviews
     ("interview.index", "GET"): STAFF,
     ("interview.outlets", "GET"): WRITE,

@@ -48,12 +48,21 @@ Answers = Annotated[
         json_schema_extra=_answers_example,
     ),
 ]
+_CONSENTED = {"required": ["contact_consent"], "properties": {"contact_consent": {"const": True}}}
 _CONSENT = {
-    "if": {
-        "required": ["contact"],
-        "properties": {"contact": {"type": "string", "pattern": r"\S"}},
-    },
-    "then": {"required": ["contact_consent"], "properties": {"contact_consent": {"const": True}}},
+    "allOf": [
+        {
+            "if": {
+                "required": ["contact"],
+                "properties": {"contact": {"type": "string", "pattern": r"\S"}},
+            },
+            "then": _CONSENTED,
+        },
+        {
+            "if": {"required": ["contact_share"], "properties": {"contact_share": {"const": True}}},
+            "then": _CONSENTED,
+        },
+    ]
 }
 
 
@@ -67,6 +76,11 @@ class _Response(Payload):
         None, description="stored encrypted; only with contact_consent: true"
     )
     contact_consent: bool = False
+    contact_share: bool = Field(
+        False,
+        description="the customer's separate consent to pass the contact to the certified "
+        "company (its managers then see it in the call-back queue); needs contact_consent",
+    )
 
     model_config = {"json_schema_extra": _CONSENT}
 
@@ -74,6 +88,8 @@ class _Response(Payload):
     def _consent(self) -> _Response:
         if self.contact and re.search(r"\S", self.contact) and not self.contact_consent:
             raise rule("contact_without_consent", "contact")
+        if self.contact_share and not self.contact_consent:
+            raise rule("share_without_consent", "contact_share")
         return self
 
 
@@ -112,6 +128,11 @@ class Stored(_Output):
         description="the single-use link had been answered already: stored and flagged as a "
         "duplicate for an auditor to review",
     )
+    receipt: str | None = Field(
+        None,
+        description="online, with a client_id: the receipt code to show the customer; with it "
+        "the public privacy page withdraws consent or deletes the contact and comment",
+    )
 
 
 class OutletName(_Output):
@@ -135,6 +156,7 @@ def _submission(data: _Response, started_at: datetime | None) -> Submission:
         client_id=data.client_id,
         contact=data.contact,
         contact_consent=data.contact_consent,
+        contact_share=data.contact_share,
         started_at=started_at,
         address=request.remote_addr,
         user_agent=request.headers.get("User-Agent", "")[:400],
@@ -142,7 +164,8 @@ def _submission(data: _Response, started_at: datetime | None) -> Submission:
 
 
 def _stored(stored: responses.Stored):
-    return out(Stored, {"id": stored.id, "reused": stored.reused}), 201 if stored.created else 200
+    doc = {"id": stored.id, "reused": stored.reused, "receipt": stored.receipt}
+    return out(Stored, doc), 201 if stored.created else 200
 
 
 @bp.get("/links/<token>")
