@@ -88,6 +88,14 @@ FOLLOWUPS: Mapping[str, str] = {
     "unreachable": N_("无法联系"),
 }
 
+#: a response's score on one dimension, in bands a manager reads comments by (0–100 points:
+#: below 60 is under 一般, 80 is 满意)
+SCORE_BANDS: Mapping[str, str] = {
+    "low": N_("不满意（低于 60 分）"),
+    "mid": N_("一般（60 至 80 分）"),
+    "high": N_("满意（80 分及以上）"),
+}
+
 #: what the audit log records, in words (the admin's audit page and its filter)
 AUDIT_ACTIONS: Mapping[str, str] = {
     "login": N_("登录"),
@@ -141,6 +149,7 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "flag": FLAGS,
     "audit_action": AUDIT_ACTIONS,
     "followup": FOLLOWUPS,
+    "score_band": SCORE_BANDS,
 }
 
 

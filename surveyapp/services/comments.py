@@ -1,17 +1,23 @@
 """What customers wrote: the comments of a campaign's responses, newest first, filtered by
-outlet, channel and words."""
+outlet, channel, words, and the response's own score on one dimension (what did those who
+rated 时间性 poorly say?)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import func, select
 
 from ..db import db
 from ..errors import DomainError
 from ..models import Campaign, Outlet, Response
-from ..vocabulary import CHANNELS
+from ..scoring.survey import DIMENSIONS
+from ..survey_math.core import make_layout, score_arrays
+from ..survey_math.packing import unpack_answers
+from ..vocabulary import CHANNELS, SCORE_BANDS
+from . import scores
 from .bounds import bounded_id
 
 #: comments on one page of the list
@@ -32,11 +38,15 @@ class Comment:
 
 @dataclass(frozen=True)
 class CommentFilter:
-    """Which comments: one outlet of the campaign, one channel, words they contain."""
+    """Which comments: one outlet of the campaign, one channel, words they contain, and the
+    response's own score: its band on one dimension, or without a dimension on all of them
+    (dimension-weighted, as S weighs them); a dimension alone keeps those that rated it."""
 
     outlet: int | None = None
     channel: str | None = None
     words: str | None = None
+    dimension: str | None = None
+    band: str | None = None
 
     def checked(self, campaign: Campaign) -> CommentFilter:
         """The filter with its outlet checked against the campaign (DomainError otherwise)."""
@@ -49,7 +59,15 @@ class CommentFilter:
         words = (self.words or "").strip()
         if len(words) > MAX_QUERY:
             raise DomainError("too_long", "q", max=MAX_QUERY)
-        return CommentFilter(self.outlet, self.channel, words or None)
+        if self.dimension is not None and self.dimension not in DIMENSIONS:
+            raise DomainError("invalid", "dimension")
+        if self.band is not None and self.band not in SCORE_BANDS:
+            raise DomainError("invalid", "band")
+        return CommentFilter(self.outlet, self.channel, words or None, self.dimension, self.band)
+
+    @property
+    def by_score(self) -> bool:
+        return self.dimension is not None or self.band is not None
 
 
 NO_FILTER = CommentFilter()
@@ -70,8 +88,52 @@ def _where(campaign: Campaign, f: CommentFilter):
     return conds
 
 
+#: the band limits on a 0–100 dimension score: [lo, hi)
+BAND_LIMITS = {"low": (-np.inf, 60.0), "mid": (60.0, 80.0), "high": (80.0, np.inf)}
+
+
+def dimension_scores(campaign: Campaign, packed: list[str]) -> np.ndarray:
+    """Each response's score (0–100) on each of the six dimensions, from its packed answers:
+    the mean of its answered scored questions of that dimension, as the campaign's S maps them
+    (its frozen scale); NaN where it answered none of them. Shape (n, 6)."""
+    questions = scores.questions_of(campaign)
+    layout = make_layout(questions, scores.params_of(campaign))
+    answers = unpack_answers(packed, len(questions))
+    _codes, points, answered = score_arrays(answers, layout)
+    sums = points.astype(np.float64) @ layout.membership
+    counts = answered.astype(np.float64) @ layout.membership
+    return np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0)
+
+
+def _ids_by_score(campaign: Campaign, f: CommentFilter) -> list[int]:
+    """Ids of the commented responses (other filters applied) whose score on f.dimension
+    falls in f.band, newest first. Decoded in numpy: ~0.1 s for 100,000 comments."""
+    rows = db.session.execute(
+        select(Response.id, Response.answers)
+        .where(*_where(campaign, f))
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+    ).all()
+    if not rows:
+        return []
+    ids, packed = zip(*rows, strict=True)
+    dims = dimension_scores(campaign, list(packed))
+    if f.dimension is not None:
+        score = dims[:, DIMENSIONS.index(f.dimension)]
+    else:  # the response's own overall score: its dimensions weighted as S weighs them
+        weights = make_layout(scores.questions_of(campaign), scores.params_of(campaign)).dim_weights
+        has = ~np.isnan(dims)
+        total = (np.where(has, dims, 0.0) * weights).sum(axis=1)
+        weight = (has * weights).sum(axis=1)
+        score = np.divide(total, weight, out=np.full(len(dims), np.nan), where=weight > 0)
+    lo, hi = BAND_LIMITS[f.band] if f.band is not None else (-np.inf, np.inf)
+    keep = np.nonzero(~np.isnan(score) & (score >= lo) & (score < hi))[0]
+    return [int(ids[i]) for i in keep]
+
+
 def count(campaign: Campaign, f: CommentFilter = NO_FILTER) -> int:
     """How many responses carry a comment (excluded ones included: the words were said)."""
+    if f.by_score:
+        return len(_ids_by_score(campaign, f))
     return db.session.scalar(select(func.count(Response.id)).where(*_where(campaign, f)))
 
 
@@ -79,19 +141,18 @@ def latest(
     campaign: Campaign, limit: int = PER_PAGE, offset: int = 0, f: CommentFilter = NO_FILTER
 ) -> list[Comment]:
     """The newest comments first, with their outlet and channel."""
-    rows = db.session.execute(
-        select(
-            Response.id,
-            Outlet.name,
-            Response.channel,
-            Response.submitted_at,
-            Response.comment,
-            Response.excluded,
-        )
-        .join(Outlet, Outlet.id == Response.outlet_id)
-        .where(*_where(campaign, f))
-        .order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    stmt = select(
+        Response.id,
+        Outlet.name,
+        Response.channel,
+        Response.submitted_at,
+        Response.comment,
+        Response.excluded,
+    ).join(Outlet, Outlet.id == Response.outlet_id)
+    if f.by_score:
+        page = _ids_by_score(campaign, f)[offset : offset + limit]
+        stmt = stmt.where(Response.id.in_(page))
+    else:
+        stmt = stmt.where(*_where(campaign, f)).limit(limit).offset(offset)
+    rows = db.session.execute(stmt.order_by(Response.submitted_at.desc(), Response.id.desc()))
     return [Comment(*r) for r in rows]

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from ..errors import DomainError
 from ..messages import message
 from ..models import Response as SurveyResponse
+from ..scoring.survey import DIMENSIONS
 from ..services import comments as comment_service
 from ..services import dashboard as dashboard_service
 from ..services import exports, scores
@@ -109,7 +110,8 @@ def review(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/comments")
 @login_required
 def comments(campaign_id: int):
-    """What customers wrote, newest first: filter by outlet and channel, search the words."""
+    """What customers wrote, newest first: filter by outlet and channel, search the words, or
+    read those whose own score on one dimension fell in a band (low, mid, high)."""
     campaign = campaign_or_abort(campaign_id)
     args = request.args
     error = None
@@ -118,6 +120,8 @@ def comments(campaign_id: int):
             int_param(args, "outlet", 0, 1, ID_MAX, code="no_such_id") or None,
             args.get("channel") or None,
             args.get("q") or None,
+            args.get("dimension") or None,
+            args.get("band") or None,
         ).checked(campaign)
         page = int_param(args, "page", 1, 1, MAX_PAGE, code="no_such_page")
     except DomainError as err:
@@ -134,6 +138,7 @@ def comments(campaign_id: int):
         pages=max(1, -(-total // per)),
         flt=f,
         error=error,
+        dimensions=DIMENSIONS,
         args={k: v for k, v in args.items() if k != "page" and v},
     ), (400 if error else 200)
 

@@ -100,3 +100,59 @@ def test_the_review_page_shows_words_and_beijing_time(client, make_user, login, 
     login("admin.r")
     html = client.get(f"/campaigns/{campaign.id}/review").get_data(as_text=True)
     assert WORDS[0] in html and "2026-11-08 10:30" in html and " UTC" not in html
+
+
+def test_comments_by_the_customers_own_dimension_score(client, make_user, login, app):
+    """Hand-worked: 时间性 (timeliness) of the default bank has three questions; with the default
+    scale 5→100 … 1→20, answers (2, 2, n/a) give (40 + 40) / 2 = 40 → low; (3, 4, 4) give
+    (60 + 80 + 80) / 3 = 73.3 → mid; all 5 give 100 → high; a response that marks every
+    timeliness question 不适用 has no timeliness score and is in no band."""
+    c = factories.make_campaign()
+    token = factories.outlet_token(c)
+    timely = [
+        q.id for q in response_service.questionnaire_for(c).questions if q.dimension == "timeliness"
+    ]
+    assert len(timely) == 3
+
+    def post(n, text, values):
+        answers = {**factories.full_answers(c, 5), **dict(zip(timely, values, strict=True))}
+        sub = Submission(answers=answers, client_id=f"dim-{n:05d}", comment=text)
+        response_service.submit_online(token, sub)
+
+    post(1, "等了三天才上门", (2, 2, None))
+    post(2, "还算及时", (3, 4, 4))
+    post(3, "非常准时", (5, 5, 5))
+    post(4, "没有经历过上门", (None, None, None))
+    _u, api_token = make_user("viewer", "reader.dim")
+    auth = {"Authorization": f"Bearer {api_token}"}
+
+    def texts(band, dim="timeliness"):
+        query = {k: v for k, v in (("dimension", dim), ("band", band)) if v}
+        body = client.get(
+            f"/api/v1/campaigns/{c.id}/comments",
+            query_string=query,
+            headers=auth,
+        ).json
+        assert body["total"] == len(body["comments"])
+        return [x["comment"] for x in body["comments"]]
+
+    assert texts("low") == ["等了三天才上门"]
+    assert texts("mid") == ["还算及时"]
+    assert texts("high") == ["非常准时"]
+    assert sorted(texts("high", "civility")) == sorted(
+        ["等了三天才上门", "还算及时", "非常准时", "没有经历过上门"]
+    )
+    # a dimension alone: those who rated it; a band alone: the response's overall score, here
+    # (5·5 + 40)/6 = 94 (of the six dimensions, five all 5), (5·5 + 73.3)/6 = 95.6, 100, 100
+    assert len(texts(None)) == 3
+    assert len(texts("high", None)) == 4 and texts("low", None) == []
+    wrong = client.get(
+        f"/api/v1/campaigns/{c.id}/comments", query_string={"band": "worst"}, headers=auth
+    )
+    assert wrong.status_code in (400, 422)
+    make_user("admin", "admin.dim")
+    login("admin.dim")
+    html = client.get(f"/campaigns/{c.id}/comments?dimension=timeliness&band=low").get_data(
+        as_text=True
+    )
+    assert "等了三天才上门" in html and "非常准时" not in html and "共 1 条意见" in html

@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from ...i18n import local_zone
-from ...scoring.survey import CHANNELS
+from ...scoring.survey import CHANNELS, DIMENSIONS
 from ...services import comments
+from ...vocabulary import ids
 from ..params import MAX_PAGE
 from . import api_auth, api_campaign, bp
 from .document import operation
@@ -22,6 +23,15 @@ class CommentQuery(Payload):
     outlet: Id | None = Field(None, description="an outlet id of this campaign")
     channel: Literal[tuple(CHANNELS)] | None = None
     q: Text(comments.MAX_QUERY) | None = Field(None, description="words the comment contains")
+    dimension: Literal[tuple(DIMENSIONS)] | None = Field(
+        None,
+        description="the response's own score on this dimension (alone: those that rated it)",
+    )
+    band: Literal[ids("score_band")] | None = Field(
+        None,
+        description="low < 60 ≤ mid < 80 ≤ high (0–100 points) on the dimension, or without "
+        "one on the response's dimension-weighted score",
+    )
     page: Int(1, MAX_PAGE) = 1
 
 
@@ -48,7 +58,7 @@ def campaign_comments(campaign_id: int):
     """The comments of the campaign's responses (admins, assigned auditors, granted viewers)."""
     campaign = api_campaign(campaign_id)
     q = query(CommentQuery)
-    f = comments.CommentFilter(q.outlet, q.channel, q.q).checked(campaign)
+    f = comments.CommentFilter(q.outlet, q.channel, q.q, q.dimension, q.band).checked(campaign)
     rows = comments.latest(campaign, comments.PER_PAGE, (q.page - 1) * comments.PER_PAGE, f)
     zone = local_zone()
     return out(
