@@ -28,6 +28,7 @@ from ..services import exports, scores
 from ..services import followups as followup_service
 from ..services import review as review_service
 from ..services.bounds import ID_MAX
+from ..survey_math.packing import unpack_answers
 from .access import (
     campaign_or_abort,
     can_write,
@@ -37,7 +38,8 @@ from .access import (
 )
 from .downloads import send
 from .errors import flash_error
-from .params import MAX_PAGE, int_param
+from .params import MAX_PAGE, id_list, int_param
+from .survey import lang as page_lang
 
 bp = Blueprint("dashboard", __name__)
 
@@ -84,27 +86,97 @@ def view(campaign_id: int):
     ), (400 if error else 200)
 
 
+def answer_words(campaign, rows) -> dict[int, list[tuple[str, str]]]:
+    """Each review row's answers as (question text, the words of the answer) in the reader's
+    language: the questionnaire's likert labels (非常满意 …), the number for NPS, its 不适用
+    label for a blank; text questions are shown as the comment instead."""
+    questions = scores.questions_of(campaign)
+    labels = (campaign.questionnaire or {}).get("labels") or {}
+    lang = page_lang()
+    likert = {int(o["value"]): o.get(lang) or o.get("zh") for o in labels.get("likert", [])}
+    if not likert:  # a questionnaire frozen without labels: the usual five
+        likert = {
+            5: _("非常满意"),
+            4: _("满意"),
+            3: _("一般"),
+            2: _("不满意"),
+            1: _("非常不满意"),
+        }
+    na = (labels.get("not_applicable") or {}).get(lang) or _("不适用")
+    matrix = unpack_answers([r.answers for r in rows], len(questions))
+    shown = [(i, q) for i, q in enumerate(questions) if q.kind != "text"]
+    out = {}
+    for r, codes in zip(rows, matrix, strict=True):
+        words = []
+        for i, q in shown:
+            code = int(codes[i])
+            if code < 0:
+                word = na
+            elif q.kind == "likert":
+                word = likert.get(code, str(code))
+            else:
+                word = str(code)
+            words.append((q.text_en if lang == "en" else q.text_zh, word))
+        out[r.id] = words
+    return out
+
+
 @bp.get("/campaigns/<int:campaign_id>/review")
 @login_required
 def review(campaign_id: int):
-    """Flagged and excluded responses, with why they were flagged and their history."""
+    """Flagged and excluded responses, with why they were flagged and their history: one flag
+    kind or the excluded at a time, a page at a time, many changed at once with one reason."""
     campaign = campaign_or_abort(campaign_id)
+    kind = request.args.get("flag") or None
+    if kind is not None and kind not in review_service.KINDS:
+        kind = None
     page = int_param(request.args, "page", 1, 1, MAX_PAGE, code="no_such_page")
     rows, total = review_service.flagged_responses(
-        campaign, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE
+        campaign, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE, kind=kind
     )
     return render_template(
         "dashboard/review.html",
         campaign=campaign,
         rows=rows,
+        words=answer_words(campaign, rows),
         total=total,
         page=page,
         pages=max(1, -(-total // REVIEW_PAGE)),
+        kind=kind,
+        kinds=review_service.KINDS,
         summary=scores.flag_summary(campaign),
+        excluded_count=review_service.excluded_count(campaign),
         outlets=scores.outlet_names(campaign),
-        questions=scores.questions_of(campaign),
         writable=can_write(current_user, campaign),
     )
+
+
+@bp.post("/campaigns/<int:campaign_id>/review/<any(exclude, reinstate):action>")
+@roles_required("admin", "auditor")
+def change_many(campaign_id: int, action: str):
+    """Exclude or reinstate the ticked responses with one reason (each recorded as if alone)."""
+    campaign = campaign_or_abort(campaign_id, write=True)
+    back = url_for(
+        ".review",
+        campaign_id=campaign.id,
+        flag=request.form.get("flag") or None,
+        page=request.form.get("page") or None,
+    )
+    try:
+        ids = id_list(request.form.getlist("response"), "responses")
+        done = review_service.change_many(
+            campaign, ids, action, request.form.get("reason", ""), current_user
+        )
+    except DomainError as e:
+        flash_error(e)
+    else:
+        if action == "exclude":
+            flash(_("已排除 %(n)s 份答卷。", n=done.changed))
+        else:
+            flash(_("已恢复 %(n)s 份答卷。", n=done.changed))
+        if done.unchanged:
+            flash(_("%(n)s 份原本就是这个状态，未改动。", n=done.unchanged))
+    return redirect(back, 303)
 
 
 @bp.get("/campaigns/<int:campaign_id>/comments")
@@ -210,7 +282,13 @@ def change(campaign_id: int, response_id: int, action: str):
             if action == "exclude"
             else _("已恢复答卷 %(id)s。", id=response.id)
         )
-    return redirect(url_for(".review", campaign_id=campaign.id, page=request.form.get("page")), 303)
+    back = url_for(
+        ".review",
+        campaign_id=campaign.id,
+        flag=request.form.get("flag") or None,
+        page=request.form.get("page") or None,
+    )
+    return redirect(back, 303)
 
 
 @bp.get(

@@ -109,6 +109,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("dashboard.followups", "GET"): WRITE,
     ("dashboard.followups", "POST"): WRITE,
     ("dashboard.change", "POST"): WRITE,
+    ("dashboard.change_many", "POST"): WRITE,
     ("dashboard.export", "GET"): READ,
     ("evaluation.form", "GET"): READ,
     ("evaluation.form", "POST"): WRITE,

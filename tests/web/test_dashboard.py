@@ -160,3 +160,52 @@ def test_dashboard_in_english(client, login, setup):
     assert "Customer perception survey dashboard" in html and "Insufficient sample" in html
     html = client.get(f"/campaigns/{setup['campaign'].id}/review").get_data(as_text=True)
     assert "Response review" in html
+
+
+def test_review_at_scale_filter_words_and_bulk(client, login, setup, make_campaign):
+    c, fast = setup["campaign"], setup["fast"]
+    login("auditor1")
+    review = f"/campaigns/{c.id}/review"
+    only_fast = client.get(f"{review}?flag=speeding").get_data(as_text=True)
+    assert f'id="r{fast.id}"' in only_fast and only_fast.count('class="review-row') == 1
+    every = client.get(review).get_data(as_text=True)
+    # answers as question text and the words of the scale, not a code string
+    assert "非常满意" in every and "一般" in every and "<code>" not in every
+    assert client.get(f"{review}?flag=nonsense").status_code == 200  # falls back to all
+    ids = [int(i) for i in re.findall(r'name="response" value="(\d+)" form="bulk"', every)]
+    assert len(ids) == 6
+
+    def excluded():
+        db.session.expire_all()
+        return sorted(r.id for r in db.session.scalars(db.select(Response)) if r.excluded)
+
+    # refused as a whole: no reason, an id of another campaign, a viewer
+    client.post(f"{review}/exclude", data={"response": ids[:3], "reason": " "})
+    other = make_campaign(organization="别家公司")
+    foreign = add_responses(other, "online", [answers_all(2)])[0]
+    client.post(f"{review}/exclude", data={"response": [*ids[:3], foreign.id], "reason": "x"})
+    assert excluded() == []
+    done = client.post(
+        f"{review}/exclude",
+        data={"response": ids[:3], "reason": "同一设备集中提交，核实为测试数据", "flag": "burst"},
+    )
+    assert done.status_code == 303 and "flag=burst" in done.headers["Location"]
+    assert excluded() == sorted(ids[:3])
+    reasons = db.session.scalars(db.select(ResponseExclusion.reason)).all()
+    assert reasons == ["同一设备集中提交，核实为测试数据"] * 3
+    page = client.get(f"{review}?flag=excluded").get_data(as_text=True)
+    assert page.count('class="review-row') == 3
+    again = client.post(
+        f"{review}/reinstate",
+        data={"response": ids[2:4], "reason": "核实后保留"},
+        follow_redirects=True,
+    )
+    html = again.get_data(as_text=True)
+    assert "已恢复 1 份答卷" in html and "1 份原本就是这个状态" in html
+    assert excluded() == sorted(ids[:2])
+    client.post("/logout")
+    login("viewer1")
+    assert (
+        client.post(f"{review}/exclude", data={"response": ids, "reason": "x"}).status_code == 403
+    )
+    assert excluded() == sorted(ids[:2])
