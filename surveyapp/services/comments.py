@@ -130,6 +130,25 @@ def _ids_by_score(campaign: Campaign, f: CommentFilter) -> list[int]:
     return [int(ids[i]) for i in keep]
 
 
+def band_counts(campaign: Campaign) -> dict[str, dict[str, int]]:
+    """Per dimension, how many commented responses fall in each score band (one decode of the
+    commented responses): which dimension the unhappy comments are about."""
+    rows = (
+        db.session.execute(select(Response.answers).where(*_where(campaign, NO_FILTER)))
+        .scalars()
+        .all()
+    )
+    out = {d: dict.fromkeys(BAND_LIMITS, 0) for d in DIMENSIONS}
+    if not rows:
+        return out
+    dims = dimension_scores(campaign, list(rows))
+    for j, d in enumerate(DIMENSIONS):
+        col = dims[:, j]
+        for band, (lo, hi) in BAND_LIMITS.items():
+            out[d][band] = int(np.count_nonzero(~np.isnan(col) & (col >= lo) & (col < hi)))
+    return out
+
+
 def count(campaign: Campaign, f: CommentFilter = NO_FILTER) -> int:
     """How many responses carry a comment (excluded ones included: the words were said)."""
     if f.by_score:

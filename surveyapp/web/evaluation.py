@@ -274,4 +274,5 @@ def report(campaign_id: int):
         ev=ev,
         dimension_json=dashboard_service.dimension_figure(result["survey"]),
         finalized_by=evaluations.user_name(ev.get("finalized_by_id")),
+        **report_pdf_module.comment_context(campaign),
     )

@@ -24,6 +24,18 @@ from ..vocabulary import N_
 
 #: comments printed in the report (the page of comments lists them all)
 REPORT_COMMENTS = 8
+
+
+def comment_context(campaign) -> dict:
+    """What templates/report/_comments.html shows: the count, the latest few, and per dimension
+    how many commenting customers rated it in each band."""
+    return {
+        "comment_count": comment_service.count(campaign),
+        "comments": comment_service.latest(campaign, REPORT_COMMENTS),
+        "bands": comment_service.band_counts(campaign),
+    }
+
+
 _MEASURES = (("S", "S"), ("S_in_person", N_("S当面")), ("S_online", N_("S电子")))
 
 
@@ -86,8 +98,7 @@ def render(campaign) -> bytes:
         ],
         dimension_cis=[ci_dims.get(d) for d in DIMENSIONS],
         outlets=dashboard_service.outlet_table(campaign) if survey.get("S") is not None else [],
-        comment_count=comment_service.count(campaign),
-        comments=comment_service.latest(campaign, REPORT_COMMENTS),
+        **comment_context(campaign),
         evaluation_day=(result.get("input") or {}).get("evaluation_date")
         or (campaign.evaluation_date.isoformat() if campaign.evaluation_date else None),
         period=period,

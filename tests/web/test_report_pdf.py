@@ -9,7 +9,9 @@ import os
 import pytest
 
 from surveyapp.db import db
+from surveyapp.models import Response
 from surveyapp.services import evaluations, scores
+from surveyapp.survey_math import pack_answers
 from surveyapp.web import report_pdf
 from tests.scores_fixtures import add_responses, answers_all, five_star_input, make_campaign
 
@@ -88,3 +90,18 @@ def test_no_pdf_for_an_incomplete_checklist(client, make_user):
         f"/api/v1/campaigns/{c.id}/report.pdf", headers={"Authorization": f"Bearer {token}"}
     )
     assert resp.status_code == 409 and resp.json["error"]["code"] == "evaluation_incomplete"
+
+
+def test_the_reports_show_comment_counts_and_the_unhappy_dimensions(client, login, finalized):
+    unhappy = db.session.scalar(
+        db.select(Response).where(Response.comment == "希望回访，电话一直占线。")
+    )
+    unhappy.answers = pack_answers(answers_all(2))
+    db.session.commit()
+    login("pdf.auditor")
+    html = client.get(f"/campaigns/{finalized.id}/report").get_data(as_text=True)
+    assert "顾客意见（共 2 条，以下为最新 2 条）" in html and "等了三天才上门" in html
+    # one commenting customer rated every dimension 不满意 (40 points): counted under each
+    assert "留言的顾客中，给这些维度打分低于 60 分的人数：功能性 1、经济性 1" in html
+    text = "\n".join(p[0] for p in _pages(client.get(f"/campaigns/{finalized.id}/report.pdf").data))
+    assert "低于 60 分" in text and "时间性" in text
