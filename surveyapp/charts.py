@@ -152,3 +152,37 @@ def responses_over_time(df: pd.DataFrame, title: str = "每日收到的答卷") 
         )
     fig.update_yaxes(rangemode="tozero", title_text="份")
     return _layout(fig, title, height=300)
+
+
+def outlet_bars(
+    df: pd.DataFrame, thresholds: Sequence[float], title: str = "各网点 S（95% 区间）与星级门槛"
+) -> go.Figure:
+    """One horizontal bar per outlet, lowest S on top (what to look at first), its interval as
+    error bars, outlets with too few responses in a lighter colour, a dashed line per threshold.
+
+    Columns: name, score, lo, hi (NaN = no S), sufficient (bool), n (total valid responses).
+    """
+    df = df.sort_values("score", ascending=True, na_position="first")
+    up = (df["hi"] - df["score"]).clip(lower=0).fillna(0).round(2).tolist()
+    down = (df["score"] - df["lo"]).clip(lower=0).fillna(0).round(2).tolist()
+    fig = go.Figure()
+    fig.add_bar(
+        y=df["name"].tolist(),
+        x=df["score"].round(2).tolist(),
+        orientation="h",
+        marker_color=["#5b636e" if ok else "#c8ccd2" for ok in df["sufficient"]],
+        error_x={"type": "data", "symmetric": False, "array": up, "arrayminus": down},
+        text=[
+            f"{s:.2f}（n={n}）" if pd.notna(s) else f"—（n={n}）"
+            for s, n in zip(df["score"], df["n"], strict=True)
+        ],
+        textposition="outside",
+        cliponaxis=False,
+        showlegend=False,
+        hovertemplate="%{y} %{x:.2f}<extra></extra>",
+    )
+    for t in thresholds:
+        fig.add_vline(x=float(t), line_dash="dash", line_color="#9a6700", line_width=1)
+    fig.update_xaxes(range=[0, 115], title_text="S")
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, title, height=max(220, 60 + 34 * len(df)))

@@ -6,7 +6,7 @@ Pages render from these aggregates; no raw response reaches the browser.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,8 @@ class Dashboard:
     outlets: list[dict[str, Any]]
     figures: dict[str, str]  #: name → plotly figure JSON
     flags: dict[str, int]
+    #: per outlet, computed as the campaign is (scores.outlet_scores)
+    outlet_scores: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _num(value: Any) -> float | None:
@@ -95,6 +97,25 @@ def _dimension_frame(s: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
 
 
+def _outlet_frame(outlets: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for o in outlets:
+        ci = o["ci95"].get("S") or (np.nan, np.nan)
+        rows.append(
+            {
+                "name": o["name"],
+                "score": np.nan if o["S"] is None else o["S"],
+                "lo": ci[0],
+                "hi": ci[1],
+                "sufficient": bool(o["sufficient"].get("S")),
+                "n": sum(o["n"].values()),
+            }
+        )
+    columns = ["name", "score", "lo", "hi", "sufficient", "n"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"score": float, "lo": float, "hi": float})
+
+
 def _measure_frame(ms: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for m in ms:
@@ -132,7 +153,9 @@ def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Das
             "over_time": charts.responses_over_time(responses_over_time(frame)).to_json(),
         }
 
-    figs = scores.cached("figures", campaign, flt, figures)
+    figs = dict(scores.cached("figures", campaign, flt, figures))
+    per_outlet_scores = scores.outlet_scores(campaign, flt)
+    figs["outlets"] = charts.outlet_bars(_outlet_frame(per_outlet_scores), thresholds).to_json()
     dims = [
         {
             "key": d,
@@ -150,6 +173,7 @@ def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Das
         measures=measures(s, thresholds),
         dimensions=dims,
         outlets=outlet_table(campaign, flt),
+        outlet_scores=per_outlet_scores,
         figures=figs,
         flags=scores.flag_summary(campaign),
     )

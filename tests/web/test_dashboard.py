@@ -43,6 +43,7 @@ def test_dashboard_roles(client, login, setup, who, status):
         assert {name for name, _ in blocks} == {
             "measures",
             "dimensions",
+            "outlets",
             "distribution",
             "over_time",
         }

@@ -21,6 +21,7 @@ from .results import (
     flag_summary,
     flags,
     outlet_names,
+    outlet_scores,
     survey_figures,
     survey_record,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "load_frame",
     "load_paradata",
     "outlet_names",
+    "outlet_scores",
     "params_of",
     "parse_filter",
     "check_outlets",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,35 @@ def campaign_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[st
         return out
 
     return cached("scores", campaign, flt, make)
+
+
+def outlet_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> list[dict[str, Any]]:
+    """GET …/scores?by=outlet: each outlet (of the filter, else every one) computed exactly
+    as the campaign is (the same function over that outlet's responses: n, S, intervals,
+    sufficiency), with the highest level threshold its S reaches."""
+    names = outlet_names(campaign)
+    chosen = flt.outlet_ids or tuple(sorted(names))
+    thresholds = sorted(params_of(campaign).thresholds)
+    out = []
+    for oid in chosen:
+        s = campaign_scores(campaign, replace(flt, outlet_ids=(oid,)))
+        reached = [t for t in thresholds if s["S"] is not None and s["S"] >= t]
+        out.append(
+            {
+                "id": oid,
+                "name": names.get(oid, str(oid)),
+                "n": s["n"],
+                "S": s["S"],
+                "S_in_person": s["S_in_person"],
+                "S_online": s["S_online"],
+                "dimensions": s["dimensions"],
+                "ci95": {k: s["ci95"].get(k) for k in ("S", "S_in_person", "S_online")},
+                "sufficient": s["sufficient"],
+                "marginal": s.get("marginal", {}),
+                "threshold": reached[-1] if reached else None,
+            }
+        )
+    return out
 
 
 def _figures(s: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,12 @@ class ScoreFilter(Payload):
     end: Day | None = Field(None, description="last local day, inclusive, not before start")
 
 
+class ScoreQuery(ScoreFilter):
+    by: Literal["outlet"] | None = Field(
+        None, description="outlet: also each outlet computed exactly as the campaign is"
+    )
+
+
 def request_filter(campaign) -> scores.ScoreFilter:
     """The ?outlet=&channel=&start=&end= filter (DomainError invalid_filter, a 400, when bad,
     an outlet of another campaign included)."""
@@ -43,6 +49,24 @@ def request_filter(campaign) -> scores.ScoreFilter:
 
 
 Score = Annotated[float | None, Field(json_schema_extra={"minimum": 0, "maximum": 100})]
+
+
+class OutletScores(Output):
+    """one outlet, computed exactly as the campaign over its responses"""
+
+    id: int
+    name: str
+    n: Counts
+    S: Score
+    S_in_person: Score
+    S_online: Score
+    dimensions: dict[str, Score]
+    ci95: dict[str, Any]
+    sufficient: dict[str, bool]
+    marginal: dict[str, bool] = {}
+    threshold: float | None = Field(
+        None, description="the highest of the scheme's level thresholds that S reaches"
+    )
 
 
 class Scores(Output):
@@ -65,18 +89,22 @@ class Scores(Output):
         "straight_lining, duplicate, burst, no_timing), flagged in all, total; flags never "
         "change S by themselves",
     )
+    outlets: list[OutletScores] | None = Field(None, description="with ?by=outlet")
 
 
 @bp.get("/campaigns/<int:campaign_id>/scores")
 @operation(
-    "Perception scores over the campaign's valid responses", query=ScoreFilter, ok={200: Scores}
+    "Perception scores over the campaign's valid responses", query=ScoreQuery, ok={200: Scores}
 )
 @api_auth(*READERS)
 def campaign_scores(campaign_id: int):
     """S, S_in_person, S_online, dimensions, intervals and sufficiency over valid responses."""
     campaign = api_campaign(campaign_id)
-    figures = scores.campaign_scores(campaign, request_filter(campaign))
-    return out(Scores, {**figures, "flags": scores.flag_summary(campaign)})
+    flt = request_filter(campaign)
+    figures = {**scores.campaign_scores(campaign, flt), "flags": scores.flag_summary(campaign)}
+    if query(ScoreQuery).by == "outlet":
+        figures["outlets"] = scores.outlet_scores(campaign, flt)
+    return out(Scores, figures)
 
 
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
