@@ -12,12 +12,37 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing.rules import Rule
 
 from surveyapp import create_app
 from surveyapp.db import db
 from tests import factories
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# Every test builds its own app, and Werkzeug compiles each of the ~230 routes' URL builders
+# from an AST for each one: 50 ms of the 60 ms an app takes, a quarter of `make test`. The
+# builder is a plain function of the rule's text, parts and defaults (bound to the rule only
+# when called), so the suite compiles it once per distinct rule. Tests only; the app is unchanged.
+_compile_builder = Rule._compile_builder
+_BUILDERS: dict[tuple, object] = {}
+
+
+def _cached_builder(self, append_unknown: bool = True):
+    key = (
+        self.rule,
+        self.subdomain,
+        self.host,
+        tuple(self._trace),
+        repr(sorted((self.defaults or {}).items())),
+        append_unknown,
+    )
+    if key not in _BUILDERS:
+        _BUILDERS[key] = _compile_builder(self, append_unknown)
+    return _BUILDERS[key]
+
+
+Rule._compile_builder = _cached_builder
 
 
 def _pg_admin_url() -> str | None:
@@ -93,6 +118,9 @@ def postgres_url() -> str | None:
     eng = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     with eng.connect() as c:
         c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # a test database never needs to survive a crash of the server: commits need not wait
+        # for the disk (an eighth of the PostgreSQL tests' time); nothing else changes
+        c.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
     migrate(url, "/tmp")
     yield url

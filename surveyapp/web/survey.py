@@ -243,15 +243,17 @@ def page(token: str):
     try:
         link = responses.open_link(token)
     except DomainError as err:
-        link = responses.find_link(token) if request.method == "POST" else None
-        if link is not None and err.code in ("link_used", "campaign_closed"):
-            # a double-tapped submit whose first request went through lands on thanks
-            cid = request.form.get("client_id")
-            if responses.existing_response(link.campaign_id, cid):
+        link = responses.find_link(token) if err.code in ("link_used", "campaign_closed") else None
+        if link is not None:
+            # a double-tapped submit whose first request went through, or Back to a used code
+            # on the phone that used it, lands on thanks (with its receipt)
+            cid = request.form.get("client_id") or _answered_before(link, token)
+            if cid and responses.existing_response(link.campaign_id, cid):
                 return redirect(url_for(".thanks", token=token), 303)
-        if link is None or err.code != "link_used":
+        if request.method != "POST" or link is None or err.code != "link_used":
             return unavailable(err)
-        # another phone answered this code first: this answer is kept too (flagged)
+        # another phone answered this code first while this one was answering: this answer is
+        # kept too (flagged), and the thank-you page says the code had been used
     questionnaire = responses.questionnaire_for(link.campaign)
     errors: dict[str, str] = {}
     values: dict = {}

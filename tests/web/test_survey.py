@@ -119,7 +119,10 @@ def test_used_single_use_link_page(client, make_campaign):
     _b, links = campaign_service.issue_single_use(c.outlets[0], 1, labels=["WO-7"])
     token = links[0].token
     assert client.post(f"/s/{token}", data=form_data(c, client_id="slip-000001")).status_code == 303
-    page = client.get(f"/s/{token}")
+    # the phone that answered it goes Back to the code: its own thank-you page again
+    back = client.get(f"/s/{token}")
+    assert back.status_code == 303 and back.headers["Location"].endswith(f"/s/{token}/thanks")
+    page = client.application.test_client().get(f"/s/{token}")  # another phone, later
     assert page.status_code == 409 and "已使用过" in page.get_data(as_text=True)
     # a second phone with the same printed code: its answers are kept (flagged), and it is told so
     other = client.post(f"/s/{token}", data=form_data(c, client_id="slip-000002"))
