@@ -238,10 +238,14 @@ def erase_by_receipt(code: str, *, comment: bool) -> Erased:
     does, so the chain still verifies and a row edited before still fails."""
     if not str(code or "").strip():
         raise DomainError("required", "receipt")
+    if find_by_receipt(code) is None:  # a mistyped code never waits for the append lock
+        raise DomainError("unknown_receipt", "receipt")
+    # the append lock before reading what was recorded, so no exclusion lands in between
     ledger.lock()
     r = find_by_receipt(code)
     if r is None:
         raise DomainError("unknown_receipt", "receipt")
+    db.session.refresh(r)
     fields = {"contact_sha256"} | ({"comment_sha256"} if comment else set())
     had_contact = r.contact_encrypted is not None
     had_comment = comment and r.comment is not None
