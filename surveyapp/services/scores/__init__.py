@@ -24,6 +24,7 @@ from .results import (
     outlet_scores,
     survey_figures,
     survey_record,
+    trend,
 )
 
 __all__ = [
@@ -47,4 +48,5 @@ __all__ = [
     "questions_of",
     "survey_figures",
     "survey_record",
+    "trend",
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...db import db, utcnow
-from ...models import Campaign, Outlet
+from ...errors import DomainError
+from ...i18n import local_zone
+from ...models import Campaign, Outlet, Response
 from ...survey_math import FLAG_COLUMNS, ResponseFrame, compute_scores
 from ...survey_math.quality import row_flags
 from .adapters import params_of
@@ -61,6 +64,64 @@ def outlet_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> list[dict
             }
         )
     return out
+
+
+#: periods one trend may hold (ten years of months, two of weeks)
+MAX_PERIODS = 120
+
+
+def _period_start(day: dt.date, interval: str) -> dt.date:
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())  # Monday, as Chinese calendars start
+    return day.replace(day=1)
+
+
+def _next_period(start: dt.date, interval: str) -> dt.date:
+    if interval == "week":
+        return start + dt.timedelta(days=7)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def trend(campaign: Campaign, interval: str, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
+    """GET …/trend: S per week (from Monday) or calendar month in Asia/Shanghai days, each
+    period computed exactly as the campaign over its responses (so the periods' valid n add
+    up to the campaign's); the latest MAX_PERIODS periods when the campaign spans more."""
+    if interval not in ("week", "month"):
+        raise DomainError("invalid", "interval")
+    first, last = db.session.execute(
+        select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
+            Response.campaign_id == campaign.id
+        )
+    ).one()
+    periods: list[dict[str, Any]] = []
+    if first is None:
+        return {"interval": interval, "periods": periods}
+    zone = local_zone()
+    day = _period_start(first.astimezone(zone).date(), interval)
+    end_day = last.astimezone(zone).date()
+    starts = []
+    while day <= end_day:
+        starts.append(day)
+        day = _next_period(day, interval)
+    for start in starts[-MAX_PERIODS:]:
+        stop = _next_period(start, interval) - dt.timedelta(days=1)
+        lo, hi = max(start, flt.start or start), min(stop, flt.end or stop)
+        if lo > hi:  # the filter's days leave this period out
+            continue
+        s = campaign_scores(campaign, replace(flt, start=lo, end=hi))
+        periods.append(
+            {
+                "start": start.isoformat(),
+                "end": stop.isoformat(),
+                "n": s["n"],
+                "S": s["S"],
+                "S_in_person": s["S_in_person"],
+                "S_online": s["S_online"],
+                "ci95": {k: s["ci95"].get(k) for k in ("S", "S_in_person", "S_online")},
+                "sufficient": s["sufficient"],
+            }
+        )
+    return {"interval": interval, "periods": periods}
 
 
 def _figures(s: dict[str, Any]) -> dict[str, Any]:

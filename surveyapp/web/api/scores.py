@@ -69,6 +69,28 @@ class OutletScores(Output):
     )
 
 
+class TrendQuery(ScoreFilter):
+    interval: Literal["week", "month"] = Field("month", description="weeks start on Monday")
+
+
+class TrendPeriod(Output):
+    start: str = Field(description="first local day (Asia/Shanghai) of the period")
+    end: str = Field(description="last local day of the period")
+    n: Counts
+    S: Score
+    S_in_person: Score
+    S_online: Score
+    ci95: dict[str, Any]
+    sufficient: dict[str, bool]
+
+
+class Trend(Output):
+    """S per period, each computed exactly as the campaign; the periods' n add up to its n"""
+
+    interval: Literal["week", "month"]
+    periods: list[TrendPeriod]
+
+
 class Scores(Output):
     """scores over the valid responses (null where there is none to compute from)"""
 
@@ -148,3 +170,15 @@ def scores_csv(campaign_id: int):
     """The scores (overall, per channel, per dimension, per outlet) as CSV."""
     campaign = api_campaign(campaign_id)
     return send(exports.scores_export(campaign, "csv", request_filter(campaign)))
+
+
+@bp.get("/campaigns/<int:campaign_id>/trend")
+@operation(
+    "S per week or month, each period computed as the campaign", query=TrendQuery, ok={200: Trend}
+)
+@api_auth(*READERS)
+def campaign_trend(campaign_id: int):
+    """S, S_in_person and S_online per week or calendar month (Asia/Shanghai days)."""
+    campaign = api_campaign(campaign_id)
+    interval = query(TrendQuery).interval
+    return out(Trend, scores.trend(campaign, interval, request_filter(campaign)))
