@@ -105,6 +105,12 @@ def dimension_scores(campaign: Campaign, packed: list[str]) -> np.ndarray:
     return np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0)
 
 
+def _in_band(score: np.ndarray, band: str | None) -> np.ndarray:
+    """Which scores (NaN = not rated) fall in the band; any band: every rated one."""
+    lo, hi = BAND_LIMITS[band] if band is not None else (-np.inf, np.inf)
+    return ~np.isnan(score) & (score >= lo) & (score < hi)
+
+
 def _ids_by_score(campaign: Campaign, f: CommentFilter) -> list[int]:
     """Ids of the commented responses (other filters applied) whose score on f.dimension
     falls in f.band, newest first. Decoded in numpy: ~0.1 s for 100,000 comments."""
@@ -125,8 +131,7 @@ def _ids_by_score(campaign: Campaign, f: CommentFilter) -> list[int]:
         total = (np.where(has, dims, 0.0) * weights).sum(axis=1)
         weight = (has * weights).sum(axis=1)
         score = np.divide(total, weight, out=np.full(len(dims), np.nan), where=weight > 0)
-    lo, hi = BAND_LIMITS[f.band] if f.band is not None else (-np.inf, np.inf)
-    keep = np.nonzero(~np.isnan(score) & (score >= lo) & (score < hi))[0]
+    keep = np.nonzero(_in_band(score, f.band))[0]
     return [int(ids[i]) for i in keep]
 
 
@@ -143,9 +148,8 @@ def band_counts(campaign: Campaign) -> dict[str, dict[str, int]]:
         return out
     dims = dimension_scores(campaign, list(rows))
     for j, d in enumerate(DIMENSIONS):
-        col = dims[:, j]
-        for band, (lo, hi) in BAND_LIMITS.items():
-            out[d][band] = int(np.count_nonzero(~np.isnan(col) & (col >= lo) & (col < hi)))
+        for band in BAND_LIMITS:
+            out[d][band] = int(np.count_nonzero(_in_band(dims[:, j], band)))
     return out
 
 

@@ -30,7 +30,6 @@ class Dashboard:
     thresholds: tuple[float, ...]
     measures: list[dict[str, Any]]  #: S, S_in_person, S_online: value, ci, marks
     dimensions: list[dict[str, Any]]  #: per dimension: name, combined and per-channel values
-    outlets: list[dict[str, Any]]
     figures: dict[str, str]  #: name → plotly figure JSON
     flags: dict[str, int]
     #: per outlet, computed as the campaign is (scores.outlet_scores)
@@ -172,7 +171,6 @@ def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Das
         thresholds=thresholds,
         measures=measures(s, thresholds),
         dimensions=dims,
-        outlets=outlet_table(campaign, flt),
         outlet_scores=per_outlet_scores,
         figures=figs,
         flags=scores.flag_summary(campaign),

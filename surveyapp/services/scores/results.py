@@ -37,6 +37,18 @@ def campaign_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[st
     return cached("scores", campaign, flt, make)
 
 
+def _part(s: dict[str, Any]) -> dict[str, Any]:
+    """What a part of the campaign (an outlet, a period) reports of its own scores."""
+    return {
+        "n": s["n"],
+        "S": s["S"],
+        "S_in_person": s["S_in_person"],
+        "S_online": s["S_online"],
+        "ci95": {k: s["ci95"].get(k) for k in ("S", "S_in_person", "S_online")},
+        "sufficient": s["sufficient"],
+    }
+
+
 def outlet_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> list[dict[str, Any]]:
     """GET …/scores?by=outlet: each outlet (of the filter, else every one) computed exactly
     as the campaign is (the same function over that outlet's responses: n, S, intervals,
@@ -52,13 +64,8 @@ def outlet_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> list[dict
             {
                 "id": oid,
                 "name": names.get(oid, str(oid)),
-                "n": s["n"],
-                "S": s["S"],
-                "S_in_person": s["S_in_person"],
-                "S_online": s["S_online"],
+                **_part(s),
                 "dimensions": s["dimensions"],
-                "ci95": {k: s["ci95"].get(k) for k in ("S", "S_in_person", "S_online")},
-                "sufficient": s["sufficient"],
                 "marginal": s.get("marginal", {}),
                 "threshold": reached[-1] if reached else None,
             }
@@ -109,18 +116,7 @@ def trend(campaign: Campaign, interval: str, flt: ScoreFilter = NO_FILTER) -> di
         if lo > hi:  # the filter's days leave this period out
             continue
         s = campaign_scores(campaign, replace(flt, start=lo, end=hi))
-        periods.append(
-            {
-                "start": start.isoformat(),
-                "end": stop.isoformat(),
-                "n": s["n"],
-                "S": s["S"],
-                "S_in_person": s["S_in_person"],
-                "S_online": s["S_online"],
-                "ci95": {k: s["ci95"].get(k) for k in ("S", "S_in_person", "S_online")},
-                "sufficient": s["sufficient"],
-            }
-        )
+        periods.append({"start": start.isoformat(), "end": stop.isoformat(), **_part(s)})
     return {"interval": interval, "periods": periods}
 
 

@@ -51,18 +51,23 @@ def request_filter(campaign) -> scores.ScoreFilter:
 Score = Annotated[float | None, Field(json_schema_extra={"minimum": 0, "maximum": 100})]
 
 
-class OutletScores(Output):
-    """one outlet, computed exactly as the campaign over its responses"""
+class PartScores(Output):
+    """a part of the campaign (an outlet, a period), computed exactly as the campaign"""
 
-    id: int
-    name: str
     n: Counts
     S: Score
     S_in_person: Score
     S_online: Score
-    dimensions: dict[str, Score]
     ci95: dict[str, Any]
     sufficient: dict[str, bool]
+
+
+class OutletScores(PartScores):
+    """one outlet, computed exactly as the campaign over its responses"""
+
+    id: int
+    name: str
+    dimensions: dict[str, Score]
     marginal: dict[str, bool] = {}
     threshold: float | None = Field(
         None, description="the highest of the scheme's level thresholds that S reaches"
@@ -73,15 +78,9 @@ class TrendQuery(ScoreFilter):
     interval: Literal["week", "month"] = Field("month", description="weeks start on Monday")
 
 
-class TrendPeriod(Output):
+class TrendPeriod(PartScores):
     start: str = Field(description="first local day (Asia/Shanghai) of the period")
     end: str = Field(description="last local day of the period")
-    n: Counts
-    S: Score
-    S_in_person: Score
-    S_online: Score
-    ci95: dict[str, Any]
-    sufficient: dict[str, bool]
 
 
 class Trend(Output):
