@@ -96,6 +96,21 @@ SCORE_BANDS: Mapping[str, str] = {
     "high": N_("满意（80 分及以上）"),
 }
 
+#: importance–performance quadrants (survey_math.drivers.QUADRANTS), with the plain reading
+DRIVER_QUADRANTS: Mapping[str, str] = {
+    "fix_first": N_("优先改进"),
+    "keep_up": N_("继续保持"),
+    "low_priority": N_("次要改进"),
+    "possible_overkill": N_("适度投入"),
+}
+#: what each quadrant tells a manager to do (shown under the drivers chart)
+DRIVER_READINGS: Mapping[str, str] = {
+    "fix_first": N_("与总体满意度关系密切，得分偏低：先改进这里"),
+    "keep_up": N_("与总体满意度关系密切，得分较高：保持现有做法"),
+    "low_priority": N_("关系较弱，得分偏低：资源有余时再改进"),
+    "possible_overkill": N_("关系较弱，得分较高：不必再加投入"),
+}
+
 #: what the audit log records, in words (the admin's audit page and its filter)
 AUDIT_ACTIONS: Mapping[str, str] = {
     "login": N_("登录"),
@@ -150,6 +165,7 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "audit_action": AUDIT_ACTIONS,
     "followup": FOLLOWUPS,
     "score_band": SCORE_BANDS,
+    "driver_quadrant": DRIVER_QUADRANTS,
 }
 
 

@@ -129,6 +129,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("api.submit_online_api", "POST"): PUBLIC,
     ("api.campaign_scores", "GET"): READ,
     ("api.campaign_trend", "GET"): READ,
+    ("api.campaign_drivers", "GET"): READ,
     ("api.scores_csv", "GET"): READ,
     ("api.export_csv", "GET"): READ,
     ("api.export_xlsx", "GET"): READ,

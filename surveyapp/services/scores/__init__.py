@@ -18,10 +18,12 @@ from .filters import NO_FILTER, ScoreFilter, check_outlets, parse_filter
 from .loading import FLAG_PAGE, load_frame, load_paradata
 from .results import (
     campaign_scores,
+    drivers,
     flag_summary,
     flags,
     outlet_names,
     outlet_scores,
+    submission_span,
     survey_figures,
     survey_record,
     trend,
@@ -33,6 +35,7 @@ __all__ = [
     "ScoreFilter",
     "cached",
     "campaign_scores",
+    "drivers",
     "clear_cache",
     "fingerprint",
     "flag_context",
@@ -46,6 +49,7 @@ __all__ = [
     "parse_filter",
     "check_outlets",
     "questions_of",
+    "submission_span",
     "survey_figures",
     "survey_record",
     "trend",

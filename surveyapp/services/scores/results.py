@@ -14,7 +14,9 @@ from ...db import db, utcnow
 from ...errors import DomainError
 from ...i18n import local_zone
 from ...models import Campaign, Outlet, Response
+from ...scoring.numbers import measured
 from ...survey_math import FLAG_COLUMNS, ResponseFrame, compute_scores
+from ...survey_math.drivers import MIN_PAIRS, Importance, compute_drivers, quadrants, split_points
 from ...survey_math.quality import row_flags
 from .adapters import params_of
 from .cache import RESULTS, cached, fingerprint, flag_context_at, frame_at
@@ -89,17 +91,23 @@ def _next_period(start: dt.date, interval: str) -> dt.date:
     return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def submission_span(campaign: Campaign) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The first and the last submission time of the campaign (None, None when empty)."""
+    first, last = db.session.execute(
+        select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
+            Response.campaign_id == campaign.id
+        )
+    ).one()
+    return first, last
+
+
 def trend(campaign: Campaign, interval: str, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
     """GET …/trend: S per week (from Monday) or calendar month in Asia/Shanghai days, each
     period computed exactly as the campaign over its responses (so the periods' valid n add
     up to the campaign's); the latest MAX_PERIODS periods when the campaign spans more."""
     if interval not in ("week", "month"):
         raise DomainError("invalid", "interval")
-    first, last = db.session.execute(
-        select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
-            Response.campaign_id == campaign.id
-        )
-    ).one()
+    first, last = submission_span(campaign)
     periods: list[dict[str, Any]] = []
     if first is None:
         return {"interval": interval, "periods": periods}
@@ -118,6 +126,69 @@ def trend(campaign: Campaign, interval: str, flt: ScoreFilter = NO_FILTER) -> di
         s = campaign_scores(campaign, replace(flt, start=lo, end=hi))
         periods.append({"start": start.isoformat(), "end": stop.isoformat(), **_part(s)})
     return {"interval": interval, "periods": periods}
+
+
+def _importance(imp: Importance) -> dict[str, Any]:
+    def r3(x: float | None) -> float | None:
+        return None if x is None else round(float(measured(x)), 3)
+
+    ci = [r3(imp.lo), r3(imp.hi)] if imp.lo is not None else None
+    return {"importance": r3(imp.r), "ci95": ci, "n": imp.n, "sufficient": imp.sufficient}
+
+
+def _with_quadrants(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Adds each row's quadrant; returns the split lines (mean importance, performance)."""
+    points = {i: (row["importance"], row["performance"]) for i, row in enumerate(rows)}
+    for i, quadrant in quadrants(points).items():
+        rows[i]["quadrant"] = quadrant
+    imp, perf = split_points(points)
+    return {
+        "importance": round(imp, 3) if imp == imp else None,
+        "performance": round(perf, 2) if perf == perf else None,
+    }
+
+
+def drivers(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
+    """GET …/drivers: importance–performance per dimension and per scored question.
+
+    Importance: Pearson r with overall satisfaction over valid responses (survey_math.drivers
+    says why and which criterion); performance: the campaign's own dimension and question
+    scores, so the chart and the scores page never disagree.
+    """
+    params = params_of(campaign)
+    dims = campaign_scores(campaign, flt)["dimensions"]
+
+    def make(frame: ResponseFrame) -> dict[str, Any]:
+        found = compute_drivers(frame, params)
+        dimensions = [
+            {"dimension": d, **_importance(imp), "performance": dims.get(d)}
+            for d, imp in found.dimensions.items()
+        ]
+        questions = [
+            {
+                "question_id": q,
+                "dimension": found.question_dimension[q],
+                **_importance(imp),
+                "performance": _rounded(found.question_performance[q]),
+            }
+            for q, imp in found.questions.items()
+        ]
+        return {
+            "method": "pearson_r",
+            "basis": found.basis,
+            "min_pairs": MIN_PAIRS,
+            "split": _with_quadrants(dimensions),
+            "dimensions": dimensions,
+            "question_split": _with_quadrants(questions),
+            "questions": questions,
+            "filter": flt.as_dict(),
+        }
+
+    return cached("drivers", campaign, flt, make)
+
+
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else float(measured(x))
 
 
 def _figures(s: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ...scoring.survey import CHANNELS
+from ... import vocabulary
+from ...scoring.survey import CHANNELS, DIMENSIONS
 from ...services import exports, scores
 from ...services.bounds import MAX_OUTLETS
 from ...services.scores.filters import FIRST_DAY, LAST_DAY
@@ -181,3 +182,63 @@ def campaign_trend(campaign_id: int):
     campaign = api_campaign(campaign_id)
     interval = query(TrendQuery).interval
     return out(Trend, scores.trend(campaign, interval, request_filter(campaign)))
+
+
+Importance = Annotated[float | None, Field(json_schema_extra={"minimum": -1, "maximum": 1})]
+Quadrant = Literal[vocabulary.ids("driver_quadrant")] | None
+
+
+class Driver(Output):
+    importance: Importance = Field(
+        description="Pearson r with overall satisfaction over the valid responses (null: fewer "
+        "than 3 pairs, or everyone answered alike)"
+    )
+    ci95: list[Importance] | None = Field(None, description="Fisher-z 95 % interval of r")
+    n: int = Field(description="responses with both scores")
+    sufficient: bool = Field(description="importance computed from at least min_pairs pairs")
+    performance: Score = Field(description="the campaign's own score of it, as on /scores")
+    quadrant: Quadrant = Field(
+        None, description="split at the mean importance and mean performance of the items"
+    )
+
+
+class DimensionDriver(Driver):
+    dimension: Literal[tuple(DIMENSIONS)]
+
+
+class QuestionDriver(Driver):
+    question_id: str
+    dimension: Literal[tuple(DIMENSIONS)]
+
+
+class Split(Output):
+    importance: float | None
+    performance: Score
+
+
+class Drivers(Output):
+    """importance–performance analysis: what to fix first"""
+
+    method: str = Field(description="pearson_r: derived importance (docs/api.md says why)")
+    basis: str = Field(
+        description="what importance is measured against: overall_question:<id>, "
+        "nps_question:<id> or other_dimensions"
+    )
+    min_pairs: int
+    split: Split
+    dimensions: list[DimensionDriver]
+    question_split: Split
+    questions: list[QuestionDriver]
+
+
+@bp.get("/campaigns/<int:campaign_id>/drivers")
+@operation(
+    "What drives satisfaction: importance–performance per dimension and question",
+    query=ScoreFilter,
+    ok={200: Drivers},
+)
+@api_auth(*READERS)
+def campaign_drivers(campaign_id: int):
+    """Importance (r with overall satisfaction) and performance of each dimension, question."""
+    campaign = api_campaign(campaign_id)
+    return out(Drivers, scores.drivers(campaign, request_filter(campaign)))
