@@ -13,13 +13,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt scripts/system-deps | $(BIN)/python
+$(VENV)/.installed: requirements.txt scripts/system-deps scripts/vendor-js | $(BIN)/python
 	@scripts/system-deps
+	@scripts/vendor-js
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt scripts/system-deps | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt scripts/system-deps scripts/vendor-js | $(BIN)/python
 	@scripts/system-deps
+	@scripts/vendor-js
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 

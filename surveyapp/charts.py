@@ -1,25 +1,53 @@
-"""DataFrame → plotly Figure for the dashboard and the report. No Flask, no database."""
+"""DataFrame → plotly Figure for the dashboard and the report. No Flask, no database.
+
+Every word a chart shows is a catalogue source string (`N_`), translated by the `t` the caller
+passes (the request's gettext; the identity, Chinese, by default).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-CHANNEL_NAMES = {"in_person": "当面", "online": "电子", "all": "合并"}
+from .vocabulary import DRIVER_QUADRANTS, N_
+
+Translate = Callable[[str], str]
+
+
+def same(text: str) -> str:
+    """The identity translation: the Chinese source."""
+    return text
+
+
+CHANNEL_NAMES = {"in_person": N_("当面"), "online": N_("电子"), "all": N_("合并")}
 CHANNEL_COLORS = {"in_person": "#c4161c", "online": "#0b57d0", "all": "#5b636e"}
-#: answer value → label and colour, 不适用 last; NPS values get a red-to-green ramp
+#: answer value → label and colour, 不适用 last: a red–amber–green ramp, 不适用 a neutral grey
+#: (一般 is amber, so it never reads as 不适用)
 LIKERT = {
-    1: ("非常不满意", "#b42318"),
-    2: ("不满意", "#f04438"),
-    3: ("一般", "#d0d5dd"),
-    4: ("满意", "#32d583"),
-    5: ("非常满意", "#039855"),
-    -1: ("不适用", "#98a2b3"),
+    1: (N_("非常不满意"), "#b42318"),
+    2: (N_("不满意"), "#f97066"),
+    3: (N_("一般"), "#fdb022"),
+    4: (N_("满意"), "#32d583"),
+    5: (N_("非常满意"), "#067647"),
+    -1: (N_("不适用"), "#98a2b3"),
+}
+QUADRANT_COLORS = {
+    "fix_first": "#c4161c",
+    "keep_up": "#067647",
+    "low_priority": "#9a6700",
+    "possible_overkill": "#5b636e",
 }
 FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"
+#: d3 date formats: how Chinese and English readers write a day
+DAY_FORMATS = {"zh": ("%-m月%-d日", "%Y年%-m月%-d日"), "en": ("%b %-d", "%b %-d, %Y")}
+
+
+def _day_axis(fig: go.Figure, lang: str) -> None:
+    tick, hover = DAY_FORMATS.get(lang[:2], DAY_FORMATS["zh"])
+    fig.update_xaxes(type="date", tickformat=tick, hoverformat=hover)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -50,28 +78,35 @@ def _errors(df: pd.DataFrame) -> dict:
     }
 
 
-def dimension_bars(df: pd.DataFrame, title: str = "六个维度得分（95% 区间）") -> go.Figure:
+def dimension_bars(
+    df: pd.DataFrame, title: str = N_("六个维度得分（95% 区间）"), t: Translate = same
+) -> go.Figure:
     """Grouped bars: one group per dimension, one bar per channel, error bars = interval.
 
-    Columns: name (dimension label), channel, score, lo, hi (NaN = no data).
+    Columns: name (dimension label, already in the reader's language), channel, score, lo, hi
+    (NaN = no data).
     """
     fig = go.Figure()
     for channel, part in df.groupby("channel", sort=False):
+        name = t(CHANNEL_NAMES[channel]) if channel in CHANNEL_NAMES else channel
         fig.add_bar(
             x=part["name"].tolist(),
             y=part["score"].round(2).tolist(),
-            name=CHANNEL_NAMES.get(channel, channel),
+            name=name,
             marker_color=CHANNEL_COLORS.get(channel),
             error_y=_errors(part),
-            hovertemplate="%{x} %{y:.2f}<extra>" + CHANNEL_NAMES.get(channel, channel) + "</extra>",
+            hovertemplate="%{x} %{y:.2f}<extra>" + name + "</extra>",
         )
-    fig.update_yaxes(range=[0, 105], title_text="分")
+    fig.update_yaxes(range=[0, 105], title_text=t(N_("分")))
     fig.update_layout(barmode="group")
-    return _layout(fig, title)
+    return _layout(fig, t(title))
 
 
 def survey_vs_thresholds(
-    df: pd.DataFrame, thresholds: Sequence[float], title: str = "S、S当面、S电子与星级门槛"
+    df: pd.DataFrame,
+    thresholds: Sequence[float],
+    title: str = N_("S、S当面、S电子与星级门槛"),
+    t: Translate = same,
 ) -> go.Figure:
     """Bars for S, S_in_person, S_online with intervals, and a dashed line per threshold.
 
@@ -91,21 +126,24 @@ def survey_vs_thresholds(
         cliponaxis=False,
         showlegend=False,
     )
-    for t in thresholds:
+    for level in thresholds:
         fig.add_hline(
-            y=float(t),
+            y=float(level),
             line_dash="dash",
             line_color="#9a6700",
             line_width=1,
-            annotation_text=f"{float(t):g}",
+            annotation_text=f"{float(level):g}",
             annotation_position="right",
         )
-    fig.update_yaxes(range=[0, 110], title_text="分")
-    return _layout(fig, title, height=340)
+    fig.update_yaxes(range=[0, 110], title_text=t(N_("分")))
+    return _layout(fig, t(title), height=340)
 
 
 def answer_distribution(
-    df: pd.DataFrame, labels: Mapping[str, str], title: str = "各题答案分布"
+    df: pd.DataFrame,
+    labels: Mapping[str, str],
+    title: str = N_("各题答案分布"),
+    t: Translate = same,
 ) -> go.Figure:
     """Stacked horizontal bars: share of each answer per question (likert questions).
 
@@ -119,9 +157,10 @@ def answer_distribution(
     totals = table.sum(axis=1).replace(0, np.nan)
     fig = go.Figure()
     names = [labels[q] for q in order]
-    for value, (label, color) in LIKERT.items():
+    for value, (source, color) in LIKERT.items():
         if value not in table.columns:
             continue
+        label = t(source)
         share = (table[value] / totals * 100).fillna(0).round(1)
         fig.add_bar(
             y=names,
@@ -135,10 +174,12 @@ def answer_distribution(
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], title_text="%")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, title, height=max(260, 26 * len(order) + 110))
+    return _layout(fig, t(title), height=max(260, 26 * len(order) + 110))
 
 
-def responses_over_time(df: pd.DataFrame, title: str = "每日收到的答卷") -> go.Figure:
+def responses_over_time(
+    df: pd.DataFrame, title: str = N_("每日收到的答卷"), t: Translate = same, lang: str = "zh"
+) -> go.Figure:
     """Lines of responses per local day, one per channel (index: date; columns: channels)."""
     fig = go.Figure()
     days = [d.strftime("%Y-%m-%d") for d in df.index]
@@ -147,15 +188,19 @@ def responses_over_time(df: pd.DataFrame, title: str = "每日收到的答卷") 
             x=days,
             y=df[channel].astype(int).tolist(),
             mode="lines+markers",
-            name=CHANNEL_NAMES.get(channel, channel),
+            name=t(CHANNEL_NAMES[channel]) if channel in CHANNEL_NAMES else channel,
             line={"color": CHANNEL_COLORS.get(channel)},
         )
-    fig.update_yaxes(rangemode="tozero", title_text="份")
-    return _layout(fig, title, height=300)
+    fig.update_yaxes(rangemode="tozero", title_text=t(N_("份")))
+    _day_axis(fig, lang)
+    return _layout(fig, t(title), height=300)
 
 
 def outlet_bars(
-    df: pd.DataFrame, thresholds: Sequence[float], title: str = "各网点 S（95% 区间）与星级门槛"
+    df: pd.DataFrame,
+    thresholds: Sequence[float],
+    title: str = N_("各网点 S（95% 区间）与星级门槛"),
+    t: Translate = same,
 ) -> go.Figure:
     """One horizontal bar per outlet, lowest S on top (what to look at first), its interval as
     error bars, outlets with too few responses in a lighter colour, a dashed line per threshold.
@@ -181,8 +226,115 @@ def outlet_bars(
         showlegend=False,
         hovertemplate="%{y} %{x:.2f}<extra></extra>",
     )
-    for t in thresholds:
-        fig.add_vline(x=float(t), line_dash="dash", line_color="#9a6700", line_width=1)
+    for level in thresholds:
+        fig.add_vline(x=float(level), line_dash="dash", line_color="#9a6700", line_width=1)
     fig.update_xaxes(range=[0, 115], title_text="S")
     fig.update_yaxes(automargin=True)
-    return _layout(fig, title, height=max(220, 60 + 34 * len(df)))
+    return _layout(fig, t(title), height=max(220, 60 + 34 * len(df)))
+
+
+def trend_lines(
+    df: pd.DataFrame,
+    title: str = N_("S 随时间变化（95% 区间）"),
+    t: Translate = same,
+    lang: str = "zh",
+) -> go.Figure:
+    """S per period as a line with its 95 % interval as a band, S当面 and S电子 as thin lines.
+
+    Columns: start (YYYY-MM-DD), S, lo, hi, S_in_person, S_online (NaN = no S that period).
+    """
+    fig = go.Figure()
+    x = df["start"].tolist()
+    band = df["lo"].notna() & df["hi"].notna()
+    if band.any():
+        fig.add_scatter(
+            x=df.loc[band, "start"].tolist(),
+            y=df.loc[band, "hi"].round(2).tolist(),
+            mode="lines",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+        fig.add_scatter(
+            x=df.loc[band, "start"].tolist(),
+            y=df.loc[band, "lo"].round(2).tolist(),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(91,99,110,0.18)",
+            name=t(N_("95% 区间")),
+            hoverinfo="skip",
+        )
+    for key, name, color, width in (
+        ("S_in_person", t(N_("S当面")), CHANNEL_COLORS["in_person"], 1.2),
+        ("S_online", t(N_("S电子")), CHANNEL_COLORS["online"], 1.2),
+        ("S", "S", CHANNEL_COLORS["all"], 2.6),
+    ):
+        fig.add_scatter(
+            x=x,
+            y=df[key].round(2).tolist(),
+            mode="lines+markers",
+            name=name,
+            line={"color": color, "width": width},
+            connectgaps=False,
+        )
+    fig.update_yaxes(title_text=t(N_("分")), rangemode="normal")
+    _day_axis(fig, lang)
+    return _layout(fig, t(title), height=320)
+
+
+def driver_quadrants(
+    df: pd.DataFrame,
+    split: tuple[float | None, float | None],
+    title: str = N_("影响因素：重要性与表现"),
+    t: Translate = same,
+) -> go.Figure:
+    """Importance–performance: one point per item (x importance r, y its score), dashed lines at
+    the means, each quadrant's plain reading in its corner; points coloured by quadrant.
+
+    Columns: name, importance, performance, quadrant (rows missing either value are left out).
+    """
+    df = df.dropna(subset=["importance", "performance"])
+    fig = go.Figure()
+    for quadrant, color in QUADRANT_COLORS.items():
+        part = df[df["quadrant"] == quadrant]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["importance"].round(3).tolist(),
+            y=part["performance"].round(2).tolist(),
+            mode="markers+text",
+            text=part["name"].tolist(),
+            textposition="top center",
+            marker={"color": color, "size": 11},
+            name=t(DRIVER_QUADRANTS[quadrant]),
+            hovertemplate="%{text}: r = %{x:.3f}, %{y:.2f}<extra></extra>",
+            cliponaxis=False,
+        )
+    imp, perf = split
+    if imp is not None and perf is not None and not df.empty:
+        fig.add_vline(x=float(imp), line_dash="dash", line_color="#98a2b3", line_width=1)
+        fig.add_hline(y=float(perf), line_dash="dash", line_color="#98a2b3", line_width=1)
+        corners = {
+            "fix_first": (1, 0, "right", "bottom"),
+            "keep_up": (1, 1, "right", "top"),
+            "low_priority": (0, 0, "left", "bottom"),
+            "possible_overkill": (0, 1, "left", "top"),
+        }
+        for quadrant, (x, y, xa, ya) in corners.items():
+            fig.add_annotation(
+                xref="paper",
+                yref="paper",
+                x=x,
+                y=y,
+                xanchor=xa,
+                yanchor=ya,
+                showarrow=False,
+                text=t(DRIVER_QUADRANTS[quadrant]),
+                font={"color": QUADRANT_COLORS[quadrant]},
+            )
+    fig.update_xaxes(title_text=t(N_("重要性（与总体满意度的相关系数 r）")), zeroline=False)
+    fig.update_yaxes(title_text=t(N_("表现（得分）")))
+    fig = _layout(fig, t(title), height=380)
+    fig.update_layout(showlegend=False)  # the corners name the quadrants in their colours
+    return fig

@@ -9,7 +9,7 @@
       if (!src) { return; }
       var fig = JSON.parse(src.textContent);
       window.Plotly.newPlot(el, fig.data, fig.layout, {
-        responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"]
+        responsive: true, displayModeBar: false
       });
     });
   }

@@ -12,14 +12,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import charts
+from .. import charts, vocabulary
+from ..charts import Translate, same
 from ..models import Campaign
-from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
+from ..scoring.survey import CHANNELS, DIMENSIONS
 from ..survey_math import answer_distribution, per_outlet, responses_over_time
 from ..survey_math.scores import thresholds_inside, thresholds_met
+from ..vocabulary import N_
 from . import scores
 
-MEASURES = (("S", "S"), ("S_in_person", "S当面"), ("S_online", "S电子"))
+MEASURES = (("S", "S"), ("S_in_person", N_("S当面")), ("S_online", N_("S电子")))
+#: a question's label on the distribution chart: its number and the start of its text
+LABEL_CHARS = 16
+#: up to this many weeks the trend is weekly, beyond monthly
+WEEKLY_UP_TO = 16
+#: the order a manager reads the drivers in: what to fix first on top
+QUADRANT_ORDER = ("fix_first", "low_priority", "keep_up", "possible_overkill")
+
+
+def dimension_name(dim: str, t: Translate = same) -> str:
+    return t(vocabulary.DIMENSIONS[dim])
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,10 @@ class Dashboard:
     flags: dict[str, int]
     #: per outlet, computed as the campaign is (scores.outlet_scores)
     outlet_scores: list[dict[str, Any]] = field(default_factory=list)
+    #: GET …/drivers, its dimensions in the order to act on them (QUADRANT_ORDER)
+    drivers: dict[str, Any] = field(default_factory=dict)
+    #: GET …/trend at the interval the campaign's span suggests
+    trend: dict[str, Any] = field(default_factory=dict)
 
 
 def _num(value: Any) -> float | None:
@@ -43,10 +59,13 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def measures(s: dict[str, Any], thresholds: tuple[float, ...]) -> list[dict[str, Any]]:
+def measures(
+    s: dict[str, Any], thresholds: tuple[float, ...], t: Translate = same
+) -> list[dict[str, Any]]:
     """S, S_in_person, S_online with interval, sufficiency, marginal and the thresholds met."""
     out = []
-    for key, label in MEASURES:
+    for key, source in MEASURES:
+        label = t(source)
         ci = s["ci95"].get(key)
         value = s[key]
         out.append(
@@ -78,7 +97,7 @@ def outlet_table(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER)
     return out
 
 
-def _dimension_frame(s: dict[str, Any]) -> pd.DataFrame:
+def _dimension_frame(s: dict[str, Any], t: Translate = same) -> pd.DataFrame:
     rows = []
     for ch in CHANNELS:
         for dim in DIMENSIONS:
@@ -86,7 +105,7 @@ def _dimension_frame(s: dict[str, Any]) -> pd.DataFrame:
             value = s["dimensions_by_channel"][ch][dim]
             rows.append(
                 {
-                    "name": DIMENSION_NAMES_ZH[dim],
+                    "name": dimension_name(dim, t),
                     "channel": ch,
                     "score": np.nan if value is None else value,
                     "lo": ci[0],
@@ -115,11 +134,13 @@ def _outlet_frame(outlets: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.astype({"score": float, "lo": float, "hi": float})
 
 
-def _measure_frame(ms: list[dict[str, Any]]) -> pd.DataFrame:
+def _measure_frame(ms: list[dict[str, Any]], t: Translate = same) -> pd.DataFrame:
     rows = []
     for m in ms:
         ci = m["ci"] or (np.nan, np.nan)
-        note = "样本不足" if not m["sufficient"] else ("临界" if m["marginal"] else "")
+        note = (
+            t(N_("样本不足")) if not m["sufficient"] else (t(N_("临界")) if m["marginal"] else "")
+        )
         rows.append(
             {
                 "name": m["label"],
@@ -132,8 +153,72 @@ def _measure_frame(ms: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
 
 
-def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Dashboard:
-    """The dashboard of a campaign under a filter; cached until responses or exclusions change."""
+def _trend_frame(trend: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for p in trend["periods"]:
+        ci = p["ci95"].get("S") or (None, None)
+        rows.append(
+            {
+                "start": p["start"],
+                "S": p["S"],
+                "lo": ci[0],
+                "hi": ci[1],
+                "S_in_person": p["S_in_person"],
+                "S_online": p["S_online"],
+            }
+        )
+    columns = ["start", "S", "lo", "hi", "S_in_person", "S_online"]
+    return pd.DataFrame(rows, columns=columns).astype({c: float for c in columns[1:]})
+
+
+def trend_interval(first_last: tuple) -> str:
+    """Weeks for a campaign of up to WEEKLY_UP_TO weeks, months beyond."""
+    first, last = first_last
+    if first is None or (last - first).days <= 7 * WEEKLY_UP_TO:
+        return "week"
+    return "month"
+
+
+def _driver_rows(drivers: dict[str, Any], t: Translate) -> list[dict[str, Any]]:
+    """The dimensions with their names and readings, in the order to act on them."""
+    rank = {q: i for i, q in enumerate(QUADRANT_ORDER)}
+    line = drivers["split"]["importance"]
+    rows = [
+        {
+            **d,
+            # the importance interval crosses the split: the quadrant is not certain
+            "uncertain": bool(
+                d["ci95"] and line is not None and d["ci95"][0] < line < d["ci95"][1]
+            ),
+            "name": dimension_name(d["dimension"], t),
+            "reading": t(vocabulary.DRIVER_READINGS[d["quadrant"]]) if d["quadrant"] else "",
+            "quadrant_name": t(vocabulary.DRIVER_QUADRANTS[d["quadrant"]]) if d["quadrant"] else "",
+        }
+        for d in drivers["dimensions"]
+    ]
+    return sorted(rows, key=lambda d: (rank.get(d["quadrant"], 9), -(d["importance"] or 0)))
+
+
+def question_labels(questions, lang: str = "zh") -> dict[str, str]:
+    """Likert question id → "3. 维修人员按约定时间…": its number and the start of its text."""
+    out = {}
+    for number, q in enumerate(questions, start=1):
+        if q.kind != "likert":
+            continue
+        text = q.text_en if lang.startswith("en") and q.text_en else q.text_zh
+        short = text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+        out[q.id] = f"{number}. {short}"
+    return out
+
+
+def build(
+    campaign: Campaign,
+    flt: scores.ScoreFilter = scores.NO_FILTER,
+    t: Translate = same,
+    lang: str = "zh",
+) -> Dashboard:
+    """The dashboard of a campaign under a filter, its words in `lang` through `t`; cached
+    (per language) until responses or exclusions change."""
     s = scores.campaign_scores(campaign, flt)
     params = scores.params_of(campaign)
     thresholds = tuple(params.thresholds)
@@ -141,24 +226,48 @@ def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Das
 
     def figures(frame) -> dict[str, str]:
         dist = answer_distribution(frame, params)
-        likert = {q.id: f"{q.id} {q.text_zh}"[:40] for q in questions if q.kind == "likert"}
+        likert = question_labels(questions, lang)
         dist = dist[dist["question_id"].isin(list(likert))]
         dist = dist.groupby(["question_id", "value"], as_index=False, sort=False)["count"].sum()
-        ms = measures(s, thresholds)
+        ms = measures(s, thresholds, t)
+        over_time = responses_over_time(frame)
         return {
-            "dimensions": charts.dimension_bars(_dimension_frame(s)).to_json(),
-            "measures": charts.survey_vs_thresholds(_measure_frame(ms), thresholds).to_json(),
-            "distribution": charts.answer_distribution(dist, likert).to_json(),
-            "over_time": charts.responses_over_time(responses_over_time(frame)).to_json(),
+            "dimensions": charts.dimension_bars(_dimension_frame(s, t), t=t).to_json(),
+            "measures": charts.survey_vs_thresholds(
+                _measure_frame(ms, t), thresholds, t=t
+            ).to_json(),
+            "distribution": charts.answer_distribution(dist, likert, t=t).to_json(),
+            "over_time": charts.responses_over_time(over_time, t=t, lang=lang).to_json(),
         }
 
-    figs = dict(scores.cached("figures", campaign, flt, figures))
+    figs = dict(scores.cached(f"figures:{lang}", campaign, flt, figures))
     per_outlet_scores = scores.outlet_scores(campaign, flt)
-    figs["outlets"] = charts.outlet_bars(_outlet_frame(per_outlet_scores), thresholds).to_json()
+    figs["outlets"] = charts.outlet_bars(
+        _outlet_frame(per_outlet_scores), thresholds, t=t
+    ).to_json()
+    interval = trend_interval(scores.submission_span(campaign))
+    trend = scores.trend(campaign, interval, flt)
+    figs["trend"] = charts.trend_lines(_trend_frame(trend), t=t, lang=lang).to_json()
+    drivers = scores.drivers(campaign, flt)
+    rows = _driver_rows(drivers, t)
+    points = pd.DataFrame(
+        [
+            {
+                "name": r["name"],
+                "importance": r["importance"],
+                "performance": r["performance"],
+                "quadrant": r["quadrant"],
+            }
+            for r in rows
+        ],
+        columns=["name", "importance", "performance", "quadrant"],
+    ).astype({"importance": float, "performance": float})
+    split = (drivers["split"]["importance"], drivers["split"]["performance"])
+    figs["drivers"] = charts.driver_quadrants(points, split, t=t).to_json()
     dims = [
         {
             "key": d,
-            "name": DIMENSION_NAMES_ZH[d],
+            "name": dimension_name(d, t),
             "all": s["dimensions"][d],
             "ci": s["ci95"]["dimensions"].get(d),
             "alpha": s["alpha"].get(d),
@@ -169,25 +278,27 @@ def build(campaign: Campaign, flt: scores.ScoreFilter = scores.NO_FILTER) -> Das
     return Dashboard(
         scores=s,
         thresholds=thresholds,
-        measures=measures(s, thresholds),
+        measures=measures(s, thresholds, t),
         dimensions=dims,
         outlet_scores=per_outlet_scores,
         figures=figs,
         flags=scores.flag_summary(campaign),
+        drivers={**drivers, "dimensions": rows},
+        trend=trend,
     )
 
 
-def dimension_figure(survey: dict[str, Any]) -> str:
+def dimension_figure(survey: dict[str, Any], t: Translate = same) -> str:
     """The dimension chart of a stored survey record (the report of a finalized evaluation)."""
     if "dimensions_by_channel" in survey:
-        return charts.dimension_bars(_dimension_frame(survey)).to_json()
+        return charts.dimension_bars(_dimension_frame(survey, t), t=t).to_json()
     rows = []
     for dim in DIMENSIONS:
         value = (survey.get("dimensions") or {}).get(dim)
         ci = ((survey.get("ci95") or {}).get("dimensions") or {}).get(dim) or (np.nan, np.nan)
         rows.append(
             {
-                "name": DIMENSION_NAMES_ZH[dim],
+                "name": dimension_name(dim, t),
                 "channel": "all",
                 "score": np.nan if value is None else value,
                 "lo": ci[0],
@@ -195,4 +306,4 @@ def dimension_figure(survey: dict[str, Any]) -> str:
             }
         )
     df = pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
-    return charts.dimension_bars(df, "六个维度得分（合并，95% 区间）").to_json()
+    return charts.dimension_bars(df, N_("六个维度得分（合并，95% 区间）"), t=t).to_json()

@@ -272,7 +272,7 @@ def report(campaign_id: int):
         r=result,
         survey=result["survey"],
         ev=ev,
-        dimension_json=dashboard_service.dimension_figure(result["survey"]),
+        dimension_json=dashboard_service.dimension_figure(result["survey"], _),
         finalized_by=evaluations.user_name(ev.get("finalized_by_id")),
         **report_pdf_module.comment_context(campaign),
     )

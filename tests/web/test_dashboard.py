@@ -46,6 +46,8 @@ def test_dashboard_roles(client, login, setup, who, status):
             "outlets",
             "distribution",
             "over_time",
+            "trend",
+            "drivers",
         }
         for _name, body in blocks:
             assert "data" in json.loads(body)
@@ -73,14 +75,31 @@ def test_dashboard_filters(client, login, setup):
     assert resp.status_code == 200
 
 
-def test_plotly_served_locally(client):
+def test_plotly_served_locally_partial_and_gzipped(client):
+    """The partial bundle scripts/vendor-js installs (make install does), gzipped: the phone
+    budget of issue 14 (≤ 1 MB for the dashboard and its scripts) rests on it."""
+    import gzip
+    import re as regex
+
     import plotly
 
-    resp = client.get(f"/assets/plotly-{plotly.__version__}.min.js")
-    assert resp.status_code == 200
-    assert resp.mimetype == "text/javascript"
-    assert len(resp.get_data()) > 1_000_000
-    resp.close()
+    from surveyapp.web import dashboard
+
+    url = f"/assets/plotly-{plotly.__version__}.min.js"
+    plain = client.get(url)
+    assert plain.status_code == 200 and plain.mimetype == "text/javascript"
+    assert plain.headers["X-Plotly-Bundle"] == "basic", "run scripts/vendor-js (make install)"
+    raw = plain.get_data()
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == raw
+    assert len(packed.get_data()) < 450_000 < 1_300_000 > len(raw)
+    assert "immutable" in packed.headers["Cache-Control"]
+    # the partial bundle is the plotly.js of the pinned plotly package: same figure JSON
+    full = dashboard.PLOTLY_FULL.read_bytes()[:200].decode()
+    assert regex.search(r"plotly\.js v([\d.]+)", full).group(1) == dashboard.PLOTLY_JS_VERSION
+    assert f"v{dashboard.PLOTLY_JS_VERSION}" in raw[:300].decode()
 
 
 @pytest.mark.parametrize(
@@ -210,3 +229,36 @@ def test_review_at_scale_filter_words_and_bulk(client, login, setup, make_campai
         client.post(f"{review}/exclude", data={"response": ids, "reason": "x"}).status_code == 403
     )
     assert excluded() == sorted(ids[:2])
+
+
+def test_english_charts_have_no_chinese_words(client, login, setup):
+    """Titles, axes, legends, dimension names and notes of every chart come from the catalogues;
+    only customer-entered names (outlets) and question texts of a Chinese-only bank may stay."""
+    import flask_babel
+
+    login(setup["admin"].username)
+    c = setup["campaign"]
+    html = client.get(f"/campaigns/{c.id}/dashboard?lang=en").get_data(as_text=True)
+    blocks = dict(
+        re.findall(r'<script type="application/json" id="fig-([a-z_]+)">(.*?)</script>', html, re.S)
+    )
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    outlets = {o.name for o in c.outlets}
+    for name, body in blocks.items():
+        fig = json.loads(body.replace("<\\/", "</"))
+        words = [fig["layout"].get("title", {}).get("text", "")]
+        for axis in ("xaxis", "yaxis"):
+            words.append(((fig["layout"].get(axis) or {}).get("title") or {}).get("text", ""))
+        words += [a.get("text", "") for a in fig["layout"].get("annotations", [])]
+        for trace in fig["data"]:
+            words.append(trace.get("name") or "")
+            if name in ("dimensions", "drivers", "measures"):
+                words += [str(v) for v in (trace.get("x") or []) + (trace.get("text") or [])]
+        shown = [w for w in words if w and w not in outlets]
+        assert not [w for w in shown if cjk.search(w)], (name, shown)
+    assert "Functionality" in blocks["dimensions"] and "S in person" in blocks["measures"]
+    # Chinese readers get Chinese days on the time axes; English readers theirs
+    assert '"tickformat":"%b %-d"' in blocks["over_time"]
+    flask_babel.refresh()  # the tests' shared app context keeps the locale it computed
+    zh = client.get(f"/campaigns/{c.id}/dashboard?lang=zh").get_data(as_text=True)
+    assert '"tickformat":"%-m月%-d日"' in zh.replace("\\u6708", "月").replace("\\u65e5", "日")
