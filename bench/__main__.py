@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import qr, scores, submit
+from . import phone, qr, scores, submit
 from .common import (
     Database,
     Section,
@@ -29,7 +29,7 @@ from .common import (
     table,
 )
 
-ALL = ("submit", "scores", "export", "qr")
+ALL = ("submit", "scores", "export", "qr", "phone")
 RESULTS = Path(__file__).with_name("results.json")
 
 
@@ -82,7 +82,7 @@ def run_backend(
     try:
         if "submit" in only:
             _guard(sections, "submit", backend, lambda: submit.run(db, seconds))
-        if only & {"scores", "export", "qr"}:
+        if only & {"scores", "export", "qr", "phone"}:
             prepared: dict = {}
 
             def prep() -> Section:
@@ -112,6 +112,9 @@ def run_backend(
                         backend,
                         lambda: scores.run_export(db, campaigns[n], n, rules, login, token),
                     )
+                if "phone" in only and backend == "sqlite":
+                    small = campaigns[min(campaigns)]
+                    _guard(sections, "phone", backend, lambda: phone.run(db, small, login))
                 if "qr" in only and backend == "sqlite":
                     cid = campaigns[min(campaigns)]
                     _guard(

@@ -13,6 +13,13 @@ DASHBOARD_RULE = r"campaign_id>.*dashboard|dashboard.*campaign_id>"
 EXPORT_RULE = r"campaign_id>.*(export|responses\.csv)"
 COLD_LIMIT_S = 2.0
 WARM_LIMIT_S = 0.2
+#: issue 14: outlets side by side, the trend and the drivers on the biggest campaign
+MANAGER_PATHS = {
+    "outlets": "/api/v1/campaigns/{id}/scores?by=outlet",
+    "trend": "/api/v1/campaigns/{id}/trend?interval=week",
+    "drivers": "/api/v1/campaigns/{id}/drivers",
+}
+MANAGER_WARM_LIMIT_S = 0.3
 DASHBOARD_WARM_LIMIT_S = 0.5
 PEAK_LIMIT_MB = 1536
 EXPORT_GROWTH_LIMIT_MB = 100
@@ -146,6 +153,22 @@ def run_scores(
                     token,
                     DASHBOARD_WARM_LIMIT_S,
                     None,
+                ),
+            )
+    if scores_rule:
+        big_id = campaigns[biggest]
+        for key, path in MANAGER_PATHS.items():
+            peak = max(
+                peak,
+                _cold_warm(
+                    db,
+                    scores,
+                    path.format(id=big_id),
+                    f"{key}_{label(biggest)}",
+                    login,
+                    token,
+                    MANAGER_WARM_LIMIT_S,
+                    COLD_LIMIT_S,
                 ),
             )
     if scores_rule or dash_rule:

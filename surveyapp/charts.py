@@ -102,43 +102,6 @@ def dimension_bars(
     return _layout(fig, t(title))
 
 
-def survey_vs_thresholds(
-    df: pd.DataFrame,
-    thresholds: Sequence[float],
-    title: str = N_("S、S当面、S电子与星级门槛"),
-    t: Translate = same,
-) -> go.Figure:
-    """Bars for S, S_in_person, S_online with intervals, and a dashed line per threshold.
-
-    Columns: name, score, lo, hi, note (e.g. "样本不足", "临界") shown above each bar.
-    """
-    fig = go.Figure()
-    fig.add_bar(
-        x=df["name"].tolist(),
-        y=df["score"].round(2).tolist(),
-        marker_color=["#5b636e", CHANNEL_COLORS["in_person"], CHANNEL_COLORS["online"]][: len(df)],
-        error_y=_errors(df),
-        text=[
-            f"{s:.2f} {n}".strip() if pd.notna(s) else "—"
-            for s, n in zip(df["score"], df["note"], strict=True)
-        ],
-        textposition="outside",
-        cliponaxis=False,
-        showlegend=False,
-    )
-    for level in thresholds:
-        fig.add_hline(
-            y=float(level),
-            line_dash="dash",
-            line_color="#9a6700",
-            line_width=1,
-            annotation_text=f"{float(level):g}",
-            annotation_position="right",
-        )
-    fig.update_yaxes(range=[0, 110], title_text=t(N_("分")))
-    return _layout(fig, t(title), height=340)
-
-
 def answer_distribution(
     df: pd.DataFrame,
     labels: Mapping[str, str],
@@ -338,3 +301,77 @@ def driver_quadrants(
     fig = _layout(fig, t(title), height=380)
     fig.update_layout(showlegend=False)  # the corners name the quadrants in their colours
     return fig
+
+
+def measures_svg(
+    df: pd.DataFrame,
+    thresholds: Sequence[float],
+    title: str = N_("S、S当面、S电子与星级门槛"),
+    t: Translate = same,
+) -> str:
+    """The headline chart as inline SVG, drawn by the server: on a phone it shows with the page
+    itself, before any script arrives (issue 14). Bars for S, S当面, S电子 with their 95 %
+    interval as whiskers, the note (样本不足, 临界) above each bar, a dashed line per threshold.
+
+    Columns: name, score, lo, hi (NaN = none), note. Returns SVG markup whose every text is
+    escaped.
+    """
+    from markupsafe import escape
+
+    # a phone's width in CSS px: its text reads at its size there, and scales up on a desk
+    width, height, left, right, top, bottom = 380, 260, 34, 30, 16, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - max(0.0, min(float(v), 110.0)) / 110.0)
+
+    colors = [CHANNEL_COLORS["all"], CHANNEL_COLORS["in_person"], CHANNEL_COLORS["online"]]
+    slot = plot_w / max(len(df), 1)
+    bar = slot * 0.56
+    parts = [
+        f'<svg class="svg-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(t(title))}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(t(title))}</title>",
+    ]
+    for tick in (0, 20, 40, 60, 80, 100):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#eaecf0"/><text x="{left - 5}" y="{y(tick) + 4:.1f}" text-anchor="end" '
+            f'class="tick">{tick}</text>'
+        )
+    for i, row in enumerate(df.itertuples(index=False)):
+        cx = left + slot * (i + 0.5)
+        name = f'<text x="{cx:.1f}" y="{height - bottom + 20}" text-anchor="middle" class="name">'
+        parts.append(f"{name}{escape(row.name)}</text>")
+        if pd.isna(row.score):
+            parts.append(
+                f'<text x="{cx:.1f}" y="{y(4):.1f}" text-anchor="middle" class="value">—</text>'
+            )
+            continue
+        top_y = y(row.score)
+        parts.append(
+            f'<rect x="{cx - bar / 2:.1f}" y="{top_y:.1f}" width="{bar:.1f}" '
+            f'height="{y(0) - top_y:.1f}" fill="{colors[i % 3]}"/>'
+        )
+        label_y = top_y
+        if pd.notna(row.lo) and pd.notna(row.hi):
+            lo, hi = y(row.lo), y(row.hi)
+            parts.append(
+                f'<path d="M{cx:.1f} {lo:.1f}V{hi:.1f}M{cx - 8:.1f} {lo:.1f}h16M{cx - 8:.1f} '
+                f'{hi:.1f}h16" stroke="#101828" stroke-width="1.4" fill="none"/>'
+            )
+            label_y = min(label_y, hi)
+        text = f"{row.score:.2f} {row.note}".strip()
+        parts.append(
+            f'<text x="{cx:.1f}" y="{label_y - 6:.1f}" text-anchor="middle" class="value">'
+            f"{escape(text)}</text>"
+        )
+    for level in thresholds:
+        ly = y(level)
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{ly:.1f}" y2="{ly:.1f}" '
+            f'stroke="#9a6700" stroke-dasharray="5 4"/><text x="{width - right + 4}" '
+            f'y="{ly + 4:.1f}" class="threshold">{float(level):g}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -233,9 +233,7 @@ def build(
         over_time = responses_over_time(frame)
         return {
             "dimensions": charts.dimension_bars(_dimension_frame(s, t), t=t).to_json(),
-            "measures": charts.survey_vs_thresholds(
-                _measure_frame(ms, t), thresholds, t=t
-            ).to_json(),
+            "measures_svg": charts.measures_svg(_measure_frame(ms, t), thresholds, t=t),
             "distribution": charts.answer_distribution(dist, likert, t=t).to_json(),
             "over_time": charts.responses_over_time(over_time, t=t, lang=lang).to_json(),
         }

@@ -28,19 +28,24 @@ def test_dimension_bars_error_bars_from_intervals():
     json.loads(fig.to_json())
 
 
-def test_thresholds_are_lines_and_notes_are_labels():
+def test_headline_svg_bars_whiskers_thresholds_and_escaping():
     df = pd.DataFrame(
         {
-            "name": ["S", "S当面", "S电子"],
-            "score": [88.0, np.nan, 80.0],
-            "lo": [85.0, np.nan, 70.0],
-            "hi": [91.0, np.nan, 90.0],
+            "name": ["S", "<b>当面</b>", "S电子"],
+            "score": [88.0, np.nan, 55.0],
+            "lo": [85.0, np.nan, 44.0],
+            "hi": [91.0, np.nan, 66.0],
             "note": ["临界", "", "样本不足"],
         }
     )
-    fig = charts.survey_vs_thresholds(df, [80, 90])
-    assert [s.y0 for s in fig.layout.shapes] == [80, 90]
-    assert list(fig.data[0].text) == ["88.00 临界", "—", "80.00 样本不足"]
+    svg = charts.measures_svg(df, [80, 90])
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<rect") == 2  # no bar where there is no S
+    assert "88.00 临界" in svg and "55.00 样本不足" in svg and "—" in svg
+    assert svg.count('stroke-dasharray="5 4"') == 2  # the thresholds 80 and 90
+    assert "&lt;b&gt;当面&lt;/b&gt;" in svg and "<b>" not in svg
+    # the plot spans 0..110 over 208 px from y = 16: 88 sits at 16 + 208·(1 − 0.8) = 57.6
+    assert 'y="57.6"' in svg
 
 
 def test_answer_distribution_shares():
