@@ -24,11 +24,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import qr
 from ..db import db
 from ..errors import DomainError
-from ..i18n import label, local_day_start, local_zone
+from ..i18n import label, local_date, local_day_start, local_zone
 from ..messages import field_key, message, sentence
-from ..models import Campaign, Outlet, SurveyLink, User
+from ..models import Campaign, Organization, Outlet, SurveyLink, User
+from ..scoring.survey import DIMENSIONS
 from ..services import campaigns as service
-from ..services import exports
+from ..services import exports, portfolio
+from ..services.dashboard import history_figure
 from ..vocabulary import TRANSITIONS
 from .access import (
     campaign_or_abort,
@@ -40,7 +42,7 @@ from .access import (
 from .downloads import send
 from .errors import flash_error
 from .forms import Form
-from .params import id_list
+from .params import id_list, int_param
 from .survey import survey_url
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -115,12 +117,49 @@ def _shown_on(form, err: DomainError) -> str | None:
     return message(err)
 
 
+#: campaigns per page of the list (each row computes or reads its figures)
+CAMPAIGNS_PAGE = 50
+
+
 @bp.get("/")
 @login_required
 def index():
-    """The campaigns the user may see."""
-    rows = db.session.scalars(visible_campaigns(current_user).limit(500)).all()
-    return render_template("campaigns/index.html", campaigns=rows)
+    """The campaigns the user may see, newest first, with S, level, n and status."""
+    try:
+        page = int_param(request.args, "page", 1, 1, 10_000)
+    except DomainError as e:
+        flash_error(e)
+        page = 1
+    stmt = visible_campaigns(current_user).offset((page - 1) * CAMPAIGNS_PAGE)
+    rows = db.session.scalars(stmt.limit(CAMPAIGNS_PAGE + 1)).all()
+    return render_template(
+        "campaigns/index.html",
+        campaigns=[(c, portfolio.summary(c)) for c in rows[:CAMPAIGNS_PAGE]],
+        page=page,
+        more=len(rows) > CAMPAIGNS_PAGE,
+    )
+
+
+@bp.get("/organizations/<int:organization_id>")
+@login_required
+def organization(organization_id: int):
+    """Every campaign of one organization the user may see, oldest first: certification and the
+    yearly surveillance side by side (S, S当面, S电子, dimensions, level); 404 when none."""
+    org = db.session.get(Organization, organization_id)
+    if org is None:
+        abort(404)
+    stmt = visible_campaigns(current_user).where(Campaign.organization_id == org.id)
+    campaigns = db.session.scalars(stmt.limit(200)).all()
+    if not campaigns:  # nothing of it is the user's to see: as if it did not exist
+        abort(404)
+    rows = portfolio.history(campaigns)
+    return render_template(
+        "campaigns/organization.html",
+        org=org,
+        rows=rows,
+        history_json=history_figure(rows, _, local_date),
+        dimensions=DIMENSIONS,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

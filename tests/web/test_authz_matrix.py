@@ -71,6 +71,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("account.revoke_token", "POST"): SIGNED_IN,  # the service refuses others' tokens (below)
     # campaigns (pages)
     ("campaigns.index", "GET"): SIGNED_IN,
+    ("campaigns.organization", "GET"): READ,
     ("campaigns.new", "GET"): STAFF,
     ("campaigns.new", "POST"): STAFF,
     ("campaigns.detail", "GET"): READ,
@@ -188,6 +189,7 @@ def fresh_campaign(users, auditor=AUDITOR, organization="示例电器有限公�
         "user_id": target.id,
         "token_id": target.tokens[0].id,
         "campaign_id": campaign.id,
+        "organization_id": campaign.organization_id,
         "outlet_id": outlet.id,
         "link_id": links[0].id,
         "batch": batch,
