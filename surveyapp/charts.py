@@ -303,6 +303,31 @@ def driver_quadrants(
     return fig
 
 
+def history_bars(
+    df: pd.DataFrame, title: str = N_("历次评价的 S（95% 区间）"), t: Translate = same
+) -> go.Figure:
+    """One group per campaign (oldest first): S with its interval, S当面, S电子.
+
+    Columns: label (date and title), S, lo, hi, S_in_person, S_online (NaN = no figure).
+    """
+    df = df.astype({c: float for c in ("S", "lo", "hi", "S_in_person", "S_online")})
+    fig = go.Figure()
+    labels = df["label"].tolist()
+    for key, name, color in (
+        ("S", "S", CHANNEL_COLORS["all"]),
+        ("S_in_person", t(N_("S当面")), CHANNEL_COLORS["in_person"]),
+        ("S_online", t(N_("S电子")), CHANNEL_COLORS["online"]),
+    ):
+        extra = {}
+        if key == "S":
+            extra["error_y"] = _errors(df.rename(columns={"S": "score"}))
+        fig.add_bar(x=labels, y=df[key].round(2).tolist(), name=name, marker_color=color, **extra)
+    fig.update_yaxes(range=[0, 105], title_text=t(N_("分")))
+    fig.update_xaxes(automargin=True)
+    fig.update_layout(barmode="group")
+    return _layout(fig, t(title), height=340)
+
+
 def measures_svg(
     df: pd.DataFrame,
     thresholds: Sequence[float],

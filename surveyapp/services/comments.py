@@ -17,8 +17,10 @@ from ..scoring.survey import DIMENSIONS
 from ..survey_math.core import make_layout, score_arrays
 from ..survey_math.packing import unpack_answers
 from ..vocabulary import CHANNELS, SCORE_BANDS
+from . import keywords as keyword_service
 from . import scores
 from .bounds import bounded_id
+from .scores.cache import RESULTS
 
 #: comments on one page of the list
 PER_PAGE = 50
@@ -179,3 +181,30 @@ def latest(
         stmt = stmt.where(*_where(campaign, f)).limit(limit).offset(offset)
     rows = db.session.execute(stmt.order_by(Response.submitted_at.desc(), Response.id.desc()))
     return [Comment(*r) for r in rows]
+
+
+def keywords(campaign: Campaign, f: CommentFilter = NO_FILTER) -> list[tuple[str, int]]:
+    """The words most of the filter's newest comments use (services/keywords.py), cached until
+    a comment is added or erased."""
+    conds = _where(campaign, f)
+    newest = (
+        select(Response.id)
+        .where(*conds)
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(keyword_service.WINDOW)
+    )
+    if f.by_score:
+        ids = _ids_by_score(campaign, f)[: keyword_service.WINDOW]
+    else:
+        ids = list(db.session.scalars(newest))
+    if not ids:
+        return []
+    # the campaign's fingerprint moves with every response; the count, with every erased comment
+    total = db.session.scalar(select(func.count(Response.id)).where(*conds))
+    key = ("keywords", scores.fingerprint(campaign), f, int(total), len(ids), ids[0], ids[-1])
+
+    def make() -> list[tuple[str, int]]:
+        texts = db.session.scalars(select(Response.comment).where(Response.id.in_(ids)))
+        return keyword_service.top_words(t for t in texts if t)
+
+    return RESULTS.get_or_make(key, make)

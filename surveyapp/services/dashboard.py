@@ -6,6 +6,7 @@ Pages render from these aggregates; no raw response reaches the browser.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -305,3 +306,32 @@ def dimension_figure(survey: dict[str, Any], t: Translate = same) -> str:
         )
     df = pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
     return charts.dimension_bars(df, N_("六个维度得分（合并，95% 区间）"), t=t).to_json()
+
+
+def history_figure(
+    rows: list[dict[str, Any]], t: Translate = same, day: Callable[[Any], str] = str
+) -> str:
+    """An organization's campaigns side by side (portfolio.history): S with its interval, S当面
+    and S电子 per campaign, each labelled by its evaluation day as `day` writes it (the table
+    beside the chart names the campaigns)."""
+    labels: list[str] = []
+    for r in rows:
+        label = day(r["evaluation_date"]) if r["evaluation_date"] else r["title"][:12]
+        while label in labels:  # two campaigns on one day stay two groups
+            label += " "
+        labels.append(label)
+    frame = pd.DataFrame(
+        [
+            {
+                "label": label,
+                "S": r["S"],
+                "lo": (r["ci_S"] or (None, None))[0],
+                "hi": (r["ci_S"] or (None, None))[1],
+                "S_in_person": r["S_in_person"],
+                "S_online": r["S_online"],
+            }
+            for label, r in zip(labels, rows, strict=True)
+        ],
+        columns=["label", "S", "lo", "hi", "S_in_person", "S_online"],
+    )
+    return charts.history_bars(frame, t=t).to_json()

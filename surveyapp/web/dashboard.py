@@ -30,6 +30,7 @@ from ..services import exports, scores
 from ..services import followups as followup_service
 from ..services import review as review_service
 from ..services.bounds import ID_MAX
+from ..services.keywords import WINDOW as keyword_window
 from ..survey_math.packing import unpack_answers
 from .access import (
     campaign_or_abort,
@@ -243,6 +244,8 @@ def comments(campaign_id: int):
         error=error,
         dimensions=DIMENSIONS,
         args={k: v for k, v in args.items() if k != "page" and v},
+        keywords=comment_service.keywords(campaign, f) if total else [],
+        window=keyword_window,
     ), (400 if error else 200)
 
 

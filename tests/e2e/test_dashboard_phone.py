@@ -5,6 +5,8 @@ serious or critical violation on the dashboard, the report and the audit log."""
 
 import pytest
 
+from surveyapp.db import db
+from surveyapp.models import Campaign
 from surveyapp.services import accounts, demo_data
 from tests.helpers import sign_in
 
@@ -19,6 +21,25 @@ def demo(live_app):
     with live_app.app_context():
         accounts.create_user("demo-admin", "admin", "correct-horse")
         return demo_data.load(300)
+
+
+@pytest.fixture
+def demo_org(live_app):
+    def of(campaign_id: int) -> int:
+        with live_app.app_context():
+            return db.session.get(Campaign, campaign_id).organization_id
+
+    return of
+
+
+def _squeezed(page) -> list[str]:
+    """Table cells narrower than two characters: words broken a character a line."""
+    return page.evaluate(
+        """(min) => [...document.querySelectorAll('.table-wrap td, .table-wrap th')]
+        .filter(c => c.innerText.trim().length > 1 && c.getBoundingClientRect().width < min)
+        .map(c => c.innerText.trim().slice(0, 12))""",
+        NARROWEST_CELL_PX,
+    )
 
 
 def _wire_bytes(context, page):
@@ -40,7 +61,7 @@ def _wire_bytes(context, page):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_phone_dashboard_is_light_and_readable(live_server, launch, demo, lang):
+def test_phone_dashboard_is_light_and_readable(live_server, launch, demo, demo_org, lang):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -74,13 +95,13 @@ def test_phone_dashboard_is_light_and_readable(live_server, launch, demo, lang):
             total = sum(sizes.values())
             biggest = max(sizes, key=sizes.get)
             assert total <= PHONE_BUDGET, (total, urls.get(biggest), sizes[biggest])
-            narrow = page.evaluate(
-                """(min) => [...document.querySelectorAll('.table-wrap td, .table-wrap th')]
-                .filter(c => c.innerText.trim().length > 1 && c.getBoundingClientRect().width < min)
-                .map(c => c.innerText.trim().slice(0, 12))""",
-                NARROWEST_CELL_PX,
-            )
-            assert narrow == [], narrow
+            assert _squeezed(page) == []
+            # the campaign list and the organization's history, on the same phone
+            for path in ("/campaigns/", f"/campaigns/organizations/{demo_org(demo)}"):
+                page.goto(f"{live_server}{path}?lang={lang}")
+                page.wait_for_load_state("networkidle")
+                assert page.evaluate("document.documentElement.scrollWidth") == 360, path
+                assert _squeezed(page) == [], path
             assert errors == []
         finally:
             browser.close()
@@ -96,6 +117,7 @@ def test_no_serious_accessibility_violations(live_server, launch, demo):
         "dashboard": f"/campaigns/{demo}/dashboard",
         "report": f"/campaigns/{demo}/report",
         "audit log": "/admin/audit",
+        "campaigns": "/campaigns/",
     }
     found = {}
     with sync_playwright() as p:

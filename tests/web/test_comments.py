@@ -3,6 +3,7 @@ and the review page showing the words next to the answers, in Beijing time."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -156,3 +157,30 @@ def test_comments_by_the_customers_own_dimension_score(client, make_user, login,
         as_text=True
     )
     assert "等了三天才上门" in html and "非常准时" not in html and "共 1 条意见" in html
+
+
+def test_the_words_customers_use_most_link_into_the_list(client, make_user, login, app):
+    c = factories.make_campaign()
+    token = factories.outlet_token(c)
+    texts = ["上门太慢了", "师傅上门很准时", "电话打不通，上门太慢", "收费贵"]
+    for i, text in enumerate(texts):
+        sub = Submission(
+            answers=factories.full_answers(c, 2 if "慢" in text else 5),
+            client_id=f"keyword-{i:04d}",
+            comment=text,
+        )
+        response_service.submit_online(token, sub)
+    make_user("admin", "admin.kw")
+    login("admin.kw")
+    html = client.get(f"/campaigns/{c.id}/comments").get_data(as_text=True)
+    chips = re.findall(r'<li><a href="([^"]+)"[^>]*>(\S+) <span class="muted">(\d+)</span>', html)
+    words = {w: int(n) for _h, w, n in chips}
+    assert words["上门"] == 3 and words["太慢"] == 2
+    assert "收费" not in words  # said once: not yet a pattern
+    link = next(h for h, w, _n in chips if w == "太慢").replace("&amp;", "&")
+    assert "q=" in link
+    found = client.get(link).get_data(as_text=True)
+    assert "共 2 条意见" in found
+    # the low-scoring customers' words: those who answered 不满意 (2 → 40 points)
+    low = client.get(f"/campaigns/{c.id}/comments?band=low").get_data(as_text=True)
+    assert "低分顾客常说的词" in low and "师傅" not in low.split("kw-title")[1].split("</ul>")[0]

@@ -128,3 +128,10 @@ def cached(
     return RESULTS.get_or_make(
         (kind, fp, flt.key()), lambda: make(flt.apply(frame_at(campaign, fp)))
     )
+
+
+def cached_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], Any]) -> Any:
+    """`make()`, a result built from other cached results (outlets, periods), cached whole
+    under one fingerprint: a warm request asks the database for the fingerprint once, not once
+    per outlet or period."""
+    return RESULTS.get_or_make((kind, fingerprint(campaign), *key), make)

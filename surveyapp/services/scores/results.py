@@ -19,7 +19,7 @@ from ...survey_math import FLAG_COLUMNS, ResponseFrame, compute_scores
 from ...survey_math.drivers import MIN_PAIRS, Importance, compute_drivers, quadrants, split_points
 from ...survey_math.quality import row_flags
 from .adapters import params_of
-from .cache import RESULTS, cached, fingerprint, flag_context_at, frame_at
+from .cache import RESULTS, cached, cached_whole, fingerprint, flag_context_at, frame_at
 from .filters import NO_FILTER, ScoreFilter
 
 
@@ -58,21 +58,25 @@ def outlet_scores(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> list[dict
     names = outlet_names(campaign)
     chosen = flt.outlet_ids or tuple(sorted(names))
     thresholds = sorted(params_of(campaign).thresholds)
-    out = []
-    for oid in chosen:
-        s = campaign_scores(campaign, replace(flt, outlet_ids=(oid,)))
-        reached = [t for t in thresholds if s["S"] is not None and s["S"] >= t]
-        out.append(
-            {
-                "id": oid,
-                "name": names.get(oid, str(oid)),
-                **_part(s),
-                "dimensions": s["dimensions"],
-                "marginal": s.get("marginal", {}),
-                "threshold": reached[-1] if reached else None,
-            }
-        )
-    return out
+
+    def make() -> list[dict[str, Any]]:
+        out = []
+        for oid in chosen:
+            s = campaign_scores(campaign, replace(flt, outlet_ids=(oid,)))
+            reached = [t for t in thresholds if s["S"] is not None and s["S"] >= t]
+            out.append(
+                {
+                    "id": oid,
+                    "name": names.get(oid, str(oid)),
+                    **_part(s),
+                    "dimensions": s["dimensions"],
+                    "marginal": s.get("marginal", {}),
+                    "threshold": reached[-1] if reached else None,
+                }
+            )
+        return out
+
+    return cached_whole("outlets", campaign, (flt.key(), chosen, tuple(names.items())), make)
 
 
 #: periods one trend may hold (ten years of months, two of weeks)
@@ -93,12 +97,16 @@ def _next_period(start: dt.date, interval: str) -> dt.date:
 
 def submission_span(campaign: Campaign) -> tuple[dt.datetime | None, dt.datetime | None]:
     """The first and the last submission time of the campaign (None, None when empty)."""
-    first, last = db.session.execute(
-        select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
-            Response.campaign_id == campaign.id
-        )
-    ).one()
-    return first, last
+
+    def make() -> tuple[dt.datetime | None, dt.datetime | None]:
+        first, last = db.session.execute(
+            select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
+                Response.campaign_id == campaign.id
+            )
+        ).one()
+        return first, last
+
+    return cached_whole("span", campaign, (), make)
 
 
 def trend(campaign: Campaign, interval: str, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
@@ -107,6 +115,12 @@ def trend(campaign: Campaign, interval: str, flt: ScoreFilter = NO_FILTER) -> di
     up to the campaign's); the latest MAX_PERIODS periods when the campaign spans more."""
     if interval not in ("week", "month"):
         raise DomainError("invalid", "interval")
+    return cached_whole(
+        "trend", campaign, (interval, flt.key()), lambda: _trend(campaign, interval, flt)
+    )
+
+
+def _trend(campaign: Campaign, interval: str, flt: ScoreFilter) -> dict[str, Any]:
     first, last = submission_span(campaign)
     periods: list[dict[str, Any]] = []
     if first is None:
