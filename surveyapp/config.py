@@ -35,6 +35,9 @@ class Defaults:
     #: adds more: a JSON list or a comma-separated string); any other Host is answered 400, so a
     #: forged Host never becomes the host of a survey URL or a QR code
     DEFAULT_TRUSTED_HOSTS = ("127.0.0.1", "localhost")  #: (werkzeug cannot match an IPv6 literal)
+    #: werkzeug's password hash: scrypt at N = 2^15 (about 80 ms a sign-in); the tests use
+    #: scrypt at N = 2^10 so a thousand sign-ins do not take minutes
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     LOGIN_MAX_FAILURES = 5  #: failed sign-ins per name+address before each try waits 30 s, 60 s…
     LOGIN_LOCK_MINUTES = 15  #: the longest such wait
     LOGIN_LOCK_ADDRESSES = 10  #: addresses failing on one name within an hour lock the account…
@@ -50,6 +53,12 @@ class Defaults:
     DATA_CONTROLLER = ""
     #: how the customer reaches it about their personal information (FLASK_DATA_CONTACT)
     DATA_CONTACT = ""
+    #: computed frames and scores also kept on disk (instance/cache/scores unless
+    #: SCORES_CACHE_DIR): every worker shares them and a restart does not recompute a million
+    #: responses; entries are keyed by what they were computed from, so none is ever stale
+    SCORES_DISK_CACHE = True
+    SCORES_CACHE_DIR = ""
+    SCORES_CACHE_BYTES = 4 * 2**30  #: the oldest stored entries go first beyond this
 
 
 def sqlite_url(instance_path: str) -> str:

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,11 +26,30 @@ from ..models import (
 from .bounds import bounded_id
 from .uow import unit_of_work
 
-#: a hash to compare against when the user does not exist, so timing does not reveal names
 MIN_PASSWORD = 8
 #: a token's last use is recorded to within this (one write a minute, not one per request)
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
-_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+#: hashes to compare against when the user does not exist, one per method, so timing does not
+#: reveal names
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _method() -> str:
+    """The password hash (werkzeug's scrypt, N = 2^15 unless PASSWORD_HASH_METHOD says
+    otherwise: the tests use a cheaper N, never a weaker algorithm)."""
+    configured = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return configured or "scrypt"
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=_method())
+
+
+def _dummy_hash() -> str:
+    method = _method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 @dataclass(frozen=True)
@@ -76,7 +96,7 @@ def create_user(
         username=username,
         role=role,
         display_name=(display_name or "").strip()[:120] or None,
-        password_hash=generate_password_hash(password, method="scrypt"),
+        password_hash=_hash(password),
         must_change_password=must_change_password,
     )
     with unit_of_work() as uow:
@@ -202,7 +222,7 @@ def reset_password(user: User, by: User | None = None) -> str:
     sign-in, and their sessions and tokens end now."""
     temporary = secrets.token_urlsafe(9)
     with unit_of_work() as uow:
-        user.password_hash = generate_password_hash(temporary, method="scrypt")
+        user.password_hash = _hash(temporary)
         user.must_change_password = True
         _end_sessions(user)
         uow.audit("user.reset_password", target=f"user:{user.id}", by=by)
@@ -218,7 +238,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if new == current:
         raise DomainError("password_unchanged", "new")
     with unit_of_work() as uow:
-        user.password_hash = generate_password_hash(new, method="scrypt")
+        user.password_hash = _hash(new)
         user.must_change_password = False
         _end_sessions(user)
         uow.audit("user.password", target=f"user:{user.id}", by=user)
@@ -418,7 +438,7 @@ def authenticate(
         retry = int((user.locked_until - now).total_seconds()) + 1
         return SignIn(None, "the account is locked; try from a usual address", "locked", retry)
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         ok = False
     else:
         ok = check_password_hash(user.password_hash, password or "")

@@ -31,3 +31,14 @@ def test_instance_config_file(tmp_path, monkeypatch):
     assert app.config["SECRET_KEY"] == "from-file"
     assert app.config["LOGIN_MAX_FAILURES"] == 9
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/surveyapp.sqlite3"
+
+
+def test_passwords_are_hashed_at_full_strength_outside_the_tests():
+    from werkzeug.security import generate_password_hash
+
+    from surveyapp.config import Defaults
+
+    assert Defaults.PASSWORD_HASH_METHOD == "scrypt"
+    assert generate_password_hash("x", method=Defaults.PASSWORD_HASH_METHOD).startswith(
+        "scrypt:32768:8:1$"
+    )

@@ -1,16 +1,26 @@
-"""The in-process cache of frames and results, keyed by the campaign's fingerprint.
+"""The cache of frames and results, keyed by the campaign's fingerprint: in memory, and on disk.
 
-The key changes whenever a response is added or an exclusion is recorded (`fingerprint`), so
-nothing is ever invalidated by hand; the LRUs only bound the memory.
+The key changes whenever a response is added, an exclusion is recorded or the campaign's
+frozen parameters change (`fingerprint`), so nothing is ever invalidated by hand; the LRUs
+only bound the memory. Behind them, when SCORES_DISK_CACHE is on, a diskcache directory in the
+instance folder holds the same entries: shared by every worker of the machine and kept across
+restarts, so a restarted server reads a million responses' frame and scores back in a fraction
+of a second instead of loading and computing them again. A value is written once, under a key
+that names exactly what it was computed from; the disk cache only evicts by size.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from ...db import db
@@ -41,7 +51,12 @@ class _Lru:
                 return self.data[key]  # a hit counts as a use
             except KeyError:
                 pass
-        value = make()
+        disk = _disk()
+        value = disk.get(key, _MISSING) if disk is not None else _MISSING
+        if value is _MISSING:
+            value = make()
+            if disk is not None:
+                disk.set(key, value)
         with self.lock:
             self.data[key] = value
         return value
@@ -51,14 +66,55 @@ class _Lru:
             self.data.clear()
 
 
+_MISSING = object()
+_DISKS: dict[str, Any] = {}
+_DISKS_LOCK = threading.Lock()
+
+
+def _disk():
+    """The app's disk cache (diskcache.Cache, one per directory and process), or None when
+    SCORES_DISK_CACHE is off or there is no app."""
+    if not has_app_context() or not current_app.config.get("SCORES_DISK_CACHE"):
+        return None
+    folder = current_app.config.get("SCORES_CACHE_DIR") or str(
+        Path(current_app.instance_path) / "cache" / "scores"
+    )
+    with _DISKS_LOCK:
+        disk = _DISKS.get(folder)
+        if disk is None:
+            import diskcache
+
+            os.makedirs(folder, mode=0o700, exist_ok=True)  # paradata: owner only
+            disk = diskcache.Cache(
+                folder,
+                size_limit=int(current_app.config.get("SCORES_CACHE_BYTES") or 2**32),
+                eviction_policy="least-recently-stored",
+            )
+            _DISKS[folder] = disk
+    return disk
+
+
 FRAMES = _Lru(2)  #: a million responses take ~60 MB; keep the two most recent campaigns
 RESULTS = _Lru(256)  #: scores, dashboards and flags: small
 
 
-def clear_cache() -> None:
-    """Forget every cached frame and result (tests, after a bulk load)."""
+def clear_cache(disk: bool = False) -> None:
+    """Forget every frame and result cached in memory (tests, after a bulk load); with `disk`,
+    the app's disk cache too."""
     FRAMES.clear()
     RESULTS.clear()
+    store = _disk() if disk else None
+    if store is not None:
+        store.clear()
+
+
+def _frozen_digest(campaign: Campaign) -> str:
+    """sha256 of the campaign's frozen questionnaire and survey parameters: a draft whose
+    parameters change never reads figures computed under the old ones."""
+    text = json.dumps(
+        [campaign.questionnaire, campaign.survey_params], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def fingerprint(campaign: Campaign) -> tuple:
@@ -86,7 +142,8 @@ def fingerprint(campaign: Campaign) -> tuple:
         parts.append(select(func.count()).where(r.campaign_id == campaign.id).scalar_subquery())
     values = tuple(db.session.execute(select(*parts)).one())
     created = campaign.created_at.isoformat() if campaign.created_at else ""
-    return (bind.url.render_as_string(hide_password=True), campaign.id, created, *values)
+    url = bind.url.render_as_string(hide_password=True)
+    return (url, campaign.id, created, _frozen_digest(campaign), *values)
 
 
 def burst_thresholds(campaign: Campaign) -> dict[str, float | int]:
