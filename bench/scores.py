@@ -158,6 +158,23 @@ def run_scores(
                     prime=big,
                 ),
             )
+        if scores_rule and big:  # before the dashboard, which computes them all
+            big_id = campaign_id
+            for key, path in MANAGER_PATHS.items():
+                peak = max(
+                    peak,
+                    _cold_warm(
+                        db,
+                        scores,
+                        path.format(id=big_id),
+                        f"{key}_{label(biggest)}",
+                        login,
+                        token,
+                        MANAGER_WARM_LIMIT_S,
+                        COLD_LIMIT_S,
+                        prime=True,
+                    ),
+                )
         if dash_rule:
             peak = max(
                 peak,
@@ -170,23 +187,7 @@ def run_scores(
                     token,
                     DASHBOARD_WARM_LIMIT_S,
                     None,
-                ),
-            )
-    if scores_rule:
-        big_id = campaigns[biggest]
-        for key, path in MANAGER_PATHS.items():
-            peak = max(
-                peak,
-                _cold_warm(
-                    db,
-                    scores,
-                    path.format(id=big_id),
-                    f"{key}_{label(biggest)}",
-                    login,
-                    token,
-                    MANAGER_WARM_LIMIT_S,
-                    COLD_LIMIT_S,
-                    prime=True,
+                    prime=big,
                 ),
             )
     if scores_rule or dash_rule:

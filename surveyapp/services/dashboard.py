@@ -219,7 +219,14 @@ def build(
     lang: str = "zh",
 ) -> Dashboard:
     """The dashboard of a campaign under a filter, its words in `lang` through `t`; cached
-    (per language) until responses or exclusions change."""
+    whole (per language, outlet names included) until responses or exclusions change."""
+    names = tuple(sorted(scores.outlet_names(campaign).items()))
+    return scores.cached_whole(
+        f"dashboard:{lang}", campaign, (flt.key(), names), lambda: _build(campaign, flt, t, lang)
+    )
+
+
+def _build(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str) -> Dashboard:
     s = scores.campaign_scores(campaign, flt)
     params = scores.params_of(campaign)
     thresholds = tuple(params.thresholds)

@@ -57,6 +57,12 @@ PLOTLY_BASIC = (
     / f"plotly-basic-{PLOTLY_JS_VERSION}.min.js"
 )
 REVIEW_PAGE = 100
+#: the outlet table's orders: lowest S first (what to look at first), by name, most answers
+OUTLET_SORTS = {
+    "S": lambda o: (o["S"] is None, o["S"] if o["S"] is not None else 0.0, o["name"]),
+    "name": lambda o: o["name"],
+    "n": lambda o: (-sum(o["n"].values()), o["name"]),
+}
 
 
 @functools.cache
@@ -106,10 +112,17 @@ def view(campaign_id: int):
     campaign = campaign_or_abort(campaign_id)
     flt, error = _filter(campaign)
     data = dashboard_service.build(campaign, flt, _, page_lang())
+    sort = request.args.get("sort") if request.args.get("sort") in OUTLET_SORTS else "S"
+    below = request.args.get("below", "")
+    marked = next((t for t in data.thresholds if f"{t:g}" == below), None)
     return render_template(
         "dashboard/view.html",
         campaign=campaign,
         d=data,
+        outlets=sorted(data.outlet_scores, key=OUTLET_SORTS[sort]),
+        sort=sort,
+        below=marked,
+        args={k: request.args.getlist(k) for k in request.args if k not in ("sort", "below")},
         flt=flt,
         filter_error=error,
         writable=can_write(current_user, campaign),

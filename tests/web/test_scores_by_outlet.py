@@ -95,3 +95,36 @@ def test_the_dashboard_charts_outlets_lowest_first(app, client, make_user, login
     assert bar["y"] == ["网点2", "网点1"] and bar["x"][1] == 90.0
     assert "n=2" in bar["text"][0] and "n=5" in bar["text"][1]
     assert "样本不足" in html  # the table says so next to the interval
+
+
+def test_the_outlet_table_sorts_and_marks_outlets_below_a_threshold(app, client, login, make_user):
+    from surveyapp.services import scores as score_service
+    from tests.scores_fixtures import add_responses, answers_all, make_campaign
+
+    score_service.clear_cache()
+    c = make_campaign(outlets=3)
+    a, b, z = c.outlets
+    add_responses(c, "online", [answers_all(5)] * 3, outlet=a)  # 100
+    add_responses(c, "online", [answers_all(3)] * 5, outlet=b)  # 60
+    add_responses(c, "online", [answers_all(4)] * 2, outlet=z)  # 80
+    make_user("admin", "outlet.sorter")
+    login("outlet.sorter")
+
+    def order(html: str) -> list[str]:
+        table = html.split('aria-label="各网点"')[1].split("</table>")[0]
+        return re.findall(r'<td class="nowrap">(网点\d)</td>', table)
+
+    url = f"/campaigns/{c.id}/dashboard"
+    assert order(client.get(url).get_data(as_text=True)) == ["网点2", "网点3", "网点1"]  # low S
+    assert order(client.get(url + "?sort=n").get_data(as_text=True)) == ["网点2", "网点1", "网点3"]
+    assert order(client.get(url + "?sort=name").get_data(as_text=True)) == [
+        "网点1",
+        "网点2",
+        "网点3",
+    ]
+    marked = client.get(url + "?below=80&outlet=" + str(a.id) + "&outlet=" + str(b.id))
+    html = marked.get_data(as_text=True)
+    assert html.count('class="below"') == 1 and "低于 80" in html  # 网点2's 60 only
+    # the sort links keep both outlets of the filter
+    assert f"outlet={a.id}&amp;outlet={b.id}" in html
+    assert client.get(url + "?sort=evil&below=x").status_code == 200  # ignored, not an error

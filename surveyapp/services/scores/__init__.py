@@ -13,7 +13,7 @@ use the names re-exported here: `scores.campaign_scores(...)`.
 from __future__ import annotations
 
 from .adapters import params_of, questions_of
-from .cache import cached, clear_cache, fingerprint, flag_context
+from .cache import cached, cached_whole, clear_cache, fingerprint, flag_context
 from .filters import NO_FILTER, ScoreFilter, check_outlets, parse_filter
 from .loading import FLAG_PAGE, load_frame, load_paradata
 from .results import (
@@ -34,6 +34,7 @@ __all__ = [
     "NO_FILTER",
     "ScoreFilter",
     "cached",
+    "cached_whole",
     "campaign_scores",
     "drivers",
     "clear_cache",
