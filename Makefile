@@ -44,7 +44,12 @@ run: demo
 ## when reachable, web, browser): the one to run while working, on every core (pytest-xdist;
 ## each worker has its own databases), under 3 minutes
 test: install-dev
-	$(BIN)/pytest -m "not slow" -n auto $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" -n auto --dist worksteal $(PYTEST_ARGS)
+
+# the tests run with bytecode caches even where the environment turns them off
+# (PYTHONDONTWRITEBYTECODE=1): without them every worker and every server a test starts
+# recompiles the app, and pytest rewrites every test module's asserts again
+test test-all: export PYTHONDONTWRITEBYTECODE :=
 
 ## test-all: everything, the slow load/crash tests included (what .ci/run runs)
 test-all: install-dev

@@ -71,8 +71,10 @@ class Campaign(Base):
 
     organization: Mapped[Organization] = relationship()
     outlets: Mapped[list[Outlet]] = relationship(back_populates="campaign", order_by="Outlet.id")
-    auditors: Mapped[list[User]] = relationship(secondary=campaign_auditors)
-    viewers: Mapped[list[User]] = relationship(secondary=campaign_viewers)
+    #: in user id order, so each auditor keeps their checklist column on every database (a
+    #: secondary table has no order of its own: PostgreSQL returns it as its pages lie)
+    auditors: Mapped[list[User]] = relationship(secondary=campaign_auditors, order_by="User.id")
+    viewers: Mapped[list[User]] = relationship(secondary=campaign_viewers, order_by="User.id")
 
 
 class Outlet(Base):

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from surveyapp import create_app
 from surveyapp.db import db
-from tests.conftest import base_config
+from tests.conftest import base_config, new_app
 
 CHROMIUM = "/usr/bin/chromium"
 #: headless Chromium in a container: no sandbox, no GPU, nothing fetched from outside
@@ -49,7 +48,7 @@ def live_app(sqlite_template, tmp_path):
     shutil.copy(sqlite_template, path)
     cfg = base_config(f"sqlite:///{path}")
     cfg.update(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True, SERVER_NAME=None, TESTING=False)
-    app = create_app(cfg, instance_path=str(tmp_path / "instance"))
+    app = new_app(cfg, str(tmp_path / "instance"))
     yield app
     with app.app_context():
         db.session.remove()

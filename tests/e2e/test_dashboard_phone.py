@@ -60,51 +60,57 @@ def _wire_bytes(context, page):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_phone_dashboard_is_light_and_readable(live_server, launch, demo, demo_org, lang):
+def test_phone_dashboard_is_light_and_readable(live_server, launch, demo, demo_org):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(
-                viewport={"width": 360, "height": 740},
-                is_mobile=True,
-                has_touch=True,
-                device_scale_factor=2,
-                locale="zh-CN" if lang == "zh" else "en-US",
-            )
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            sign_in(page, live_server, "demo-admin")
-            sizes, urls = _wire_bytes(context, page)
-            page.goto(f"{live_server}/campaigns/{demo}/dashboard?lang={lang}")
-            page.wait_for_load_state("networkidle")
-            # the headline chart is the server's SVG, inside the screen like the plotly ones
-            headline = page.locator("svg.svg-chart").bounding_box()
-            assert headline["width"] > 300 and headline["x"] + headline["width"] <= 360
-            charts = page.locator(".chart")
-            assert charts.count() == 6
-            for i in range(charts.count()):  # every chart drawn, inside the screen
-                charts.nth(i).locator(".main-svg").first.wait_for(timeout=10000)
-                box = charts.nth(i).bounding_box()
-                assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
-            assert page.locator(".modebar-btn").count() == 0  # no toolbar over the titles
-            assert page.evaluate("document.documentElement.scrollWidth") == 360
-            total = sum(sizes.values())
-            biggest = max(sizes, key=sizes.get)
-            assert total <= PHONE_BUDGET, (total, urls.get(biggest), sizes[biggest])
-            assert _squeezed(page) == []
-            # the campaign list and the organization's history, on the same phone
-            for path in ("/campaigns/", f"/campaigns/organizations/{demo_org(demo)}"):
-                page.goto(f"{live_server}{path}?lang={lang}")
-                page.wait_for_load_state("networkidle")
-                assert page.evaluate("document.documentElement.scrollWidth") == 360, path
-                assert _squeezed(page) == [], path
-            assert errors == []
+            for lang in ("zh", "en"):
+                _phone_walk(browser, live_server, demo, demo_org(demo), lang)
         finally:
             browser.close()
+
+
+def _phone_walk(browser, live_server: str, demo: int, org: int, lang: str) -> None:
+    """The dashboard, the campaign list and the organization page on a 360 px phone."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="zh-CN" if lang == "zh" else "en-US",
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server, "demo-admin")
+    sizes, urls = _wire_bytes(context, page)
+    page.goto(f"{live_server}/campaigns/{demo}/dashboard?lang={lang}")
+    page.wait_for_load_state("networkidle")
+    # the headline chart is the server's SVG, inside the screen like the plotly ones
+    headline = page.locator("svg.svg-chart").bounding_box()
+    assert headline["width"] > 300 and headline["x"] + headline["width"] <= 360
+    charts = page.locator(".chart")
+    assert charts.count() == 6
+    for i in range(charts.count()):  # every chart drawn, inside the screen
+        charts.nth(i).locator(".main-svg").first.wait_for(timeout=10000)
+        box = charts.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    assert page.locator(".modebar-btn").count() == 0  # no toolbar over the titles
+    assert page.evaluate("document.documentElement.scrollWidth") == 360
+    total = sum(sizes.values())
+    biggest = max(sizes, key=sizes.get)
+    assert total <= PHONE_BUDGET, (total, urls.get(biggest), sizes[biggest])
+    assert _squeezed(page) == []
+    # the campaign list and the organization's history, on the same phone
+    for path in ("/campaigns/", f"/campaigns/organizations/{org}"):
+        page.goto(f"{live_server}{path}?lang={lang}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") == 360, path
+        assert _squeezed(page) == [], path
+    assert errors == []
+    context.close()
 
 
 @pytest.mark.browser
