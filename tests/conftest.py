@@ -117,6 +117,8 @@ def base_config(uri: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SCORES_DISK_CACHE": False,
+        # a test database never outlives a crash: WAL commits without waiting for the disk
+        "SQLITE_SYNCHRONOUS": "NORMAL",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # scrypt still, at a test's cost  # tests/integration/test_scores_disk_cache.py turns it on
         "SERVER_NAME": "survey.test",
         "PREFERRED_URL_SCHEME": "http",
@@ -281,3 +283,12 @@ def login(client):
         return resp
 
     return do
+
+
+#: the longest tests (10–25 s each), started first so that the workers finish together
+#: instead of one of them starting a browser walk when the other has nothing left
+LONG_FIRST = ("tests/e2e/", "test_api_fuzz.py", "test_authz_matrix.py::test_matrix")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(key in item.nodeid for key in LONG_FIRST))

@@ -29,9 +29,17 @@ def test_upgrade_is_idempotent(app, runner):
     assert "database ready" in result.output
 
 
-def test_sqlite_pragmas(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas: PostgreSQL has no journal_mode/foreign_keys/synchronous")
+def test_sqlite_pragmas(make_app):
+    from surveyapp.config import Defaults
+
+    app = make_app(SQLITE_SYNCHRONOUS=Defaults.SQLITE_SYNCHRONOUS)  # the tests run on NORMAL
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite pragmas: PostgreSQL has no journal_mode/foreign_keys/synchronous")
+        _pragmas()
+
+
+def _pragmas():
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
