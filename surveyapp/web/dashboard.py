@@ -41,6 +41,7 @@ from .access import (
 )
 from .downloads import send
 from .errors import flash_error
+from .flag_words import reason_words
 from .params import MAX_PAGE, id_list, int_param
 from .survey import lang as page_lang
 
@@ -193,6 +194,7 @@ def review(campaign_id: int):
         excluded_count=review_service.excluded_count(campaign),
         outlets=scores.outlet_names(campaign),
         writable=can_write(current_user, campaign),
+        reason_words=reason_words,
     )
 
 
