@@ -45,6 +45,15 @@ FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"
 DAY_FORMATS = {"zh": ("%-m月%-d日", "%Y年%-m月%-d日"), "en": ("%b %-d", "%b %-d, %Y")}
 
 
+def _measure_series(t: Translate) -> list[tuple[str, str, str]]:
+    """(key, name, colour) of S, S当面 and S电子, as every chart of them draws them."""
+    return [
+        ("S", "S", CHANNEL_COLORS["all"]),
+        ("S_in_person", t(N_("S当面")), CHANNEL_COLORS["in_person"]),
+        ("S_online", t(N_("S电子")), CHANNEL_COLORS["online"]),
+    ]
+
+
 def _day_axis(fig: go.Figure, lang: str) -> None:
     tick, hover = DAY_FORMATS.get(lang[:2], DAY_FORMATS["zh"])
     fig.update_xaxes(type="date", tickformat=tick, hoverformat=hover)
@@ -228,11 +237,8 @@ def trend_lines(
             name=t(N_("95% 区间")),
             hoverinfo="skip",
         )
-    for key, name, color, width in (
-        ("S_in_person", t(N_("S当面")), CHANNEL_COLORS["in_person"], 1.2),
-        ("S_online", t(N_("S电子")), CHANNEL_COLORS["online"], 1.2),
-        ("S", "S", CHANNEL_COLORS["all"], 2.6),
-    ):
+    for key, name, color in (*_measure_series(t)[1:], _measure_series(t)[0]):  # S on top
+        width = 2.6 if key == "S" else 1.2
         fig.add_scatter(
             x=x,
             y=df[key].round(2).tolist(),
@@ -313,11 +319,7 @@ def history_bars(
     df = df.astype({c: float for c in ("S", "lo", "hi", "S_in_person", "S_online")})
     fig = go.Figure()
     labels = df["label"].tolist()
-    for key, name, color in (
-        ("S", "S", CHANNEL_COLORS["all"]),
-        ("S_in_person", t(N_("S当面")), CHANNEL_COLORS["in_person"]),
-        ("S_online", t(N_("S电子")), CHANNEL_COLORS["online"]),
-    ):
+    for key, name, color in _measure_series(t):
         extra = {}
         if key == "S":
             extra["error_y"] = _errors(df.rename(columns={"S": "score"}))
