@@ -193,15 +193,17 @@ def outlet_bars(
             f"{s:.2f}（n={n}）" if pd.notna(s) else f"—（n={n}）"
             for s, n in zip(df["score"], df["n"], strict=True)
         ],
-        textposition="outside",
-        cliponaxis=False,
+        # inside the bar from its start: the interval's whisker at the bar's end stays readable
+        textposition="inside",
+        insidetextanchor="start",
+        textfont={"color": ["#ffffff" if ok else "#101828" for ok in df["sufficient"]]},
         showlegend=False,
         hovertemplate="%{y} %{x:.2f}<extra></extra>",
     )
     for level in thresholds:
         fig.add_vline(x=float(level), line_dash="dash", line_color="#9a6700", line_width=1)
     fig.update_xaxes(range=[0, 115], title_text="S")
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, autorange="reversed")  # the first row (lowest S) on top
     return _layout(fig, t(title), height=max(220, 60 + 34 * len(df)))
 
 
