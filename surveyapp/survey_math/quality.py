@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from surveyapp.scoring.survey import CHANNELS
-from surveyapp.vocabulary import ids
+from surveyapp.vocabulary import N_, ids
 
 from .frame import NAT, ResponseFrame, utc_ns
 
@@ -188,20 +189,24 @@ def row_flags(
     parts = [
         (speeding, why_speed),
         (straight, why_straight),
-        (dup_client, "重复提交：同一客户端 id 已有更早的答卷"),
-        (dup_token, "重复使用：一次性链接已被使用过"),
+        (dup_client, REASONS["duplicate"]),
+        (dup_token, REASONS["reused"]),
         (
             burst,
-            f"集中提交：同一设备 {context.burst_minutes:g} 分钟内 ≥{context.burst_count} 份，"
-            f"或同一网段 ≥{context.network_burst_count} 份",
+            _fill(
+                REASONS["burst"],
+                m=f"{context.burst_minutes:g}",
+                d=str(context.burst_count),
+                n=str(context.network_burst_count),
+            ),
         ),
-        (no_timing, "无答题计时：提交时没有带回页面的开始时间"),
+        (no_timing, REASONS["no_timing"]),
     ]
     for mask, text in parts:  # strings only for the flagged rows
         idx = np.nonzero(mask)[0]
         if len(idx):
             current = reason[idx]
-            reason[idx] = np.where(current == "", "", current + "；") + text
+            reason[idx] = np.where(current == "", "", current + REASON_SEPARATOR) + text
     out = pd.DataFrame(
         {
             "speeding": speeding,
@@ -214,6 +219,33 @@ def row_flags(
     )
     out["flagged"] = out[list(FLAG_COLUMNS)].any(axis=1)
     out["reason"] = reason
+    return out
+
+
+#: each flag's reason: the sentence the exports print (Chinese) and the review page reads back
+#: through the catalogues (these are their source strings), its figures by name
+REASONS = {
+    "speeding_median": N_("答题过快：用时 %(s)s 秒，不到渠道中位数 %(m)s 秒的一半"),
+    "speeding_rate": N_("答题过快：用时 %(s)s 秒，少于每题 %(p)s 秒 × %(n)s 题"),
+    "straight_lining": N_("直线作答：%(n)s 个答案全部为 %(v)s"),
+    "duplicate": N_("重复提交：同一客户端 id 已有更早的答卷"),
+    "reused": N_("重复使用：一次性链接已被使用过"),
+    "burst": N_("集中提交：同一设备 %(m)s 分钟内 ≥%(d)s 份，或同一网段 ≥%(n)s 份"),
+    "no_timing": N_("无答题计时：提交时没有带回页面的开始时间"),
+}
+#: between two reasons of one response
+REASON_SEPARATOR = "；"
+#: a figure's place in a reason: %(name)s
+REASON_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+def _fill(template: str, **values):
+    """The reason with each %(name)s replaced by its value: one text, or, given arrays of text
+    (one per flagged row), an array of texts."""
+    parts = REASON_FIELD.split(template)  # literal, name, literal, name, …, literal
+    out = parts[0]
+    for k in range(1, len(parts), 2):
+        out = out + values[parts[k]] + parts[k + 1]
     return out
 
 
@@ -239,10 +271,12 @@ def _speeding(
     under_rate = has & (duration < per_answer * n_answered)
     flag = under_median | under_rate
     idx = np.nonzero(flag)[0]
-    secs = "答题过快：用时 " + _as_text(duration[idx]) + " 秒，"
-    by_median = "不到渠道中位数 " + _as_text(np.nan_to_num(median[idx])) + " 秒的一半"
-    by_rate = f"少于每题 {per_answer:g} 秒 × " + _as_text(n_answered[idx]) + " 题"
-    return flag, secs + np.where(under_median[idx], by_median, by_rate)
+    secs = _as_text(duration[idx])
+    by_median = _fill(REASONS["speeding_median"], s=secs, m=_as_text(np.nan_to_num(median[idx])))
+    by_rate = _fill(
+        REASONS["speeding_rate"], s=secs, p=f"{per_answer:g}", n=_as_text(n_answered[idx])
+    )
+    return flag, np.where(under_median[idx], by_median, by_rate)
 
 
 def _straight_lining(answers: np.ndarray, questions, min_answers: int):
@@ -255,7 +289,7 @@ def _straight_lining(answers: np.ndarray, questions, min_answers: int):
     low = np.where(answered, vals, np.int8(99)).min(axis=1, initial=99)
     flag = (count >= min_answers) & (high == low)
     idx = np.nonzero(flag)[0]
-    return flag, "直线作答：" + _as_text(count[idx]) + " 个答案全部为 " + _as_text(high[idx])
+    return flag, _fill(REASONS["straight_lining"], n=_as_text(count[idx]), v=_as_text(high[idx]))
 
 
 def _time_order(meta: pd.DataFrame) -> np.ndarray:
