@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from surveyapp.scoring.survey import CHANNELS, DIMENSIONS, SurveyParams
+from surveyapp.scoring.survey import DIMENSIONS, SurveyParams
 
-from .core import Prepared, combine, omega_of, prepare
+from .core import Prepared, prepare
 from .frame import ResponseFrame
 
 #: pairs below which an importance is shown but marked insufficient
@@ -88,7 +88,7 @@ def _per_respondent_dimensions(prep: Prepared) -> np.ndarray:
     return np.divide(sums, counts, out=np.full_like(sums, np.nan), where=counts > 0)
 
 
-def criterion(frame: ResponseFrame, prep: Prepared, params: SurveyParams) -> tuple[str, np.ndarray]:
+def criterion(frame: ResponseFrame, prep: Prepared) -> tuple[str, np.ndarray]:
     """(basis, y): what importance is measured against, per response (NaN = not answered)."""
     questions = frame.questions
     overall = [i for i, q in enumerate(questions) if q.kind == "likert" and q.dimension is None]
@@ -120,22 +120,15 @@ class Drivers:
     dimensions: dict[str, Importance]
     questions: dict[str, Importance]
     question_dimension: dict[str, str]
-    question_performance: dict[str, float | None]
-
-
-def _combined(per_channel: np.ndarray, params: SurveyParams, counts: np.ndarray) -> np.ndarray:
-    """Per-channel means (2, k) combined as S is: ω-weighted, or pooled when combine says so."""
-    if params.combine == "pooled":
-        sums = np.nan_to_num(per_channel) * counts
-        total = counts.sum(axis=0)
-        return np.divide(sums.sum(axis=0), total, out=np.full(total.shape, np.nan), where=total > 0)
-    return combine(per_channel[0], per_channel[1], omega_of(params))
 
 
 def compute_drivers(frame: ResponseFrame, params: SurveyParams) -> Drivers:
-    """Importances of the six dimensions and of every scored question (valid responses)."""
+    """Importances of the six dimensions and of every scored question (valid responses).
+
+    Performance is not computed here: it is the campaign's own scores (compute_scores'
+    dimensions and items), so the drivers and the scores page never disagree."""
     prep = prepare(frame, params)
-    basis, y = criterion(frame, prep, params)
+    basis, y = criterion(frame, prep)
     rows = prep.valid
     dims = _per_respondent_dimensions(prep)[rows]
     y = y[rows]
@@ -152,27 +145,17 @@ def compute_drivers(frame: ResponseFrame, params: SurveyParams) -> Drivers:
         target = _leave_one_out(dims, d) if basis == "other_dimensions" else y
         q_out[qid] = pearson(item_scores[:, i], target)
         q_dim[qid] = DIMENSIONS[d]
-    # question performance: its mean per channel, combined as S is
-    means = np.full((len(CHANNELS), layout.k), np.nan)
-    counts = np.zeros((len(CHANNELS), layout.k))
-    for c in range(len(CHANNELS)):
-        r = prep.rows(c)
-        counts[c] = prep.answered[r].sum(axis=0)
-        sums = prep.scores[r].astype(np.float64).sum(axis=0)
-        means[c] = np.divide(sums, counts[c], out=np.full(layout.k, np.nan), where=counts[c] > 0)
-    perf = _combined(means, params, counts)
-    q_perf = {
-        qid: (float(perf[i]) if np.isfinite(perf[i]) else None)
-        for i, qid in enumerate(layout.item_ids)
-    }
-    return Drivers(basis, dim_out, q_out, q_dim, q_perf)
+    return Drivers(basis, dim_out, q_out, q_dim)
 
 
-def split_points(points: Mapping[str, tuple[float | None, float | None]]) -> tuple[float, float]:
-    """(mean importance, mean performance) of the points that have both: the quadrant lines."""
+def split_points(
+    points: Mapping[str, tuple[float | None, float | None]],
+) -> tuple[float | None, float | None]:
+    """(mean importance, mean performance) of the points that have both: the quadrant lines;
+    (None, None) when no point has both."""
     known = [v for v in points.values() if v[0] is not None and v[1] is not None]
     if not known:
-        return (float("nan"), float("nan"))
+        return (None, None)
     return float(np.mean([v[0] for v in known])), float(np.mean([v[1] for v in known]))
 
 

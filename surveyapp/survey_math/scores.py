@@ -37,6 +37,8 @@ class SurveyScores:
     dimensions: dict[str, float | None]
     dimensions_by_channel: dict[str, dict[str, float | None]]
     items_by_channel: dict[str, dict[str, float | None]]
+    #: each scored item's mean, combined over the channels as S is (ω, or pooled)
+    items: dict[str, float | None]
     ci95: dict[str, Any]  #: bootstrap percentile intervals (the ones that decide)
     ci95_t: dict[str, Any]  #: analytic t intervals, a cross-check
     half_width: dict[str, float | None]
@@ -65,6 +67,7 @@ class SurveyScores:
             "dimensions": dict(self.dimensions),
             "dimensions_by_channel": {c: dict(v) for c, v in self.dimensions_by_channel.items()},
             "items_by_channel": {c: dict(v) for c, v in self.items_by_channel.items()},
+            "items": dict(self.items),
             "ci95": _jsonable(self.ci95),
             "ci95_t": _jsonable(self.ci95_t),
             "half_width": dict(self.half_width),
@@ -167,6 +170,7 @@ def compute_scores(
             for c, ch in enumerate(CHANNELS)
         },
         items_by_channel=_items_by_channel(data, layout),
+        items=_items_combined(data, layout, omega, pooled),
         ci95=ci95,
         ci95_t=ci95_t,
         half_width=half,
@@ -323,6 +327,22 @@ def _items_by_channel(data, layout) -> dict[str, dict[str, float | None]]:
         }
         for c, ch in enumerate(CHANNELS)
     }
+
+
+def _items_combined(data, layout, omega: float, pooled: bool) -> dict[str, float | None]:
+    """Each scored item's mean over both channels, combined as S is: pooled sums, or ω-weighted
+    channel means (one channel alone where the other has no answer to it)."""
+
+    def mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return np.divide(sums, counts, out=np.full(len(sums), np.nan), where=counts > 0)
+
+    if pooled:
+        both = mean(data[0].sums + data[1].sums, data[0].counts + data[1].counts)
+    else:
+        both = combine(
+            mean(data[0].sums, data[0].counts), mean(data[1].sums, data[1].counts), omega
+        )
+    return {item: _num(v) for item, v in zip(layout.item_ids, both, strict=True)}
 
 
 def _combined_rate(counts: ChannelCounts, omega: float, pooled: bool) -> float | None:

@@ -9,6 +9,7 @@ import pytest
 
 from surveyapp import vocabulary
 from surveyapp.scoring.survey import Question, SurveyParams
+from surveyapp.survey_math import compute_scores
 from surveyapp.survey_math.drivers import (
     QUADRANTS,
     compute_drivers,
@@ -62,8 +63,10 @@ def test_dimension_and_question_importance_by_hand():
     assert found.questions["f1"].r == pytest.approx(1.0) and found.questions["f1"].lo is None
     assert found.questions["f2"].r == pytest.approx(800 / math.sqrt(800 * (5600 / 3)))
     assert found.questions["f2"].n == 3
-    # question performance: f1 (100+80+40+60)/4, f2 (60+80+40)/3, e1 (80+20+80+60)/4
-    assert found.question_performance == pytest.approx({"f1": 70.0, "f2": 60.0, "e1": 60.0})
+    # question performance (the campaign's own item scores): f1 (100+80+40+60)/4,
+    # f2 (60+80+40)/3, e1 (80+20+80+60)/4
+    items = compute_scores(frame(ROWS), SurveyParams()).items
+    assert items == pytest.approx({"f1": 70.0, "f2": 60.0, "e1": 60.0})
     assert found.question_dimension == {
         "f1": "functionality",
         "f2": "functionality",
@@ -80,7 +83,7 @@ def test_question_performance_is_combined_as_s():
         ],
     )
     # ω = ½: f1 = ½·100 + ½·60
-    assert compute_drivers(online, SurveyParams()).question_performance["f1"] == pytest.approx(80)
+    assert compute_scores(online, SurveyParams()).items["f1"] == pytest.approx(80)
 
 
 def test_without_an_overall_question_the_other_dimensions_are_the_criterion():
@@ -118,6 +121,7 @@ def test_quadrants_split_at_the_means():
         "e": (None, 70.0),
     }
     assert split_points(points) == pytest.approx((0.5, 73.75))
+    assert split_points({"x": (None, 1.0)}) == (None, None)
     assert quadrants(points) == {
         "a": "fix_first",
         "b": "keep_up",

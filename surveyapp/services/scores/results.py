@@ -157,8 +157,8 @@ def _with_quadrants(rows: list[dict[str, Any]]) -> dict[str, Any]:
         rows[i]["quadrant"] = quadrant
     imp, perf = split_points(points)
     return {
-        "importance": round(imp, 3) if imp == imp else None,
-        "performance": round(perf, 2) if perf == perf else None,
+        "importance": None if imp is None else round(imp, 3),
+        "performance": None if perf is None else round(perf, 2),
     }
 
 
@@ -166,16 +166,16 @@ def drivers(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
     """GET …/drivers: importance–performance per dimension and per scored question.
 
     Importance: Pearson r with overall satisfaction over valid responses (survey_math.drivers
-    says why and which criterion); performance: the campaign's own dimension and question
-    scores, so the chart and the scores page never disagree.
+    says why and which criterion); performance: the campaign's own dimension and item scores
+    (compute_scores), so the chart and the scores page never disagree.
     """
     params = params_of(campaign)
-    dims = campaign_scores(campaign, flt)["dimensions"]
 
     def make(frame: ResponseFrame) -> dict[str, Any]:
+        own = campaign_scores(campaign, flt)
         found = compute_drivers(frame, params)
         dimensions = [
-            {"dimension": d, **_importance(imp), "performance": dims.get(d)}
+            {"dimension": d, **_importance(imp), "performance": own["dimensions"].get(d)}
             for d, imp in found.dimensions.items()
         ]
         questions = [
@@ -183,7 +183,7 @@ def drivers(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
                 "question_id": q,
                 "dimension": found.question_dimension[q],
                 **_importance(imp),
-                "performance": _rounded(found.question_performance[q]),
+                "performance": own["items"].get(q),
             }
             for q, imp in found.questions.items()
         ]
@@ -199,10 +199,6 @@ def drivers(campaign: Campaign, flt: ScoreFilter = NO_FILTER) -> dict[str, Any]:
         }
 
     return cached("drivers", campaign, flt, make)
-
-
-def _rounded(x: float | None) -> float | None:
-    return None if x is None else float(measured(x))
 
 
 def _figures(s: dict[str, Any]) -> dict[str, Any]:
