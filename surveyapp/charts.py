@@ -73,10 +73,11 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     return fig
 
 
-def _errors(df: pd.DataFrame) -> dict:
-    """error_y from lo/hi columns around score (plotly wants distances, not bounds)."""
-    up = (df["hi"] - df["score"]).clip(lower=0)
-    down = (df["score"] - df["lo"]).clip(lower=0)
+def _errors(df: pd.DataFrame, value: str = "score") -> dict:
+    """error_y (or error_x) from the lo/hi columns around `value` (plotly wants distances, not
+    bounds)."""
+    up = (df["hi"] - df[value]).clip(lower=0)
+    down = (df[value] - df["lo"]).clip(lower=0)
     return {
         "type": "data",
         "symmetric": False,
@@ -180,15 +181,13 @@ def outlet_bars(
     Columns: name, score, lo, hi (NaN = no S), sufficient (bool), n (total valid responses).
     """
     df = df.sort_values("score", ascending=True, na_position="first")
-    up = (df["hi"] - df["score"]).clip(lower=0).fillna(0).round(2).tolist()
-    down = (df["score"] - df["lo"]).clip(lower=0).fillna(0).round(2).tolist()
     fig = go.Figure()
     fig.add_bar(
         y=df["name"].tolist(),
         x=df["score"].round(2).tolist(),
         orientation="h",
         marker_color=["#5b636e" if ok else "#c8ccd2" for ok in df["sufficient"]],
-        error_x={"type": "data", "symmetric": False, "array": up, "arrayminus": down},
+        error_x=_errors(df),
         text=[
             f"{s:.2f}（n={n}）" if pd.notna(s) else f"—（n={n}）"
             for s, n in zip(df["score"], df["n"], strict=True)
@@ -215,14 +214,15 @@ def trend_lines(
 ) -> go.Figure:
     """S per period as a line with its 95 % interval as a band, S当面 and S电子 as thin lines.
 
-    Columns: start (YYYY-MM-DD), S, lo, hi, S_in_person, S_online (NaN = no S that period).
+    Columns: label (the period's first day, YYYY-MM-DD), S, lo, hi, S_in_person, S_online
+    (NaN = no S that period).
     """
     fig = go.Figure()
-    x = df["start"].tolist()
+    x = df["label"].tolist()
     band = df["lo"].notna() & df["hi"].notna()
     if band.any():
         fig.add_scatter(
-            x=df.loc[band, "start"].tolist(),
+            x=df.loc[band, "label"].tolist(),
             y=df.loc[band, "hi"].round(2).tolist(),
             mode="lines",
             line={"width": 0},
@@ -230,7 +230,7 @@ def trend_lines(
             showlegend=False,
         )
         fig.add_scatter(
-            x=df.loc[band, "start"].tolist(),
+            x=df.loc[band, "label"].tolist(),
             y=df.loc[band, "lo"].round(2).tolist(),
             mode="lines",
             line={"width": 0},
@@ -324,7 +324,7 @@ def history_bars(
     for key, name, color in _measure_series(t):
         extra = {}
         if key == "S":
-            extra["error_y"] = _errors(df.rename(columns={"S": "score"}))
+            extra["error_y"] = _errors(df, "S")
         fig.add_bar(x=labels, y=df[key].round(2).tolist(), name=name, marker_color=color, **extra)
     fig.update_yaxes(range=[0, 105], title_text=t(N_("分")))
     fig.update_xaxes(automargin=True)
