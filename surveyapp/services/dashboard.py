@@ -154,21 +154,14 @@ def _measure_frame(ms: list[dict[str, Any]], t: Translate = same) -> pd.DataFram
     return pd.DataFrame(rows).astype({"score": float, "lo": float, "hi": float})
 
 
-def _trend_frame(trend: dict[str, Any]) -> pd.DataFrame:
+def _s_frame(parts: list[dict[str, Any]], labels: list[str]) -> pd.DataFrame:
+    """S with its interval, S当面 and S电子 of some parts of a campaign (periods, or campaigns of
+    one organization), one row each under its label: what trend_lines and history_bars draw."""
+    columns = ["label", "S", "lo", "hi", "S_in_person", "S_online"]
     rows = []
-    for p in trend["periods"]:
-        ci = p["ci95"].get("S") or (None, None)
-        rows.append(
-            {
-                "start": p["start"],
-                "S": p["S"],
-                "lo": ci[0],
-                "hi": ci[1],
-                "S_in_person": p["S_in_person"],
-                "S_online": p["S_online"],
-            }
-        )
-    columns = ["start", "S", "lo", "hi", "S_in_person", "S_online"]
+    for label, p in zip(labels, parts, strict=True):
+        lo, hi = p["ci95"].get("S") or (None, None)
+        rows.append([label, p["S"], lo, hi, p["S_in_person"], p["S_online"]])
     return pd.DataFrame(rows, columns=columns).astype({c: float for c in columns[1:]})
 
 
@@ -253,21 +246,12 @@ def _build(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str)
     ).to_json()
     interval = trend_interval(scores.submission_span(campaign))
     trend = scores.trend(campaign, interval, flt)
-    figs["trend"] = charts.trend_lines(_trend_frame(trend), t=t, lang=lang).to_json()
+    starts = [p["start"] for p in trend["periods"]]
+    figs["trend"] = charts.trend_lines(_s_frame(trend["periods"], starts), t=t, lang=lang).to_json()
     drivers = scores.drivers(campaign, flt)
     rows = _driver_rows(drivers, t)
-    points = pd.DataFrame(
-        [
-            {
-                "name": r["name"],
-                "importance": r["importance"],
-                "performance": r["performance"],
-                "quadrant": r["quadrant"],
-            }
-            for r in rows
-        ],
-        columns=["name", "importance", "performance", "quadrant"],
-    ).astype({"importance": float, "performance": float})
+    points = pd.DataFrame(rows, columns=["name", "importance", "performance", "quadrant"])
+    points = points.astype({"importance": float, "performance": float})
     split = (drivers["split"]["importance"], drivers["split"]["performance"])
     figs["drivers"] = charts.driver_quadrants(points, split, t=t).to_json()
     dims = [
@@ -327,18 +311,4 @@ def history_figure(
         while label in labels:  # two campaigns on one day stay two groups
             label += " "
         labels.append(label)
-    frame = pd.DataFrame(
-        [
-            {
-                "label": label,
-                "S": r["S"],
-                "lo": (r["ci_S"] or (None, None))[0],
-                "hi": (r["ci_S"] or (None, None))[1],
-                "S_in_person": r["S_in_person"],
-                "S_online": r["S_online"],
-            }
-            for label, r in zip(labels, rows, strict=True)
-        ],
-        columns=["label", "S", "lo", "hi", "S_in_person", "S_online"],
-    )
-    return charts.history_bars(frame, t=t).to_json()
+    return charts.history_bars(_s_frame(rows, labels), t=t).to_json()

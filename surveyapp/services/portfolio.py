@@ -10,16 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DomainError
-from ..models import Campaign
+from ..models import Campaign, Evaluation
 from ..scoring.survey import DIMENSIONS
 from . import evaluations, scores
 
 FIGURES = ("S", "S_in_person", "S_online")
 
 
-def summary(campaign: Campaign) -> dict[str, Any]:
-    """One campaign's S, S当面, S电子, dimensions, valid n, level and where they come from."""
-    ev = evaluations.reported(campaign)
+def summaries(campaigns: list[Campaign]) -> list[dict[str, Any]]:
+    """Each campaign's S, S当面, S电子, dimensions, valid n and level (`_summary`), their
+    evaluations read in one query."""
+    found = evaluations.reported_many(campaigns)
+    return [_summary(c, found[c.id]) for c in campaigns]
+
+
+def _summary(campaign: Campaign, ev: Evaluation | None) -> dict[str, Any]:
+    """One campaign's S, S当面, S电子, dimensions, valid n, level and where they come from, given
+    its reported evaluation."""
     if ev is not None and ev.status == "finalized":
         survey = dict(ev.survey or {})
         level, source = (ev.result or {}).get("level"), "finalized"
@@ -34,7 +41,7 @@ def summary(campaign: Campaign) -> dict[str, Any]:
             if found.get("complete"):
                 level, source = found.get("level"), "provisional"
     n = survey.get("n") or {}
-    ci = (survey.get("ci95") or {}).get("S")
+    ci = (survey.get("ci95") or {}).get("S")  # as the parts of a campaign carry it
     return {
         "id": campaign.id,
         "title": campaign.title,
@@ -42,7 +49,7 @@ def summary(campaign: Campaign) -> dict[str, Any]:
         "scheme": campaign.scheme_id,
         "evaluation_date": campaign.evaluation_date,
         **{k: survey.get(k) for k in FIGURES},
-        "ci_S": ci,
+        "ci95": {"S": ci},
         "dimensions": {d: (survey.get("dimensions") or {}).get(d) for d in DIMENSIONS},
         "n": sum(int(v) for v in n.values()),
         "level": level,
@@ -57,8 +64,7 @@ def history(campaigns: list[Campaign]) -> list[dict[str, Any]]:
         campaigns, key=lambda c: (c.evaluation_date is None, c.evaluation_date, c.created_at, c.id)
     )
     out, previous = [], None
-    for campaign in ordered:
-        row = summary(campaign)
+    for row in summaries(ordered):
         row["delta_S"] = (
             round(row["S"] - previous, 2) if row["S"] is not None and previous is not None else None
         )
