@@ -30,6 +30,7 @@ __all__ = [
     "missing",
     "put_input",
     "reported",
+    "reported_many",
     "result",
     "scheme_of",
     "user_name",
@@ -55,13 +56,25 @@ def current(campaign: Campaign) -> Evaluation | None:
 def reported(campaign: Campaign) -> Evaluation | None:
     """What the report shows: the finalized evaluation while a revision is drafted after it
     (the certified company's report does not turn back into a draft), else the current one."""
-    final = db.session.scalar(
+    return reported_many([campaign])[campaign.id]
+
+
+def reported_many(campaigns: list[Campaign]) -> dict[int, Evaluation | None]:
+    """`reported` of each campaign, in one query (a page of the campaign list)."""
+    out: dict[int, Evaluation | None] = {c.id: None for c in campaigns}
+    if not campaigns:
+        return out
+    rows = db.session.scalars(
         select(Evaluation)
-        .where(Evaluation.campaign_id == campaign.id, Evaluation.status == "finalized")
+        .where(Evaluation.campaign_id.in_(list(out)), Evaluation.status != "superseded")
         .order_by(Evaluation.id.desc())
-        .limit(1)
-    )
-    return final or current(campaign)
+    ).all()
+    for cid in out:
+        mine = [e for e in rows if e.campaign_id == cid]  # newest first
+        final = next((e for e in mine if e.status == "finalized"), None)
+        draft = next((e for e in mine if e.status == "draft"), None)
+        out[cid] = final or draft or (mine[0] if mine else None)
+    return out
 
 
 def history(campaign: Campaign) -> list[Evaluation]:

@@ -132,9 +132,10 @@ def index():
         page = 1
     stmt = visible_campaigns(current_user).offset((page - 1) * CAMPAIGNS_PAGE)
     rows = db.session.scalars(stmt.limit(CAMPAIGNS_PAGE + 1)).all()
+    shown = rows[:CAMPAIGNS_PAGE]
     return render_template(
         "campaigns/index.html",
-        campaigns=[(c, portfolio.summary(c)) for c in rows[:CAMPAIGNS_PAGE]],
+        campaigns=list(zip(shown, portfolio.summaries(shown), strict=True)),
         page=page,
         more=len(rows) > CAMPAIGNS_PAGE,
     )
