@@ -187,16 +187,12 @@ def keywords(campaign: Campaign, f: CommentFilter = NO_FILTER) -> list[tuple[str
     """The words most of the filter's newest comments use (services/keywords.py), cached until
     a comment is added or erased."""
     conds = _where(campaign, f)
-    newest = (
-        select(Response.id)
-        .where(*conds)
-        .order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(keyword_service.WINDOW)
-    )
     if f.by_score:
         ids = _ids_by_score(campaign, f)[: keyword_service.WINDOW]
     else:
-        ids = list(db.session.scalars(newest))
+        newest = select(Response.id).where(*conds)
+        newest = newest.order_by(Response.submitted_at.desc(), Response.id.desc())
+        ids = list(db.session.scalars(newest.limit(keyword_service.WINDOW)))
     if not ids:
         return []
     # the campaign's fingerprint moves with every response; the count, with every erased comment
