@@ -304,7 +304,7 @@ def driver_quadrants(
                 text=t(DRIVER_QUADRANTS[quadrant]),
                 font={"color": QUADRANT_COLORS[quadrant]},
             )
-    fig.update_xaxes(title_text=t(N_("重要性（与总体满意度的相关系数 r）")), zeroline=False)
+    fig.update_xaxes(title_text=t(N_("重要性（相关系数 r）")), zeroline=False)
     fig.update_yaxes(title_text=t(N_("表现（得分）")))
     fig = _layout(fig, t(title), height=380)
     fig.update_layout(showlegend=False)  # the corners name the quadrants in their colours
