@@ -46,4 +46,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from . import cli
 
     cli.init_app(app)
+
+    from .services import ledger
+
+    # the sealer thread starts with the first request of each worker process (gunicorn forks
+    # after loading the app, and threads do not survive a fork)
+    app.before_request(lambda: ledger.start_sealer(app))
     return app

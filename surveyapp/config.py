@@ -57,6 +57,11 @@ class Defaults:
     #: SCORES_CACHE_DIR): every worker shares them and a restart does not recompute a million
     #: responses; entries are keyed by what they were computed from, so none is ever stale
     SCORES_DISK_CACHE = True
+    #: the ledger's sealer seals pending entries this often, in a thread of each worker (0:
+    #: never; `flask ledger-seal` and `ledger-anchor` seal too); the window in docs/ledger.md
+    LEDGER_SEAL_SECONDS = 5.0
+    #: the anchor signing key; default instance/ledger-anchor.key (created on first use)
+    LEDGER_ANCHOR_KEY_FILE = ""
     SCORES_CACHE_DIR = ""
     SCORES_CACHE_BYTES = 4 * 2**30  #: the oldest stored entries go first beyond this
 

@@ -117,6 +117,8 @@ def base_config(uri: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SCORES_DISK_CACHE": False,
+        # tests seal when they mean to (ledger.seal); no thread races them
+        "LEDGER_SEAL_SECONDS": 0,
         # a test database never outlives a crash: WAL commits without waiting for the disk
         "SQLITE_SYNCHRONOUS": "NORMAL",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # scrypt still, at a test's cost  # tests/integration/test_scores_disk_cache.py turns it on

@@ -17,7 +17,9 @@ def backup_command(path: str):
     """Write a consistent online copy of the database to PATH (SQLite file or pg_dump archive)."""
     result = backup.backup(path)
     click.echo(f"backup written: {result.path} ({result.size} bytes, {result.dialect})")
-    click.echo(f"ledger head in the backup: {result.head_entry_id}:{result.head_hash}")
+    click.echo(
+        f"ledger in the backup: {result.ledger_entries} entries, heads digest: {result.heads_digest}"
+    )
     click.echo(
         "note: the contact key (instance/contact.key or FLASK_CONTACT_KEY) is not in the backup;"
         " keep a copy of it elsewhere",
@@ -34,7 +36,10 @@ def restore_command(path: str, force: bool):
     """Load a backup made by `backup` into the configured database (stop the server first)."""
     result = backup.restore(path, force=force)
     click.echo(f"restored {result.path} into the {result.dialect} database")
-    click.echo(f"ledger head: {result.head_entry_id}:{result.head_hash}; run verify-ledger next")
+    click.echo(
+        f"ledger: {result.ledger_entries} entries, heads digest: {result.heads_digest};"
+        " run verify-ledger next"
+    )
 
 
 @click.command("purge-personal-data")

@@ -1,38 +1,39 @@
-"""Ledger command: verify-ledger walks the hash chain and compares it with the live rows."""
+"""Ledger commands: verify-ledger, ledger-anchor, ledger-seal (services/ledger.py)."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from datetime import UTC, datetime
 
 import click
 from flask.cli import with_appcontext
 
-from ..services import ledger
-
-
-def _anchor(_ctx, _param, value: str | None) -> tuple[int, str] | None:
-    if value is None:
-        return None
-    entry, sep, digest = value.partition(":")
-    if not sep or not entry.isdigit() or len(digest) != 64:
-        raise click.BadParameter("use ENTRY_ID:HASH as printed by an earlier verify-ledger")
-    return int(entry), digest.lower()
+from ..services import anchors, ledger
 
 
 @click.command("verify-ledger")
 @click.option(
     "--anchor",
-    callback=_anchor,
-    metavar="ENTRY_ID:HASH",
-    help="a head printed by an earlier run; fails if that entry's hash has changed since",
+    "anchor_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="an anchor saved by ledger-anchor; fails if a chain was cut or rewritten since",
 )
 @click.option("--batch", default=5000, show_default=True, help="rows fetched per round trip")
 @with_appcontext
-def verify_ledger_command(anchor: tuple[int, str] | None, batch: int):
-    """Check the tamper-evident chain against the stored rows; exit 1 at the first mismatch."""
+def verify_ledger_command(anchor_file: str | None, batch: int):
+    """Check the chains, their entries and every recorded table; exit 1 at the first mismatch."""
+    pinned = None
+    if anchor_file is not None:
+        try:
+            pinned = anchors.load(anchor_file)
+        except anchors.AnchorError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
     started = time.perf_counter()
-    report = ledger.verify_report(batch=batch, anchor=anchor)
+    report = ledger.verify_report(batch=batch, anchor=pinned)
     elapsed = time.perf_counter() - started
     if report.mismatch is not None:
         click.echo(f"ledger MISMATCH: {report.mismatch}", err=True)
@@ -41,9 +42,47 @@ def verify_ledger_command(anchor: tuple[int, str] | None, batch: int):
             err=True,
         )
         sys.exit(1)
-    click.echo(f"ledger intact: {report.entries} entries, {report.rows} rows checked")
-    click.echo(f"head: {report.head_entry_id}:{report.head_hash}  ({elapsed:.1f} s)")
+    click.echo(
+        f"ledger intact: {report.entries} entries in {len(report.heads)} chains"
+        f" ({report.batches} sealed batches), {report.rows} rows checked"
+    )
+    if report.unsealed:
+        age = (datetime.now(UTC) - report.oldest_unsealed).total_seconds()
+        click.echo(
+            f"{report.unsealed} entries not sealed yet (the oldest {age:.1f} s old): covered by"
+            " their content hashes and the rows, sealed within LEDGER_SEAL_SECONDS"
+        )
+    if pinned is not None:
+        click.echo(f"anchor holds: {len(pinned)} chains as pinned, none cut or rewritten")
+    click.echo(f"heads digest: {ledger.heads_digest(report.heads)}  ({elapsed:.1f} s)")
+
+
+@click.command("ledger-anchor")
+@click.option("--campaign", "campaign_id", type=int, help="only this campaign's chain")
+@click.option("--output", type=click.Path(dir_okay=False), help="also write the anchor here")
+@with_appcontext
+def ledger_anchor_command(campaign_id: int | None, output: str | None):
+    """Seal what is pending and print a signed JSON anchor of the chain heads."""
+    if campaign_id is not None:
+        ledger.seal([campaign_id])
+        doc = anchors.for_campaign(campaign_id)
+    else:
+        doc = anchors.take()
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    click.echo(text)
+
+
+@click.command("ledger-seal")
+@with_appcontext
+def ledger_seal_command():
+    """Seal every pending ledger entry now (the app also does so every LEDGER_SEAL_SECONDS)."""
+    click.echo(f"sealed {ledger.seal()} entries")
 
 
 def init_app(app) -> None:
     app.cli.add_command(verify_ledger_command)
+    app.cli.add_command(ledger_anchor_command)
+    app.cli.add_command(ledger_seal_command)

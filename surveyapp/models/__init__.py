@@ -1,6 +1,6 @@
 """ORM models, one module per feature; imported here so that metadata is complete."""
 
-from .audit import AuditLog, LedgerEntry, LedgerHead
+from .audit import AuditLog, LedgerBatch, LedgerEntry
 from .campaigns import (
     Campaign,
     Organization,
@@ -21,8 +21,8 @@ __all__ = [
     "Evaluation",
     "FollowUp",
     "KnownAddress",
+    "LedgerBatch",
     "LedgerEntry",
-    "LedgerHead",
     "LoginFailure",
     "Organization",
     "Outlet",

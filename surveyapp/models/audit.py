@@ -4,18 +4,48 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
 
 
 class LedgerEntry(Base):
-    """One link of the tamper-evident chain: hash(content) and hash(previous entry)."""
+    """One recorded row state: canonical content and its hash, in its chain.
+
+    An entry is written in the same transaction as the row it vouches for, with no lock: it
+    belongs to no batch until the sealer puts it in one (`batch_id`), whose Merkle root binds
+    the entry's id, chain, kind, table, row and content hash.
+    """
 
     __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_entries_row", "table_name", "row_id", "id"),
+        Index("ix_ledger_entries_batch", "batch_id", "id"),
+        Index(
+            "ix_ledger_entries_unsealed",
+            "chain",
+            "id",
+            sqlite_where=text("batch_id IS NULL"),
+            postgresql_where=text("batch_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    #: the campaign whose chain holds the entry; 0 = the system chain (users, organizations)
+    chain: Mapped[int] = mapped_column(Integer, default=0)
+    #: the sealed batch holding the entry; NULL until the sealer has sealed it
+    batch_id: Mapped[int | None] = mapped_column(Integer)
     #: what was recorded: response, exclusion, evaluation, finalization …
     kind: Mapped[str] = mapped_column(String(32))
     #: table and primary key of the live row this entry vouches for
@@ -24,20 +54,30 @@ class LedgerEntry(Base):
     #: canonical JSON (sorted keys, no spaces, UTF-8) of the recorded content
     content: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    #: sha256(prev_hash + content_hash + kind + table + row id)
-    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LedgerHead(Base):
-    """Single row holding the chain's tip; updated first in a transaction to serialize appends."""
+class LedgerBatch(Base):
+    """A sealed batch of one chain: the Merkle root of its entries, linked to the previous one.
 
-    __tablename__ = "ledger_head"
+    batch_hash = sha256("batch|chain|seq|prev_hash|root|size|length|sealed_at"); `length` is
+    the chain's entry count up to and including this batch. An anchor records each chain's
+    newest (seq, length, batch_hash).
+    """
+
+    __tablename__ = "ledger_batches"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_ledger_batches_chain_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    last_entry_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
-    last_hash: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    length: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    root: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    batch_hash: Mapped[str] = mapped_column(String(64))
+    #: ISO 8601 UTC text, hashed as written
+    sealed_at: Mapped[str] = mapped_column(String(40))
 
 
 class AuditLog(Base):

@@ -201,9 +201,17 @@ def change_role(user: User, role: str, by: User | None = None) -> User:
             user.sees_all = False
         # grants belong to a role: an auditor's assignments do not become a viewer's reading,
         # nor come back if the role is given again
-        for table, keeps in ((campaign_auditors, "auditor"), (campaign_viewers, "viewer")):
+        # through the campaigns' collections, so each campaign's grants are recorded
+        for table, attr, keeps in (
+            (campaign_auditors, "auditors", "auditor"),
+            (campaign_viewers, "viewers", "viewer"),
+        ):
             if role != keeps:
-                db.session.execute(table.delete().where(table.c.user_id == user.id))
+                granted = select(table.c.campaign_id).where(table.c.user_id == user.id)
+                for campaign in db.session.scalars(
+                    select(Campaign).where(Campaign.id.in_(granted))
+                ):
+                    getattr(campaign, attr).remove(user)
         _end_sessions(user)
         uow.audit("user.role", target=f"user:{user.id}", by=by, detail={"role": [old, role]})
     return user

@@ -6,7 +6,7 @@ is switched to a single self-contained file (journal_mode=DELETE), checked with
 `PRAGMA integrity_check`, fsynced and renamed into place.
 
 PostgreSQL: `pg_dump --format=custom` run against a snapshot exported by a REPEATABLE READ
-transaction of ours, so the ledger head printed is exactly the head inside the dump. Restore
+transaction of ours, so the ledger heads printed are exactly those inside the dump. Restore
 runs `pg_restore --clean --if-exists --single-transaction --exit-on-error`.
 Credentials go to the tools through PG* environment variables, never the command line.
 
@@ -28,7 +28,7 @@ from flask import current_app
 
 from ..db import db
 from ..errors import DomainError
-from .ledger import GENESIS
+from .ledger import Head, heads_digest
 
 #: tables whose rows make a database "non-empty" for restore (alembic_version does not count)
 _IGNORED = {"alembic_version"}
@@ -44,8 +44,9 @@ class BackupResult:
     path: Path
     size: int
     dialect: str
-    head_entry_id: int
-    head_hash: str
+    #: entries in the ledger, and the digest of every chain's head (what verify-ledger prints)
+    ledger_entries: int
+    heads_digest: str
 
 
 def _dialect() -> str:
@@ -74,20 +75,29 @@ def backup(path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
     return BackupResult(target, target.stat().st_size, _dialect(), *head)
 
 
-_HEAD_SQL = "SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1"
+_COUNT_SQL = "SELECT COUNT(*) FROM ledger_entries"
+_HEADS_SQL = (
+    "SELECT b.chain, b.seq, b.length, b.batch_hash FROM ledger_batches b JOIN"
+    " (SELECT chain, MAX(seq) AS seq FROM ledger_batches GROUP BY chain) n"
+    " ON b.chain = n.chain AND b.seq = n.seq ORDER BY b.chain"
+)
 
 
-def _head(row) -> tuple[int, str]:
-    """(last entry id, last hash) of a ledger_head row; the genesis state when there is none."""
-    return (row[0], row[1]) if row else (0, GENESIS)
+def _head(count, heads) -> tuple[int, str]:
+    """(entries, heads digest) from the two queries' rows."""
+    hs = [Head(int(c), int(s), int(n), str(h)) for c, s, n, h in heads]
+    return int(count[0]) if count else 0, heads_digest(hs)
 
 
 def _sqlite_head(conn: sqlite3.Connection) -> tuple[int, str]:
     try:
-        row = conn.execute(_HEAD_SQL).fetchone()
-    except sqlite3.OperationalError:  # no ledger_head table
-        row = None
-    return _head(row)
+        return _head(conn.execute(_COUNT_SQL).fetchone(), conn.execute(_HEADS_SQL).fetchall())
+    except sqlite3.OperationalError:  # no ledger tables yet
+        return _head(None, [])
+
+
+def _sa_head(conn) -> tuple[int, str]:
+    return _head(conn.execute(sa.text(_COUNT_SQL)).first(), conn.execute(sa.text(_HEADS_SQL)).all())
 
 
 def _sqlite_backup(source: Path, target: Path) -> tuple[int, str]:
@@ -145,7 +155,7 @@ def _pg_backup(target: Path) -> tuple[int, str]:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             snapshot = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
-            head = _head(conn.execute(sa.text(_HEAD_SQL)).first())
+            head = _sa_head(conn)
             cmd = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
             cmd += [f"--snapshot={snapshot}", f"--file={tmp}"]
             _run(cmd)
@@ -222,4 +232,4 @@ def _pg_restore(source: Path) -> tuple[int, str]:
     cmd += ["--single-transaction", "--exit-on-error", f"--dbname={db.engine.url.database}"]
     _run([*cmd, str(source)])
     with db.engine.connect() as conn:
-        return _head(conn.execute(sa.text(_HEAD_SQL)).first())
+        return _sa_head(conn)

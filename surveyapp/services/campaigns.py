@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from .. import questionnaire as qbank
 from ..db import db, utcnow
@@ -396,11 +396,8 @@ def set_outlet_active(outlet: Outlet, active: bool, by: User | None = None) -> O
                 )
             )
         else:
-            db.session.execute(
-                update(SurveyLink)
-                .where(SurveyLink.outlet_id == outlet.id, SurveyLink.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
+            # row by row through the ORM: each revocation gets its ledger entry at the flush
+            _revoke(SurveyLink.outlet_id == outlet.id, SurveyLink.revoked_at.is_(None))
         uow.audit(
             "outlet.activate" if active else "outlet.deactivate",
             target=f"outlet:{outlet.id}",
@@ -410,20 +407,23 @@ def set_outlet_active(outlet: Outlet, active: bool, by: User | None = None) -> O
     return outlet
 
 
+def _revoke(*where) -> None:
+    """Revoke the links matching `where`, through the ORM (so the flush records each)."""
+    now = utcnow()
+    for link in db.session.scalars(select(SurveyLink).where(*where)):
+        link.revoked_at = now
+
+
 def rotate_outlet_link(outlet: Outlet, by: User | None = None) -> SurveyLink:
     """Revoke the outlet's reusable link (e.g. a poster was misused) and issue a new one."""
     _writable(outlet.campaign)
     if not outlet.active:
         raise DomainError("outlet_inactive", "outlet")
     with unit_of_work() as uow:
-        db.session.execute(
-            update(SurveyLink)
-            .where(
-                SurveyLink.outlet_id == outlet.id,
-                SurveyLink.single_use.is_(False),
-                SurveyLink.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow())
+        _revoke(
+            SurveyLink.outlet_id == outlet.id,
+            SurveyLink.single_use.is_(False),
+            SurveyLink.revoked_at.is_(None),
         )
         link = SurveyLink(
             token=new_token(), campaign_id=outlet.campaign_id, outlet=outlet, single_use=False

@@ -20,7 +20,7 @@ from ..schemes import InputError, evaluate_input, load_scheme
 from ..scoring import Scheme
 from ..scoring.inputs import required_fields
 from ..scoring.survey import DIMENSIONS
-from . import scores
+from . import anchors, ledger, scores
 from .uow import unit_of_work
 
 __all__ = [
@@ -262,6 +262,7 @@ def result(campaign: Campaign, ev: Evaluation | None = None) -> dict[str, Any]:
         "survey": record,
         "input": ev.input,
         "evaluation": meta(ev),
+        "ledger_anchor": anchors.for_campaign(campaign.id),
     }
 
 
@@ -304,6 +305,8 @@ def finalize(campaign: Campaign, user: User) -> Evaluation:
             },
             by=user,
         )
+    # what decided the level is sealed at once: the campaign's anchor now covers all of it
+    ledger.seal([campaign.id])
     return ev
 
 

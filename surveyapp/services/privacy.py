@@ -129,8 +129,8 @@ def retention_ends(campaign: Campaign) -> datetime | None:
 def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult:
     """Null comments and contacts of a campaign's responses after retention; the ledger stays valid."""
     now = now or utcnow()
-    # the append lock before reading what was recorded, so no exclusion lands in between
-    ledger.lock()
+    # the rows' locks before reading what was recorded, so no exclusion lands in between
+    ledger.write_lock()
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise DomainError("not_found", "campaign_id", id=campaign_id)
@@ -144,12 +144,13 @@ def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult
         select(Response.id)
         .where(Response.campaign_id == campaign_id, personal)
         .order_by(Response.id)
+        .with_for_update()
     ).all()
     entries = [
         (row_id, purged_content(json.loads(content)))
         for row_id, content in _recorded(campaign_id, personal)
     ]
-    ledger.append_many("purge", "responses", entries)
+    ledger.append_many("purge", "responses", entries, chain=campaign_id)
     for chunk in _chunks(ids, 500):
         db.session.execute(
             update(Response)
@@ -171,6 +172,7 @@ def purge_campaign(campaign_id: int, now: datetime | None = None) -> PurgeResult
             "retention_ended": ends.isoformat(),
             "at": now.isoformat(),
         },
+        chain=campaign_id,
     )
     audit.record(
         "privacy.purge",
@@ -240,18 +242,16 @@ def erase_by_receipt(code: str, *, comment: bool) -> Erased:
         raise DomainError("required", "receipt")
     if find_by_receipt(code) is None:  # a mistyped code never waits for the append lock
         raise DomainError("unknown_receipt", "receipt")
-    # the append lock before reading what was recorded, so no exclusion lands in between
-    ledger.lock()
+    # the row's lock before the flush reads what was recorded, so no exclusion lands between
+    ledger.write_lock()
     r = find_by_receipt(code)
     if r is None:
         raise DomainError("unknown_receipt", "receipt")
-    db.session.refresh(r)
-    fields = {"contact_sha256"} | ({"comment_sha256"} if comment else set())
+    db.session.refresh(r, with_for_update=True)
     had_contact = r.contact_encrypted is not None
     had_comment = comment and r.comment is not None
-    if had_contact or had_comment:
-        recorded = _recorded_one(r.id)
-        ledger.append("erase", "responses", r.id, {**recorded, **dict.fromkeys(fields)})
+    # the flush records the recorded content with the changed fields (services/ledger.py)
+    ledger.mark("erase", r)
     r.contact_encrypted = None
     r.contact_consent = False
     r.contact_share = False
@@ -268,18 +268,6 @@ def erase_by_receipt(code: str, *, comment: bool) -> Erased:
     )
     db.session.commit()
     return Erased(r.id, had_contact, bool(had_comment))
-
-
-def _recorded_one(response_id: int) -> dict:
-    """The newest recorded content of one response (what the ledger vouches for now)."""
-    E = LedgerEntry
-    content = db.session.scalar(
-        select(E.content)
-        .where(E.table_name == "responses", E.row_id == response_id)
-        .order_by(E.id.desc())
-        .limit(1)
-    )
-    return json.loads(content)
 
 
 def _chunks(items: list, size: int):

@@ -1,8 +1,10 @@
 """What the ledger records for each kind of row (see services/ledger.py).
 
-This is the lower layer: it registers one snapshot function per recorded table in SNAPSHOTS,
-and the ledger (which appends and verifies the chain) reads that registry; nothing here
-imports the ledger.
+This is the lower layer: it declares, for every table whose rows decide or explain a level,
+which fields its ledger snapshot holds (`LEDGERED`), and for every other column of those
+tables why it is left out; every table that is not ledgered at all says why in `UNLEDGERED`.
+A test (tests/unit/test_ledger_coverage.py) fails when a model gains a column or a table that
+is neither recorded nor exempted with a reason, so coverage holds by construction.
 
 A snapshot takes an ORM row, a Core row or a plain mapping (bulk inserts use mappings; a key
 left out of a mapping counts as NULL), so the same content is hashed whichever way the row
@@ -14,29 +16,34 @@ guessed phone number. Purging personal data after the retention period (services
 appends a new entry for each purged response whose content is the previously recorded content
 with those digests set to null; the newest entry of a row is the one verified, so the chain
 stays valid while the answers stay as they were recorded.
+
+Each ledgered row belongs to one chain (`Ledgered.chain`): its campaign's, or the system chain
+(0) for users and organizations; a campaign's anchor covers everything that decided its level.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from ..models import Evaluation, Response, ResponseExclusion
+from sqlalchemy import select
 
-#: table name -> (model, function(row) -> dict): the live snapshot that entries of that table
-#: vouch for
-SNAPSHOTS: dict[str, tuple[type, Callable[[object], dict]]] = {}
+from ..models import (
+    Campaign,
+    Evaluation,
+    Organization,
+    Outlet,
+    Response,
+    ResponseExclusion,
+    SurveyLink,
+    User,
+)
 
-
-def snapshot(table: str, model: type):
-    """Register how rows of a table are snapshotted for the ledger (decorator)."""
-
-    def decorator(fn):
-        SNAPSHOTS[table] = (model, fn)
-        return fn
-
-    return decorator
+#: the chain of system-wide records (users, roles, organizations)
+SYSTEM_CHAIN = 0
 
 
 def _get(row, name):
@@ -55,6 +62,10 @@ def _ts(value: datetime | None) -> str | None:
     return value.isoformat(timespec="microseconds")
 
 
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 def _digest(value) -> str | None:
     if value is None:
         return None
@@ -63,60 +74,279 @@ def _digest(value) -> str | None:
     return hashlib.sha256(value).hexdigest()
 
 
-@snapshot("responses", Response)
+def _json_digest(value) -> str | None:
+    """sha256 of a JSON document in canonical form (sorted keys): bulky documents such as a
+    questionnaire enter the ledger by digest; the field still names what changed."""
+    if value is None:
+        return None
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _flag(value) -> bool:
+    return bool(value)
+
+
+def _ids(users) -> list[int]:
+    return sorted(u.id for u in users or ())
+
+
+def _same(value):
+    return value
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a snapshot: read from `source` (a column or relationship), then encoded."""
+
+    name: str
+    source: str
+    encode: Callable = _same
+
+
+def F(name: str, encode: Callable = _same, source: str | None = None) -> Field:  # noqa: N802
+    return Field(name, source or name, encode)
+
+
+@dataclass(frozen=True)
+class Ledgered:
+    """A ledgered table: its snapshot fields, its exempt columns with why, its chain."""
+
+    table: str
+    model: type
+    fields: tuple[Field, ...]
+    #: column -> why it is not in the snapshot
+    exempt: Mapping[str, str] = field(default_factory=dict)
+    #: the column holding the row's campaign (its chain); None: `chain_of` decides
+    campaign_column: str | None = "campaign_id"
+    #: for tables whose campaign is one join away: (row, connection) -> campaign id
+    chain_of: Callable | None = None
+    #: keys holding digests of personal data, and the columns they digest
+    personal: Mapping[str, str] = field(default_factory=dict)
+
+    def snapshot(self, row) -> dict:
+        return {f.name: f.encode(_get(row, f.source)) for f in self.fields}
+
+    def chain(self, row, connection=None) -> int:
+        if self.chain_of is not None:
+            return self.chain_of(row, connection)
+        if self.campaign_column is None:
+            return SYSTEM_CHAIN
+        return int(_get(row, self.campaign_column))
+
+    def sources(self) -> set[str]:
+        return {f.source for f in self.fields}
+
+    @property
+    def needs_orm(self) -> bool:
+        """A snapshot that reads relationships: verification reads ORM objects, not Core rows."""
+        columns = set(self.model.__table__.columns.keys())
+        return not self.sources() <= columns
+
+
+def _exclusion_campaign(row, connection) -> int:
+    response = getattr(row, "response", None) if not isinstance(row, Mapping) else None
+    if response is not None:
+        return int(response.campaign_id)
+    return int(
+        connection.execute(
+            select(Response.campaign_id).where(Response.id == _get(row, "response_id"))
+        ).scalar_one()
+    )
+
+
+LEDGERED: dict[str, Ledgered] = {}
+
+
+def _register(spec: Ledgered) -> Ledgered:
+    LEDGERED[spec.table] = spec
+    return spec
+
+
+RESPONSES = _register(
+    Ledgered(
+        "responses",
+        Response,
+        (
+            F("campaign_id"),
+            F("outlet_id"),
+            F("link_id"),
+            F("channel"),
+            F("client_id"),
+            F("auditor_id"),
+            F("started_at", _ts),
+            F("submitted_at", _ts),
+            # paradata: they drive the speeding, burst and network flags
+            F("duration_s"),
+            F("fingerprint"),
+            F("network"),
+            F("answers"),
+            F("comment_sha256", _digest, "comment"),
+            F("contact_sha256", _digest, "contact_encrypted"),
+            F("contact_consent", _flag),
+            F("contact_share", _flag),
+            F("receipt_sha256"),
+            F("excluded", _flag),
+        ),
+        exempt={"id": "the entry's row id"},
+        personal={"comment_sha256": "comment", "contact_sha256": "contact_encrypted"},
+    )
+)
+
+_register(
+    Ledgered(
+        "response_exclusions",
+        ResponseExclusion,
+        (F("response_id"), F("action"), F("reason"), F("user_id"), F("at", _ts)),
+        exempt={"id": "the entry's row id"},
+        campaign_column=None,
+        chain_of=_exclusion_campaign,
+    )
+)
+
+_register(
+    Ledgered(
+        "evaluations",
+        Evaluation,
+        (
+            F("campaign_id"),
+            F("status"),
+            F("input"),
+            F("result"),
+            F("survey"),
+            F("scheme_sha256"),
+            F("supersedes_id"),
+            F("finalized_at", _ts),
+            F("finalized_by_id"),
+            F("updated_by_id"),
+            F("created_at", _ts),
+        ),
+        exempt={
+            "id": "the entry's row id",
+            "updated_at": "changes on every draft save; each save's content is its own entry",
+        },
+    )
+)
+
+_register(
+    Ledgered(
+        "campaigns",
+        Campaign,
+        (
+            F("organization_id"),
+            F("scheme_id"),
+            F("title"),
+            F("evaluation_date", _day),
+            F("opens_at", _ts),
+            F("closes_at", _ts),
+            F("status"),
+            F("questionnaire_sha256", _json_digest, "questionnaire"),
+            F("survey_params"),
+            F("created_at", _ts),
+            F("created_by_id"),
+            # grants: who may audit the campaign and who may read it
+            F("auditor_ids", _ids, "auditors"),
+            F("viewer_ids", _ids, "viewers"),
+        ),
+        exempt={"id": "the entry's row id"},
+        campaign_column="id",
+    )
+)
+
+_register(
+    Ledgered(
+        "outlets",
+        Outlet,
+        (F("campaign_id"), F("name"), F("address"), F("active", _flag), F("created_at", _ts)),
+        exempt={"id": "the entry's row id"},
+    )
+)
+
+_register(
+    Ledgered(
+        "survey_links",
+        SurveyLink,
+        (
+            F("token_sha256", _digest, "token"),
+            F("campaign_id"),
+            F("outlet_id"),
+            F("single_use", _flag),
+            F("batch"),
+            F("label"),
+            F("used_at", _ts),
+            F("revoked_at", _ts),
+            F("created_at", _ts),
+        ),
+        exempt={"id": "the entry's row id"},
+    )
+)
+
+_register(
+    Ledgered(
+        "users",
+        User,
+        (
+            F("username"),
+            F("role"),
+            F("display_name"),
+            F("active", _flag),
+            F("sees_all", _flag),
+            F("must_change_password", _flag),
+            # a hash written straight into the table would let someone sign in as the user
+            F("password_sha256", _digest, "password_hash"),
+            F("created_at", _ts),
+        ),
+        exempt={
+            "id": "the entry's row id",
+            "locked_until": "sign-in throttling state; it only refuses sign-ins for a while",
+            "session_epoch": "raised on every sign-out; raising it only ends sessions",
+        },
+        campaign_column=None,
+    )
+)
+
+_register(
+    Ledgered(
+        "organizations",
+        Organization,
+        (F("name"), F("operating_since", _day), F("created_at", _ts)),
+        exempt={"id": "the entry's row id"},
+        campaign_column=None,
+    )
+)
+
+#: tables that are not ledgered, and why (the coverage test requires a reason for each)
+UNLEDGERED: dict[str, str] = {
+    "ledger_entries": "the ledger itself",
+    "ledger_batches": "the ledger's sealed batches (verified by their Merkle roots)",
+    "audit_log": "who did what, for people; the ledger proves the records themselves",
+    "api_tokens": "credentials (stored as hashes); revoking one only refuses access",
+    "login_failures": "sign-in throttling counters",
+    "known_addresses": "sign-in throttling: addresses a user signed in from",
+    "follow_ups": "the company's call-back workflow; it decides no level",
+    "campaign_auditors": "grants: recorded in the campaign's snapshot (auditor_ids)",
+    "campaign_viewers": "grants: recorded in the campaign's snapshot (viewer_ids)",
+    "alembic_version": "schema version",
+}
+
+
+def spec_for(table: str) -> Ledgered:
+    return LEDGERED[table]
+
+
 def response_content(r) -> dict:
-    """A response as recorded: answers, channel, outlet, times, exclusion state.
+    """A response as recorded: answers, channel, outlet, times, paradata, exclusion state.
 
     The comment and the encrypted contact are recorded as hashes only (PERSONAL_FIELDS), so
     that purging personal data after the retention period leaves the chain verifiable.
     """
-    return {
-        "campaign_id": _get(r, "campaign_id"),
-        "outlet_id": _get(r, "outlet_id"),
-        "link_id": _get(r, "link_id"),
-        "channel": _get(r, "channel"),
-        "client_id": _get(r, "client_id"),
-        "auditor_id": _get(r, "auditor_id"),
-        "started_at": _ts(_get(r, "started_at")),
-        "submitted_at": _ts(_get(r, "submitted_at")),
-        "answers": _get(r, "answers"),
-        "comment_sha256": _digest(_get(r, "comment")),
-        "contact_sha256": _digest(_get(r, "contact_encrypted")),
-        "excluded": bool(_get(r, "excluded")),
-    }
+    return RESPONSES.snapshot(r)
 
 
 #: snapshot keys holding digests of personal data, and the columns they digest
-PERSONAL_FIELDS = {"comment_sha256": "comment", "contact_sha256": "contact_encrypted"}
+PERSONAL_FIELDS = dict(RESPONSES.personal)
 
 
 def purged_content(recorded: dict) -> dict:
     """The recorded snapshot of a response after its personal data was purged."""
     return {**recorded, **dict.fromkeys(PERSONAL_FIELDS)}
-
-
-@snapshot("response_exclusions", ResponseExclusion)
-def exclusion_content(x) -> dict:
-    """An exclusion or reinstatement: which response, what, who, when, why."""
-    return {
-        "response_id": _get(x, "response_id"),
-        "action": _get(x, "action"),
-        "reason": _get(x, "reason"),
-        "user_id": _get(x, "user_id"),
-        "at": _ts(_get(x, "at")),
-    }
-
-
-@snapshot("evaluations", Evaluation)
-def evaluation_content(e) -> dict:
-    """An evaluation's inputs, status and (when finalized) frozen result."""
-    return {
-        "campaign_id": _get(e, "campaign_id"),
-        "status": _get(e, "status"),
-        "input": _get(e, "input"),
-        "result": _get(e, "result"),
-        "survey": _get(e, "survey"),
-        "scheme_sha256": _get(e, "scheme_sha256"),
-        "supersedes_id": _get(e, "supersedes_id"),
-        "finalized_at": _ts(_get(e, "finalized_at")),
-    }

@@ -20,14 +20,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, String, Text, bindparam, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import questionnaire as qbank
 from ..db import db, utcnow, write_gate
 from ..errors import DomainError, Problem
-from ..models import Campaign, Outlet, Response, SurveyLink, User
+from ..models import Campaign, LedgerEntry, Outlet, Response, SurveyLink, User
 from ..scoring.numbers import answers_needed
 from ..survey_math.packing import pack_answers
 from . import audit, ledger, privacy, records, text
@@ -131,6 +131,32 @@ _LINK_BY_TOKEN = (
     .where(SurveyLink.token == bindparam("token"))
 )
 _INSERT_RESPONSE = Response.__table__.insert().returning(Response.__table__.c.id)
+_NEW_RESPONSE = (
+    Response.__table__.insert()
+    .values(
+        {c.name: bindparam(c.name, type_=c.type) for c in Response.__table__.c if c.name != "id"}
+    )
+    .returning(Response.__table__.c.id)
+    .cte("new_response")
+)
+_ENTRIES = LedgerEntry.__table__
+#: PostgreSQL: the response and its ledger entry in one round trip (a data-modifying CTE)
+_INSERT_RESPONSE_AND_ENTRY = (
+    _ENTRIES.insert()
+    .from_select(
+        ["chain", "kind", "table_name", "row_id", "content", "content_hash", "created_at"],
+        select(
+            bindparam("l_chain", type_=Integer),
+            literal_column("'response'"),
+            literal_column("'responses'"),
+            _NEW_RESPONSE.c.id,
+            bindparam("l_content", type_=Text),
+            bindparam("l_hash", type_=String),
+            bindparam("l_created", type_=_ENTRIES.c.created_at.type),
+        ),
+    )
+    .returning(_ENTRIES.c.row_id)
+)
 _TAKE_SINGLE_USE = (
     update(SurveyLink.__table__)
     .where(
@@ -466,13 +492,29 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
 def _store(row: dict, single_use: SurveyLink | None) -> Stored:
     """Consume the single-use link, insert, record in the ledger, commit — or nothing at all.
 
-    The ledger content and its hash are computed before the first write, so the write lock
-    (SQLite) or the ledger head's row lock (PostgreSQL) is held only for the statements.
-    A client_id stored earlier is found by the unique constraint, not by a query beforehand.
+    The ledger content and its hash are computed before the first write; the entry takes no
+    lock (services/ledger.py), so submissions to one campaign commit in parallel. A client_id
+    stored earlier is found by the unique constraint, not by a query beforehand.
     """
     prepared = ledger.prepare(records.response_content(row))
     with write_gate():
         return _write(row, single_use, prepared)
+
+
+def _insert(row: dict, prepared: ledger.Prepared) -> int:
+    """Insert the response and its ledger entry: one statement on PostgreSQL, two elsewhere."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        params = {
+            **row,
+            "l_chain": row["campaign_id"],
+            "l_content": prepared.content,
+            "l_hash": prepared.content_hash,
+            "l_created": utcnow(),
+        }
+        return db.session.execute(_INSERT_RESPONSE_AND_ENTRY, params).scalar_one()
+    row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
+    ledger.append_prepared("response", "responses", row_id, prepared, row["campaign_id"])
+    return row_id
 
 
 def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) -> Stored:
@@ -487,8 +529,10 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
                 db.session.rollback()
                 stored = _write(row, None, prepared)
                 return replace(stored, reused=stored.created)
-        row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
-        ledger.append_prepared("response", "responses", row_id, prepared)
+            ledger.record_change(
+                "link.use", "survey_links", single_use, {"used_at": row["submitted_at"]}
+            )
+        row_id = _insert(row, prepared)
         if row["auditor_id"] is not None:
             # an auditor's change of the record is audited; customers' own answers are not
             audit.record(

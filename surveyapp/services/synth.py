@@ -383,8 +383,8 @@ def _store(columns: dict[str, list]) -> tuple[float, float]:
     t0 = time.perf_counter()
     m = len(columns["answers"])
     sqlite = db.session.get_bind().dialect.name == "sqlite"
-    # the chain's lock first: on SQLite it is the write lock, so max(id) cannot move meanwhile
-    ledger.lock()
+    # SQLite's write lock first, so max(id) cannot move meanwhile
+    ledger.write_lock()
     first = _reserve_response_ids(m)
     ids = list(range(first, first + m))
     stored = dict(columns, id=ids)
@@ -413,7 +413,8 @@ def _store(columns: dict[str, list]) -> tuple[float, float]:
         records.response_content(dict(zip(keys, values, strict=True)))
         for values in zip(*columns.values(), strict=True)
     ]
-    ledger.append_many(LEDGER_KIND, "responses", list(zip(ids, contents, strict=True)))
+    chain = int(columns["campaign_id"][0])
+    ledger.append_many(LEDGER_KIND, "responses", list(zip(ids, contents, strict=True)), chain)
     spent = time.perf_counter() - t
     db.session.commit()
     return time.perf_counter() - t0 - spent, spent

@@ -1,9 +1,10 @@
 """The unit of work of a write use case: changes, then flush → ledger → audit → commit, once.
 
-A use case opens `with unit_of_work() as uow:`, changes rows, and names what the ledger and
-the audit log must record (`uow.ledger(kind, row)`, `uow.audit(action, …)`). Leaving the block
-flushes (rows get their ids), appends the ledger entries, adds the audit entries and commits,
-all in one transaction; any error anywhere rolls everything back, so a refused request changes
+A use case opens `with unit_of_work() as uow:`, changes rows, and names what the audit log
+must record (`uow.audit(action, …)`) and, where it matters, what a ledger entry is called
+(`uow.ledger(kind, row)`). Leaving the block flushes (rows get their ids; the flush appends a
+ledger entry for every ledgered row it wrote), adds the audit entries and commits, all in one
+transaction; any error anywhere rolls everything back, so a refused request changes
 nothing (cosmicpython's `unit_of_work.py`).
 
 Two paths keep their own transaction on purpose: the survey submission
@@ -32,7 +33,8 @@ class UnitOfWork:
     _audit: list[dict[str, Any]] = field(default_factory=list)
 
     def ledger(self, kind: str, row: Any) -> None:
-        """Append `row`'s snapshot to the ledger under `kind` at commit (after the flush)."""
+        """Name the ledger entry of `row` `kind` (every changed ledgered row is recorded at the
+        flush anyway; a named row is recorded even when unchanged)."""
         self._ledger.append((kind, row))
 
     def audit(
@@ -55,10 +57,10 @@ class UnitOfWork:
         )
 
     def commit(self) -> None:
-        """Flush, append the ledger entries, add the audit entries, commit."""
-        db.session.flush()
+        """Flush (the flush appends the ledger entries), add the audit entries, commit."""
         for kind, row in self._ledger:
-            ledger.record(kind, row)
+            ledger.mark(kind, row)
+        db.session.flush()
         for entry in self._audit:
             resolved = {k: v() if callable(v) else v for k, v in entry.items()}
             audit.record(**resolved, commit=False)

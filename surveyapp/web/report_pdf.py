@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from ..errors import DomainError
 from ..i18n import select_locale
 from ..scoring.survey import DIMENSION_NAMES_ZH, DIMENSIONS
+from ..services import anchors, evaluations
 from ..services import comments as comment_service
 from ..services import dashboard as dashboard_service
-from ..services import evaluations, ledger
 from ..vocabulary import N_
 
 #: comments printed in the report (the page of comments lists them all)
@@ -106,7 +106,7 @@ def render(campaign) -> bytes:
         finalized_by=evaluations.user_name(ev.get("finalized_by_id")),
         scheme_sha256=ev.get("scheme_sha256")
         or (result.get("parameters") or {}).get("scheme_sha256"),
-        anchor=ledger.head(),
+        anchor=anchors.for_campaign(campaign.id),
     )
     return html_class(string=html, base_url=request.url_root).write_pdf()
 

@@ -21,7 +21,11 @@ from tests.integration.test_ledger_cli import all_fives, make_campaign, submit
 def counts() -> tuple[int, int]:
     return (
         db.session.scalar(select(func.count()).select_from(Response)),
-        db.session.scalar(select(func.count()).select_from(LedgerEntry)),
+        db.session.scalar(
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.table_name == "responses")
+        ),
     )
 
 
@@ -77,15 +81,17 @@ def test_backup_restore_into_fresh_instance_verifies(app, runner, fresh, tmp_pat
     out = runner.invoke(args=["backup", str(path)])
     assert out.exit_code == 0, out.output
     assert "backup written" in out.output and path.stat().st_size > 0
-    head = out.output.split("ledger head in the backup: ")[1].split()[0]
-    assert head.startswith("5:")
+    entries = out.output.split("ledger in the backup: ")[1].split()[0]
+    digest = out.output.split("heads digest: ")[1].split()[0]
+    assert int(entries) > 5  # five responses, the campaign, its organization, outlets, links
 
     other = fresh()
     result = invoke(other, "restore", str(path))
     assert result.exit_code == 0, result.output
-    check = invoke(other, "verify-ledger", "--anchor", head)
+    check = invoke(other, "verify-ledger")
     assert check.exit_code == 0, check.output
-    assert "ledger intact: 5 entries, 5 rows checked" in check.output
+    assert f"ledger intact: {entries} entries" in check.output
+    assert f"heads digest: {digest}" in check.output
     with other.app_context():
         assert counts() == before
 

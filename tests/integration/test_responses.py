@@ -22,7 +22,9 @@ from tests.factories import full_answers, outlet_token
 def counts():
     return (
         db.session.scalar(select(func.count(Response.id))),
-        db.session.scalar(select(func.count(LedgerEntry.id))),
+        db.session.scalar(
+            select(func.count(LedgerEntry.id)).where(LedgerEntry.table_name == "responses")
+        ),
     )
 
 
@@ -60,7 +62,9 @@ def test_online_response_stored_with_paradata_and_ledger_entry(app, make_campaig
     assert r.fingerprint == service.fingerprint("10.0.0.7", "Mozilla/5.0 phone")
     assert r.fingerprint != service.fingerprint("10.0.0.8", "Mozilla/5.0 phone")
     assert r.comment == "师傅很专业" and r.contact_encrypted is None and not r.contact_consent
-    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.row_id == r.id))
+    entry = db.session.scalar(
+        select(LedgerEntry).where(LedgerEntry.table_name == "responses", LedgerEntry.row_id == r.id)
+    )
     assert entry.kind == "response" and entry.table_name == "responses"
     assert ledger.verify()[1] is None
 
@@ -248,7 +252,7 @@ def test_many_customers_at_one_outlet_at_once(app, make_campaign, db_backend, ca
         db.session.scalar(select(func.count(Response.id)).where(Response.outlet_id == outlet_id))
         == n + 1
     )
-    assert ledger.verify() == (n + 1, None)
+    assert ledger.verify()[1] is None and counts()[1] == n + 1
     with capsys.disabled():
         print(
             f"\n[concurrency {db_backend}] {n} threads -> {n} responses in {elapsed:.2f}s "
@@ -341,26 +345,6 @@ def test_questionnaire_parse_is_cached_and_follows_a_changed_questionnaire(app, 
     c.questionnaire = changed
     assert service.questionnaire_for(c) is not q2
     db.session.rollback()
-
-
-def test_prepared_append_makes_the_same_chain_as_append(app):
-    e1 = ledger.append("test", "nowhere", 1, {"a": 1})
-    e2_id = ledger.append_prepared("test", "nowhere", 2, ledger.prepare({"b": "售后"}))
-    db.session.commit()
-    e2 = db.session.get(LedgerEntry, e2_id)
-    assert e2.prev_hash == e1.entry_hash and e2.content == ledger.canonical_json({"b": "售后"})
-    assert e2.entry_hash == ledger.entry_hash(e1.entry_hash, "test", "nowhere", 2, e2.content_hash)
-    e3 = ledger.append("test", "nowhere", 3, {"c": 3})
-    db.session.commit()
-    assert e3.prev_hash == e2.entry_hash
-    assert ledger.verify()[1] is None
-
-
-def test_prepared_append_on_an_empty_ledger_creates_the_head(app):
-    entry_id = ledger.append_prepared("test", "nowhere", 1, ledger.prepare({"a": 1}))
-    db.session.commit()
-    assert db.session.get(LedgerEntry, entry_id).prev_hash == ledger.GENESIS
-    assert ledger.verify()[1] is None
 
 
 def test_write_gate_queues_writers_on_sqlite_files_only(app, db_backend):

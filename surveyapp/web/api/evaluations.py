@@ -83,6 +83,29 @@ class EvaluationMeta(Output):
     scheme_sha256: str | None = None
 
 
+class AnchorChain(Output):
+    """one chain's head: its newest sealed batch"""
+
+    chain: int = Field(description="the campaign id (0: the system chain)")
+    batches: int
+    entries: int = Field(description="entries sealed in the chain up to its head")
+    head: str = Field(description="sha256 of the newest sealed batch")
+
+
+class LedgerAnchor(Output):
+    """a signed anchor of the campaign's chain (verify-ledger --anchor FILE checks it later)"""
+
+    format: str
+    time: str
+    campaign_id: int | None = None
+    chains: list[AnchorChain]
+    digest: str
+    unsealed: int | None = Field(None, description="entries of the chain not sealed yet")
+    key_id: str
+    public_key: str
+    signature: str
+
+
 class EvaluationResult(Output):
     """the result (level null while the checklist is incomplete or the survey has no valid
     responses: then `pending` says why)"""
@@ -109,6 +132,9 @@ class EvaluationResult(Output):
     input: dict[str, Any] | None = None
     evaluation: EvaluationMeta
     pending: dict[str, Any] | None = Field(None, description="the error the level waits on")
+    ledger_anchor: LedgerAnchor | None = Field(
+        None, description="the campaign's ledger chain head, signed (docs/ledger.md)"
+    )
 
 
 _ERRORS = {
