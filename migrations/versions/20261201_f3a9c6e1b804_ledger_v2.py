@@ -27,6 +27,9 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade():
     from surveyapp.services import ledger_migration
 
+    connection = op.get_bind()
+    # verified and compared before any change: a refused migration leaves v1 as it was
+    plan = ledger_migration.check(connection)
     op.create_table(
         "ledger_batches",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,8 +47,7 @@ def upgrade():
     with op.batch_alter_table("ledger_entries") as batch_op:
         batch_op.add_column(sa.Column("chain", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
-    connection = op.get_bind()
-    ledger_migration.migrate(connection)
+    ledger_migration.seal_v1(connection)
     with op.batch_alter_table("ledger_entries") as batch_op:
         batch_op.drop_constraint("uq_ledger_entries_entry_hash", type_="unique")
         batch_op.drop_column("entry_hash")
@@ -60,7 +62,7 @@ def upgrade():
         sqlite_where=sa.text("batch_id IS NULL"),
         postgresql_where=sa.text("batch_id IS NULL"),
     )
-    ledger_migration.migrate_rows(connection)
+    ledger_migration.write(connection, plan)
 
 
 def downgrade():

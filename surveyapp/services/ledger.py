@@ -227,6 +227,8 @@ def _flushed(session, named: dict) -> list:
         kind = named.pop(id(obj), (None, None))[1]
         if changed or kind:
             todo.append((obj, spec, kind or "update", changed))
+    # the session's sets have no order: entries go in table and row order, the same each run
+    todo.sort(key=lambda t: (t[1].table, t[0].id))
     return todo
 
 

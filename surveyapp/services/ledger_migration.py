@@ -1,6 +1,7 @@
 """Moving a version-1 ledger (one global hash chain) to the version-2 chains and batches.
 
-Run by the schema migration `ledger_v2` on its own connection, in its transaction:
+Run by the schema migration `ledger_v2` on its connection (`check` before any change, then
+`seal_v1` and `write` around the schema changes):
 
 1. The v1 chain is verified by the v1 rules (each entry's prev_hash is the previous entry's
    hash, each content matches its hash, each entry hash recomputes); a broken chain stops the
@@ -142,19 +143,24 @@ def rerecord(connection) -> dict[int, list[tuple[str, int, dict]]]:
     return todo
 
 
-def migrate(connection) -> dict:
-    """The data part of the migration (the caller changes the schema around it)."""
-    v1 = verify_v1(connection)
+def check(connection) -> dict[int, list[tuple[str, int, dict]]]:
+    """Before any change: verify the v1 chain and compare every row with it; returns what
+    needs re-recording. Raises LedgerMigrationError, changing nothing."""
+    verify_v1(connection)
+    return rerecord(connection)
+
+
+def seal_v1(connection) -> int:
+    """Assign the v1 entries their chains and seal each chain's v1 entries as its batch 1."""
     assign_chains(connection)
-    chains = [int(c) for c in connection.execute(text("SELECT DISTINCT chain FROM ledger_entries"))]
-    sealed = sum(_seal_chain(connection, c, True) for c in sorted(chains))
-    return {"v1_entries": v1, "sealed": sealed}
+    chains = connection.execute(text("SELECT DISTINCT chain FROM ledger_entries")).scalars()
+    return sum(_seal_chain(connection, int(c), True) for c in sorted(chains))
 
 
-def migrate_rows(connection) -> int:
-    """Re-record rows under the v2 snapshots (after the v1 columns are gone)."""
+def write(connection, plan: dict[int, list[tuple[str, int, dict]]]) -> int:
+    """Append the re-recorded rows, each chain's as one sealed batch per table."""
     added = 0
-    for chain, items in sorted(rerecord(connection).items()):
+    for chain, items in sorted(plan.items()):
         by_table: dict[str, list[tuple[int, dict]]] = {}
         for table, row_id, snap in items:
             by_table.setdefault(table, []).append((row_id, snap))
@@ -163,4 +169,4 @@ def migrate_rows(connection) -> int:
     return added
 
 
-__all__ = ["SYSTEM_CHAIN", "LedgerMigrationError", "migrate", "migrate_rows", "verify_v1"]
+__all__ = ["SYSTEM_CHAIN", "LedgerMigrationError", "check", "seal_v1", "verify_v1", "write"]

@@ -323,7 +323,7 @@ UNLEDGERED: dict[str, str] = {
     "api_tokens": "credentials (stored as hashes); revoking one only refuses access",
     "login_failures": "sign-in throttling counters",
     "known_addresses": "sign-in throttling: addresses a user signed in from",
-    "follow_ups": "the company's call-back workflow; it decides no level",
+    "followups": "the company's call-back workflow; it decides no level",
     "campaign_auditors": "grants: recorded in the campaign's snapshot (auditor_ids)",
     "campaign_viewers": "grants: recorded in the campaign's snapshot (viewer_ids)",
     "alembic_version": "schema version",

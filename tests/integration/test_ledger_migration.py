@@ -1,0 +1,156 @@
+"""The v1 → v2 ledger migration: a v1 database (one global chain) upgrades to per-campaign
+chains that verify; a v1 database edited behind the app's back is refused, naming the row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from surveyapp.db import db
+from surveyapp.services import ledger
+from tests.integration.test_backup import fresh  # noqa: F401 (fixture)
+
+V1 = "e1f5a3b7c902"
+ANSWERS = "5" * 19 + "9-"
+
+
+def _sha(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def _canonical(d: dict) -> str:
+    return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _build_v1(app, responses: int = 3) -> list[int]:
+    """Rows and a v1 chain written as version 1 wrote them."""
+    pg = db.engine.dialect.name == "postgresql"
+    js = "CAST(:j AS JSON)" if pg else ":j"
+    when = datetime(2026, 11, 1, 10, 0, 0)
+    with db.engine.begin() as c:
+        c.execute(
+            sa.text("INSERT INTO organizations (id, name, created_at) VALUES (1, '迁移测试', :t)"),
+            {"t": when},
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
+                f" questionnaire, survey_params, created_at) VALUES (1, 1, 'cqm-2019', 'v1',"
+                f" 'collecting', {js}, {js.replace(':j', ':p')}, :t)"
+            ),
+            {"j": json.dumps({"version": "x", "questions": []}), "p": "{}", "t": when},
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO outlets (id, campaign_id, name, created_at, active)"
+                " VALUES (1, 1, '一店', :t, true)"
+            ),
+            {"t": when},
+        )
+        prev, entry_id, ids = "0" * 64, 0, []
+        for i in range(1, responses + 1):
+            c.execute(
+                sa.text(
+                    "INSERT INTO responses (id, campaign_id, outlet_id, channel, client_id,"
+                    " submitted_at, answers, contact_consent, contact_share, excluded)"
+                    " VALUES (:i, 1, 1, 'online', :cid, :t, :a, false, false, false)"
+                ),
+                {"i": i, "cid": f"client-{i:04d}", "t": when, "a": ANSWERS},
+            )
+            content = _canonical(
+                {
+                    "campaign_id": 1,
+                    "outlet_id": 1,
+                    "link_id": None,
+                    "channel": "online",
+                    "client_id": f"client-{i:04d}",
+                    "auditor_id": None,
+                    "started_at": None,
+                    "submitted_at": when.isoformat(timespec="microseconds"),
+                    "answers": ANSWERS,
+                    "comment_sha256": None,
+                    "contact_sha256": None,
+                    "excluded": False,
+                }
+            )
+            c_hash = _sha(content)
+            e_hash = _sha(f"{prev}|response|responses|{i}|{c_hash}")
+            entry_id += 1
+            c.execute(
+                sa.text(
+                    "INSERT INTO ledger_entries (id, kind, table_name, row_id, content,"
+                    " content_hash, prev_hash, entry_hash, created_at)"
+                    " VALUES (:id, 'response', 'responses', :r, :c, :h, :p, :e, :t)"
+                ),
+                {
+                    "id": entry_id,
+                    "r": i,
+                    "c": content,
+                    "h": c_hash,
+                    "p": prev,
+                    "e": e_hash,
+                    "t": when,
+                },
+            )
+            prev = e_hash
+            ids.append(i)
+        c.execute(
+            sa.text("INSERT INTO ledger_head (id, last_entry_id, last_hash) VALUES (1, :i, :h)"),
+            {"i": entry_id, "h": prev},
+        )
+        if pg:
+            for table in ("organizations", "campaigns", "outlets", "responses", "ledger_entries"):
+                c.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" (SELECT max(id) FROM {table}))"
+                    )
+                )
+    return ids
+
+
+def test_v1_ledger_migrates_and_verifies(fresh):  # noqa: F811
+    app = fresh()
+    with app.app_context():
+        upgrade(revision=V1)
+        ids = _build_v1(app)
+        upgrade()
+        report = ledger.verify_report()
+        assert report.mismatch is None, report.mismatch
+        assert report.unsealed == 0
+        # v1's three entries in batch 1 of campaign 1's chain, then the re-recorded rows
+        kinds = db.session.execute(
+            sa.text(
+                "SELECT e.kind, b.seq FROM ledger_entries e JOIN ledger_batches b"
+                " ON b.id = e.batch_id WHERE e.table_name = 'responses' ORDER BY e.id"
+            )
+        ).all()
+        assert kinds[: len(ids)] == [("response", 1)] * len(ids)
+        assert [k for k, _seq in kinds[len(ids) :]] == ["migrate"] * len(ids)
+        assert all(seq > 1 for _k, seq in kinds[len(ids) :])
+        chains = {h.chain for h in report.heads}
+        assert chains == {0, 1}  # the organization on the system chain, the rest campaign 1
+
+
+def test_tampered_v1_database_is_refused(fresh, capfd):  # noqa: F811
+    app = fresh()
+    with app.app_context():
+        upgrade(revision=V1)
+        _build_v1(app)
+        with db.engine.begin() as c:
+            c.execute(
+                sa.text("UPDATE responses SET answers = :a WHERE id = 2"), {"a": "1" + ANSWERS[1:]}
+            )
+        with pytest.raises(SystemExit):  # init-db: one line naming the row, exit 1
+            upgrade()
+        err = capfd.readouterr().err
+        assert "table responses, row 2: live row differs" in err
+        assert "answers: ledger" in err
+        with db.engine.connect() as c:  # nothing changed: still v1
+            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == V1
+            assert c.execute(sa.text("SELECT count(*) FROM ledger_head")).scalar() == 1
