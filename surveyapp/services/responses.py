@@ -574,6 +574,7 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
     if link is None:
         raise DomainError("bad_token")
     client_id = _client_id(sub.client_id)
+    campaign_id = link.campaign_id  # read now: the commit expires the link
     try:
         check_open(link.campaign)
         check_link(link, used_ok=True)
@@ -586,12 +587,12 @@ def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -
             channel="online",
         )
     except DomainError as err:
-        stored = _earlier_or_raise(err, link.campaign_id, client_id)
+        stored = _earlier_or_raise(err, campaign_id, client_id)
     else:
         stored = _store(row, link if link.single_use else None)
     if client_id is None:
         return stored
-    return replace(stored, receipt=privacy.receipt_code(link.campaign_id, client_id))
+    return replace(stored, receipt=privacy.receipt_code(campaign_id, client_id))
 
 
 def submit_in_person(

@@ -230,3 +230,19 @@ def stored(database_url: str, campaign_id: int) -> dict[str, int]:
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids)), "a client_id is stored twice"
     return dict(rows)
+
+
+def response_entries(database_url: str, campaign_id: int) -> int:
+    """How many ledger entries vouch for the campaign's responses (read straight from the DB)."""
+    eng = sa.create_engine(database_url)
+    try:
+        with eng.connect() as c:
+            return c.execute(
+                sa.text(
+                    "SELECT count(*) FROM ledger_entries WHERE table_name = 'responses'"
+                    " AND chain = :c"
+                ),
+                {"c": campaign_id},
+            ).scalar_one()
+    finally:
+        eng.dispose()
