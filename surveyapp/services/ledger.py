@@ -193,12 +193,6 @@ def record_change(kind: str, table: str, row, changes: dict) -> int:
     return append_prepared(kind, table, row.id, prepare(content), spec.chain(row, connection))
 
 
-def record(kind: str, row) -> None:
-    """Make sure `row`'s state is recorded under `kind` at the next flush (and flush)."""
-    mark(kind, row)
-    db.session.flush()
-
-
 def mark(kind: str, row, session=None) -> None:
     """Record `row` at the next flush under `kind`, even when none of its fields changed."""
     session = session or db.session
