@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..services import anchors, ledger
@@ -52,6 +53,13 @@ def verify_ledger_command(anchor_file: str | None, batch: int):
             f"{report.unsealed} entries not sealed yet (the oldest {age:.1f} s old): covered by"
             " their content hashes and the rows, sealed within LEDGER_SEAL_SECONDS"
         )
+        every = float(current_app.config.get("LEDGER_SEAL_SECONDS") or 0)
+        if every <= 0 or age > 10 * every + 60:
+            click.echo(
+                "warning: no sealer seems to be running (no server, or LEDGER_SEAL_SECONDS=0);"
+                " run `flask ledger-seal` or `ledger-anchor`",
+                err=True,
+            )
     if pinned is not None:
         click.echo(f"anchor holds: {len(pinned)} chains as pinned, none cut or rewritten")
     click.echo(f"heads digest: {ledger.heads_digest(report.heads)}  ({elapsed:.1f} s)")
