@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -96,7 +97,7 @@ def _bilingual(raw, where: str) -> dict:
     return {"zh": raw["zh"], "en": raw["en"]}
 
 
-def _question(raw: Mapping, where: str) -> Question:
+def _question(raw: Mapping, where: str, need_clause: bool = True) -> Question:
     if not isinstance(raw, Mapping):
         raise QuestionnaireError(f"{where}: expected a table")
     qid = raw.get("id")
@@ -113,7 +114,7 @@ def _question(raw: Mapping, where: str) -> Question:
     clause = raw.get("clause")
     if clause is not None and not isinstance(clause, str):
         raise QuestionnaireError(f"{where} ({qid}): clause must be a string like '4.1.5.1'")
-    if dimension is not None and not clause:
+    if need_clause and dimension is not None and not clause:
         raise QuestionnaireError(f"{where} ({qid}): a scored question names the clause it probes")
     required = raw.get("required", kind != "text")
     if not isinstance(required, bool):
@@ -203,6 +204,35 @@ def freeze(name: str = "default", directory: Path | str | None = None) -> dict:
     return load_bank(name, directory).as_dict()
 
 
+def valid_id(qid) -> bool:
+    """A question id: a lower-case letter, then up to 31 letters, digits or _."""
+    return isinstance(qid, str) and bool(_ID.match(qid))
+
+
+def questions_version(questions) -> str:
+    """sha256 of the questions in canonical JSON: the version of a designed questionnaire."""
+    doc = [question_dict(q) for q in questions]
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def from_questions(name: str, questions, base: str = "default") -> Questionnaire:
+    """A designed questionnaire: these questions, with the labels, dimension names, title and
+    introduction of the bank `base` (the questions were validated by their designer's rules)."""
+    bank = load_bank(base)
+    questions = tuple(questions)
+    _validate(list(questions), name)
+    return Questionnaire(
+        name=name,
+        version=questions_version(questions),
+        questions=questions,
+        labels=bank.labels,
+        dimensions=bank.dimensions,
+        title=bank.title,
+        intro=bank.intro,
+    )
+
+
 def from_frozen(data: Mapping) -> Questionnaire:
     """Read a campaign's frozen questionnaire JSON back into Question objects."""
     if not isinstance(data, Mapping) or not isinstance(data.get("questions"), list):
@@ -222,6 +252,9 @@ def from_frozen(data: Mapping) -> Questionnaire:
                     "en": text.get("en"),
                 },
                 f"frozen questionnaire: question {i + 1}",
+                # a bank names the clause each scored question probes; a questionnaire designed
+                # in a spreadsheet may leave it out
+                need_clause=False,
             )
         )
     _validate(questions, "frozen questionnaire")

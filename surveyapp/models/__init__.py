@@ -10,6 +10,7 @@ from .campaigns import (
     campaign_viewers,
 )
 from .evaluations import Evaluation
+from .questionnaires import StoredQuestionnaire
 from .responses import FollowUp, Response, ResponseExclusion
 from .users import ROLES, ApiToken, KnownAddress, LoginFailure, User, hash_token
 
@@ -28,6 +29,7 @@ __all__ = [
     "Outlet",
     "Response",
     "ResponseExclusion",
+    "StoredQuestionnaire",
     "SurveyLink",
     "User",
     "campaign_auditors",

@@ -20,7 +20,7 @@ from ..db import db, utcnow
 from ..errors import DomainError
 from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
 from ..vocabulary import INITIAL_STATUSES, TRANSITIONS
-from . import text
+from . import questionnaires, text
 from .bounds import MAX_OUTLETS, bounded_id
 from .scores.adapters import params_of
 from .uow import unit_of_work
@@ -157,10 +157,12 @@ def create_campaign(
     created_by: User | None = None,
     auditors: Iterable[User] = (),
     burst: Mapping[str, int] | None = None,
+    questionnaire: int | None = None,
 ) -> Campaign:
     """Create a campaign with its organization, outlets and one reusable link per outlet.
 
-    The scheme's questionnaire and survey parameters are frozen into the campaign, with the
+    The scheme's questionnaire (or the stored `questionnaire` given by id) and survey
+    parameters are frozen into the campaign, with the
     `burst` thresholds given ({network, device, minutes}, each optional) in place of the
     scheme's. An auditor who creates a campaign is assigned to it (else they could not see it).
     """
@@ -172,7 +174,10 @@ def create_campaign(
     opens, closes = _datetime(opens_at, "opens_at"), _datetime(closes_at, "closes_at")
     _check_window(opens, closes)
     try:
-        frozen = qbank.freeze(scheme.questionnaire)
+        if questionnaire is not None:  # a designed one (services/questionnaires.py)
+            frozen = questionnaires.frozen(questionnaire)
+        else:
+            frozen = qbank.freeze(scheme.questionnaire)
     except qbank.QuestionnaireError as e:
         raise DomainError("questionnaire_invalid", "scheme", detail=str(e)) from None
     campaign = Campaign(

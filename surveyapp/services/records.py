@@ -327,6 +327,7 @@ UNLEDGERED: dict[str, str] = {
     "campaign_auditors": "grants: recorded in the campaign's snapshot (auditor_ids)",
     "campaign_viewers": "grants: recorded in the campaign's snapshot (viewer_ids)",
     "alembic_version": "schema version",
+    "questionnaires": "a library of designs; a campaign freezes the one it uses (ledgered by digest)",
 }
 
 

@@ -107,6 +107,9 @@ class CampaignCreate(Payload):
     status: Literal[INITIAL_STATUSES] = "collecting"
     auditors: AuditorRefs = []  # closes_at after opens_at: the service's rule (closes_before_opens)
     burst: BurstThresholds | None = Field(None, description="default: the scheme's")
+    questionnaire: Id | None = Field(
+        None, description="id of an imported questionnaire; default: the scheme's bank"
+    )
 
 
 class StatusChange(Payload):
@@ -332,6 +335,7 @@ def create_campaign_api():
         created_by=g.api_user,
         auditors=_auditors(data.auditors),
         burst=data.burst.model_dump(exclude_none=True) if data.burst else None,
+        questionnaire=data.questionnaire,
     )
     return campaign_json(campaign), 201
 

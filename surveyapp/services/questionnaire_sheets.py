@@ -1,0 +1,252 @@
+"""Questionnaires in a spreadsheet: the XLSX template of docs/questionnaire.md, read and written.
+
+Sheet `survey`, one question per row in page order: `id`, `kind`, `dimension` (empty for
+unscored kinds), `text_zh`, `text_en`, `required` (yes/no), then optional `choices` (the list
+a choice question takes its options from) and `clause` (the scheme clause a scored question
+probes). Sheet `choices`: `list`, `value`, `label_zh`, `label_en`. More columns may follow and
+are ignored; header names are matched without regard to case or spaces.
+
+Every refusal names the sheet, the spreadsheet row (header = row 1) and the column, in Chinese
+first (`SheetError.zh`) and in English (`str(error)`), and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .. import questionnaire as qbank
+from ..exports.cells import neutralize
+from ..scoring.survey import DIMENSION_NAMES_ZH, DIMENSIONS, Question
+
+SURVEY_COLUMNS = ("id", "kind", "dimension", "text_zh", "text_en", "required")
+OPTIONAL_COLUMNS = ("choices", "clause")
+CHOICE_COLUMNS = ("list", "value", "label_zh", "label_en")
+#: a scored dimension needs at least this many questions (the issue's rule for designed
+#: questionnaires; the built-in banks keep three, seed 001 §4.3)
+MIN_PER_DIMENSION = 2
+MAX_BYTES = 5 * 2**20
+_YES = {"yes": True, "y": True, "是": True, "true": True, "no": False, "n": False, "否": False}
+_YES["false"] = False
+_KIND_ZH = {"likert": "五级评分", "nps": "0–10 推荐", "text": "文字"}
+
+
+@dataclass
+class SheetError(ValueError):
+    """Where a sheet is wrong: sheet, row (1 = header), column, and what, in zh and en."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    zh: str
+    en: str
+
+    def where_zh(self) -> str:
+        parts = [f"工作表 {self.sheet}"]
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"{self.column} 列")
+        return " ".join(parts)
+
+    def where_en(self) -> str:
+        parts = [f"sheet {self.sheet}"]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def line(self) -> str:
+        """One line for the CLI: the Chinese, then the English."""
+        return f"{self.where_zh()}：{self.zh}（{self.where_en()}: {self.en}）"
+
+    def __str__(self) -> str:
+        return f"{self.where_en()}: {self.en}"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    # an export prefixes ' to text a spreadsheet would run as a formula: take it off again
+    if text.startswith("'") and neutralize(text[1:]) == text:
+        text = text[1:]
+    return text
+
+
+def _header(ws, sheet: str, needed: tuple[str, ...]) -> dict[str, int]:
+    rows = ws.iter_rows(min_row=1, max_row=1, values_only=True)
+    first = next(rows, None) or ()
+    names = {_cell(v).lower().replace(" ", ""): i for i, v in enumerate(first) if _cell(v)}
+    for column in needed:
+        if column not in names:
+            raise SheetError(
+                sheet, 1, column, f"缺少表头 {column}", f"the header {column} is missing"
+            )
+    return names
+
+
+def _workbook(data: bytes):
+    if len(data) > MAX_BYTES:
+        raise SheetError("-", None, None, "文件超过 5 MB", "the file is larger than 5 MB")
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+        raise SheetError(
+            "-", None, None, "不是 XLSX 文件", f"not an XLSX workbook ({type(e).__name__})"
+        ) from None
+
+
+def _choices(wb) -> dict[str, list[dict]]:
+    if "choices" not in wb.sheetnames:
+        return {}
+    ws = wb["choices"]
+    cols = _header(ws, "choices", CHOICE_COLUMNS)
+    lists: dict[str, list[dict]] = {}
+    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        row = {c: _cell(values[i]) if i < len(values) else "" for c, i in cols.items()}
+        if not any(row.get(c) for c in CHOICE_COLUMNS):
+            continue
+        for c in CHOICE_COLUMNS:
+            if not row.get(c):
+                raise SheetError("choices", r, c, "不能为空", "must not be empty")
+        lists.setdefault(row["list"], []).append(
+            {"value": row["value"], "zh": row["label_zh"], "en": row["label_en"]}
+        )
+    return lists
+
+
+def _question(row: dict, r: int, lists: dict) -> Question:
+    def bad(column: str, zh: str, en: str) -> SheetError:
+        return SheetError("survey", r, column, zh, en)
+
+    qid = row.get("id", "")
+    if not qbank.valid_id(qid):
+        raise bad("id", f"题号 “{qid}” 须以小写字母开头，只含小写字母、数字和 _", f"id {qid!r}")
+    kind = row.get("kind", "").lower() or "likert"
+    if kind not in qbank.KINDS:
+        known = "、".join(qbank.KINDS)
+        raise bad("kind", f"未知题型 “{kind}”（可用：{known}）", f"unknown kind {kind!r}")
+    dimension = row.get("dimension", "").lower() or None
+    if dimension is not None and dimension not in DIMENSIONS:
+        names = "、".join(f"{d}（{DIMENSION_NAMES_ZH[d]}）" for d in DIMENSIONS)
+        raise bad(
+            "dimension",
+            f"未知维度 “{dimension}”（应为 {names}）",
+            f"unknown dimension {dimension!r}",
+        )
+    if dimension is not None and kind != "likert":
+        raise bad(
+            "dimension",
+            f"只有五级评分题计入维度，{_KIND_ZH.get(kind, kind)}题的维度须留空",
+            "only likert questions belong to a dimension",
+        )
+    for column in ("text_zh", "text_en"):
+        if not row.get(column):
+            raise bad(column, "题目文字不能为空", "the question text must not be empty")
+        if len(row[column]) > 500:
+            raise bad(column, "题目文字不能超过 500 字", "the question text is over 500 characters")
+    answer = row.get("required", "").lower()
+    if answer not in _YES:
+        raise bad(
+            "required", f"应填 yes 或 no，而不是 “{row.get('required', '')}”", "use yes or no"
+        )
+    listed = row.get("choices", "")
+    if listed:
+        if listed not in lists:
+            raise bad("choices", f"工作表 choices 中没有选项列表 “{listed}”", f"no list {listed!r}")
+        raise bad(
+            "choices",
+            f"题型 {kind} 不用选项列表（选择题题型尚未支持）",
+            "this kind takes no choice list (choice kinds are not supported yet)",
+        )
+    return Question(
+        id=qid,
+        text_zh=row["text_zh"],
+        text_en=row["text_en"],
+        kind=kind,
+        dimension=dimension,
+        clause=row.get("clause") or None,
+        required=_YES[answer],
+    )
+
+
+def read_xlsx(data: bytes, name: str = "imported") -> qbank.Questionnaire:
+    """A questionnaire from the template, validated; SheetError names sheet, row and column."""
+    wb = _workbook(data)
+    try:
+        if "survey" not in wb.sheetnames:
+            raise SheetError(
+                "survey", None, None, "缺少工作表 survey", "the sheet survey is missing"
+            )
+        lists = _choices(wb)
+        ws = wb["survey"]
+        cols = _header(ws, "survey", SURVEY_COLUMNS)
+        questions: list[Question] = []
+        seen: dict[str, int] = {}
+        for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+            row = {c: _cell(values[i]) if i < len(values) else "" for c, i in cols.items()}
+            if not any(row.values()):
+                continue
+            q = _question(row, r, lists)
+            if q.id in seen:
+                raise SheetError(
+                    "survey", r, "id", f"题号 {q.id} 与第 {seen[q.id]} 行重复", f"id {q.id} repeats"
+                )
+            seen[q.id] = r
+            questions.append(q)
+            if len(questions) > qbank.MAX_QUESTIONS:
+                raise SheetError(
+                    "survey", r, None, f"最多 {qbank.MAX_QUESTIONS} 题", "too many questions"
+                )
+    finally:
+        wb.close()
+    if not questions:
+        raise SheetError("survey", None, None, "没有题目", "no questions")
+    for dim in DIMENSIONS:
+        n = sum(1 for q in questions if q.dimension == dim)
+        if n < MIN_PER_DIMENSION:
+            raise SheetError(
+                "survey",
+                None,
+                "dimension",
+                f"维度 {dim}（{DIMENSION_NAMES_ZH[dim]}）只有 {n} 道计分题，至少需要 {MIN_PER_DIMENSION} 道",
+                f"dimension {dim} has {n} scored question(s); {MIN_PER_DIMENSION} needed",
+            )
+    return qbank.from_questions(name, questions)
+
+
+def write_xlsx(q: qbank.Questionnaire) -> bytes:
+    """The template filled with a questionnaire (any bank, campaign or import)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append([*SURVEY_COLUMNS, *OPTIONAL_COLUMNS])
+    for x in q.questions:
+        ws.append(
+            [
+                x.id,
+                x.kind,
+                x.dimension or "",
+                neutralize(x.text_zh),
+                neutralize(x.text_en),
+                "yes" if x.required else "no",
+                "",
+                x.clause or "",
+            ]
+        )
+    ws.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGH", (14, 10, 14, 48, 48, 10, 10, 10), strict=True):
+        ws.column_dimensions[column].width = width
+    choices = wb.create_sheet("choices")
+    choices.append(list(CHOICE_COLUMNS))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
