@@ -205,3 +205,11 @@ def test_a_campaign_with_the_sheet_scores_as_computed_by_hand(app, client, make_
     assert scores["S_in_person"] == pytest.approx(60)
     assert scores["S"] == pytest.approx(0.5 * s_online + 0.5 * 60)
     assert scores["dimensions"]["functionality"] == pytest.approx(0.5 * 90 + 0.5 * 60)
+
+
+def test_the_documented_example_imports(app):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "questionnaire-example.xlsx"
+    stored = questionnaires.import_xlsx(example.read_bytes(), "example")
+    assert [q["id"] for q in stored.document["questions"]] == [r[0] for r in APPLIANCE]
