@@ -90,6 +90,7 @@
     });
     if (first) {
       formError(msg("check", ""));
+      showPage(pageOf(first), false);
       first.scrollIntoView({ behavior: "smooth", block: "center" });
       var input = first.querySelector("input");
       if (input) { input.focus({ preventScroll: true }); }
@@ -133,6 +134,7 @@
       if (resp.status === 200 || resp.status === 201) {
         return resp.json().catch(function () { return {}; }).then(function (data) {
           store.del(key);
+          try { sessionStorage.removeItem(pageKey); } catch (e) { /* private mode */ }
           // a code someone had answered already: the thank-you page says this one is kept too
           window.location.assign(form.getAttribute("data-thanks") + (data && data.reused ? "?reused=1" : ""));
           return null;
@@ -148,6 +150,7 @@
           setStatus("", false);
           button.disabled = false;
           var bad = form.querySelector(".q.bad") || document.getElementById("form-error");
+          if (bad && form.querySelector(".q.bad")) { showPage(pageOf(bad), false); }
           if (bad) { bad.scrollIntoView({ behavior: "smooth", block: "center" }); }
           return shown;
         });
@@ -166,6 +169,70 @@
         button.disabled = false;
       }
     });
+  }
+
+  // ── paging: one part of the questionnaire per screen, Back / Next, still one submit at the
+  // end (without JavaScript, or with ?view=all, every question is on one page) ──────────────
+  var pager = document.getElementById("pager");
+  var pages = [], current = 0, tail = [];
+  var pageKey = key + ":page";
+  function pageOf(el) {
+    for (var k = 0; k < pages.length; k++) { if (pages[k].contains(el)) { return k; } }
+    return pages.length - 1;
+  }
+  function showPage(i, moved) {
+    if (!pages.length) { return; }
+    current = Math.max(0, Math.min(i, pages.length - 1));
+    var last = current === pages.length - 1;
+    pages.forEach(function (sec, k) { sec.hidden = k !== current; });
+    tail.forEach(function (el) { el.hidden = !last; });
+    pager.querySelector(".back").hidden = current === 0;
+    pager.querySelector(".next").hidden = last;
+    pager.querySelector(".where").textContent = msg("page", "{n}/{total}")
+      .replace("{n}", current + 1).replace("{total}", pages.length);
+    try { sessionStorage.setItem(pageKey, String(current)); } catch (e) { /* private mode */ }
+    if (moved) {
+      window.scrollTo(0, 0);
+      var h = pages[current].querySelector("h2");
+      if (h) { h.setAttribute("tabindex", "-1"); h.focus({ preventScroll: true }); }
+    }
+  }
+  function pageComplete() {
+    var first = null;
+    qs.forEach(function (fs) {
+      if (!pages[current].contains(fs)) { return; }
+      var missing = fs.hasAttribute("data-required") && !answered(fs);
+      showError(fs.getAttribute("data-q"), missing ? msg("required", "") : "");
+      if (missing && !first) { first = fs; }
+    });
+    formError(first ? msg("page-check", msg("check", "")) : "");
+    if (first) { first.scrollIntoView({ behavior: "smooth", block: "center" }); }
+    return !first;
+  }
+  var viewSwitch = document.getElementById("view-switch");
+  if (viewSwitch) { viewSwitch.hidden = false; }
+  if (form.hasAttribute("data-paged") && pager) {
+    pages = Array.prototype.slice.call(form.querySelectorAll("section.sec"));
+    tail = [document.getElementById("q-contact"), button, status].concat(
+      Array.prototype.slice.call(form.querySelectorAll(".alert.warn"))).filter(Boolean);
+    tail.forEach(function (el) { el.classList.add("page-tail"); });
+  }
+  if (pages.length > 1) {
+    form.classList.add("paged");
+    pager.hidden = false;
+    pager.querySelector(".next").addEventListener("click", function () {
+      if (pageComplete()) { showPage(current + 1, true); }
+    });
+    pager.querySelector(".back").addEventListener("click", function () {
+      formError("");
+      showPage(current - 1, true);
+    });
+    var bad = form.querySelector(".q.bad, .alert.warn");
+    var saved = 0;
+    try { saved = parseInt(sessionStorage.getItem(pageKey) || "0", 10) || 0; } catch (e) { saved = 0; }
+    showPage(bad ? pageOf(bad) : saved, false);
+  } else {
+    pages = [];
   }
 
   restore();

@@ -291,6 +291,8 @@ def page(token: str):
         started=started,
         client_id=client_id,
         answered=answered,
+        # one part of the questionnaire per screen (with JavaScript), unless asked for all
+        paged=request.args.get("view") != "all",
         **questionnaire_context(link.campaign, questionnaire, values, errors, ask),
     ), status
 

@@ -16,8 +16,14 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 
 
 def _fill_and_send(page, questions):
-    """Tap an answer to every question (radios sit behind their big labels), then send."""
+    """Tap an answer to every question (radios sit behind their big labels), page by page
+    (one part of the questionnaire per screen), then send."""
+    back, forward = page.locator("#pager .back"), page.locator("#pager .next")
+    while back.is_visible():  # a page come back to (browser Back) may open on a later screen
+        back.click()
     for q in questions:
+        while not page.locator(f"#q-{q.id}").is_visible():
+            forward.click()
         if q.kind == "text":
             page.locator(f"#q-{q.id} textarea").fill("上门及时")
         else:
@@ -50,6 +56,8 @@ def test_back_and_resubmit_counts_once_and_a_second_phone_is_told(live_app, live
             phone.go_back()
             phone.wait_for_load_state()
             assert phone.locator("button.send").count() == 1  # the form again
+            while phone.locator("#pager .next").is_visible():  # its answers kept, page by page
+                phone.locator("#pager .next").click()
             phone.locator("button.send").click()
             phone.wait_for_url(f"**/s/{outlet_token}/thanks", timeout=20000)
             assert phone.locator("[data-receipt]").inner_text() == receipt  # the same response

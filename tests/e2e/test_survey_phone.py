@@ -32,7 +32,7 @@ def test_phone_survey_end_to_end(live_app, live_server, launch):  # noqa: PLR091
     for i, q in enumerate(questions):
         plan[q.id] = {"likert": str(5 - i % 3), "nps": "9", "text": "上门很准时，谢谢！"}[q.kind]
     plan["com3"] = "na"
-    url = f"{live_server}/s/{token}"
+    url = f"{live_server}/s/{token}?view=all"  # every question on one page (paging: test_survey_paged)
     problems: list[str] = []
     attempts = {"n": 0}
 
@@ -161,7 +161,7 @@ def test_mostly_not_applicable_is_asked_once_then_stored(live_app, live_server, 
             page = browser.new_context(
                 viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"
             ).new_page()
-            page.goto(f"{live_server}/s/{token}")
+            page.goto(f"{live_server}/s/{token}?view=all")
             for i, q in enumerate(questions):
                 if q.kind != "text":
                     answer(
@@ -175,7 +175,7 @@ def test_mostly_not_applicable_is_asked_once_then_stored(live_app, live_server, 
             page.once("dialog", dismiss)
             page.locator("button.send").click()
             page.wait_for_timeout(300)
-            assert page.url.endswith(f"/s/{token}")  # nothing sent
+            assert page.url.endswith(f"/s/{token}?view=all")  # nothing sent
             page.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
             page.locator("button.send").click()
             page.wait_for_url(f"**/s/{token}/thanks", timeout=20000)

@@ -318,6 +318,7 @@ def _auditors(refs: list[str | int]) -> list[User]:
     "Create a campaign with its organization and outlets (admin, auditor)",
     body=CampaignCreate,
     ok={201: CampaignOut},
+    errors={404: "no questionnaire (or organization) of that id"},
 )
 @api_auth("admin", "auditor")
 def create_campaign_api():
