@@ -57,6 +57,8 @@ MESSAGES: Mapping[str, object] = {
     "closes_before_opens": _l("问卷截止时间须晚于开始时间。"),
     "questionnaire_invalid": _l("评价标准的问卷无法使用：%(detail)s"),
     "campaign_finalized": _l("评价项目已定稿，不能再修改。"),
+    "questionnaire_frozen": _l("问卷在开始收集问卷时已冻结，只有草稿状态的评价项目可以修改问卷。"),
+    "questionnaire_sheet": _l("问卷表格有误：%(where)s：%(what)s"),
     "organization_frozen": _l("该组织已有定稿的评价项目，只有管理员可以修改其名称或开始经营日期。"),
     "bad_transition": _l("不能把“%(from)s”的评价项目改为“%(to)s”。"),
     "count_range": _l("数量须在 1 到 %(max)s 之间。"),

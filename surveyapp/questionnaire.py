@@ -199,6 +199,11 @@ def load_bank(name: str = "default", directory: Path | str | None = None) -> Que
     return _load(str(path), path.stat().st_mtime_ns)
 
 
+def bank_names(directory: Path | str | None = None) -> list[str]:
+    """The built-in banks: schemes/questions/*.toml by name."""
+    return sorted(p.stem for p in Path(directory or BANK_DIR).glob("*.toml"))
+
+
 def freeze(name: str = "default", directory: Path | str | None = None) -> dict:
     """The bank as the JSON a new campaign stores (its version is the file's sha256)."""
     return load_bank(name, directory).as_dict()

@@ -143,6 +143,7 @@ AUDIT_ACTIONS: Mapping[str, str] = {
     "link.revoke": N_("停用链接"),
     "links.issue": N_("生成一次性二维码"),
     "questionnaire.import": N_("导入问卷"),
+    "campaign.questionnaire": N_("修改评价项目的问卷"),
     "response.in_person": N_("录入当面问卷"),
     "response.exclude": N_("剔除答卷"),
     "response.reinstate": N_("恢复答卷"),

@@ -140,7 +140,7 @@ def _question(row: dict, r: int, lists: dict) -> Question:
         raise bad(
             "dimension",
             f"未知维度 “{dimension}”（应为 {names}）",
-            f"unknown dimension {dimension!r}",
+            f"unknown dimension {dimension!r} (use {', '.join(DIMENSIONS)})",
         )
     if dimension is not None and kind != "likert":
         raise bad(
@@ -189,32 +189,48 @@ def read_xlsx(data: bytes, name: str = "imported") -> qbank.Questionnaire:
         lists = _choices(wb)
         ws = wb["survey"]
         cols = _header(ws, "survey", SURVEY_COLUMNS)
-        questions: list[Question] = []
-        seen: dict[str, int] = {}
+        rows = []
         for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-            row = {c: _cell(values[i]) if i < len(values) else "" for c, i in cols.items()}
-            if not any(row.values()):
-                continue
-            q = _question(row, r, lists)
-            if q.id in seen:
-                raise SheetError(
-                    "survey", r, "id", f"题号 {q.id} 与第 {seen[q.id]} 行重复", f"id {q.id} repeats"
-                )
-            seen[q.id] = r
-            questions.append(q)
-            if len(questions) > qbank.MAX_QUESTIONS:
-                raise SheetError(
-                    "survey", r, None, f"最多 {qbank.MAX_QUESTIONS} 题", "too many questions"
-                )
+            if r > qbank.MAX_QUESTIONS + 1000:  # a sheet of blank rows must not hold a worker
+                break
+            rows.append(
+                (r, {c: _cell(values[i]) if i < len(values) else "" for c, i in cols.items()})
+            )
     finally:
         wb.close()
+    return from_rows(rows, name, "survey", lists)
+
+
+def from_rows(
+    rows: list[tuple[int, dict]], name: str, sheet: str = "survey", lists: dict | None = None
+) -> qbank.Questionnaire:
+    """Validate numbered rows ({column: text}) into a questionnaire: the spreadsheet's rules,
+    for the sheet and for the questionnaire editor's page (`sheet` names where they came from)."""
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for r, row in rows:
+        if not any(row.values()):
+            continue
+        try:
+            q = _question(row, r, lists or {})
+        except SheetError as e:
+            e.sheet = sheet
+            raise
+        if q.id in seen:
+            raise SheetError(
+                sheet, r, "id", f"题号 {q.id} 与第 {seen[q.id]} 行重复", f"id {q.id} repeats"
+            )
+        seen[q.id] = r
+        questions.append(q)
+        if len(questions) > qbank.MAX_QUESTIONS:
+            raise SheetError(sheet, r, None, f"最多 {qbank.MAX_QUESTIONS} 题", "too many questions")
     if not questions:
-        raise SheetError("survey", None, None, "没有题目", "no questions")
+        raise SheetError(sheet, None, None, "没有题目", "no questions")
     for dim in DIMENSIONS:
         n = sum(1 for q in questions if q.dimension == dim)
         if n < MIN_PER_DIMENSION:
             raise SheetError(
-                "survey",
+                sheet,
                 None,
                 "dimension",
                 f"维度 {dim}（{DIMENSION_NAMES_ZH[dim]}）只有 {n} 道计分题，至少需要 {MIN_PER_DIMENSION} 道",
@@ -223,25 +239,31 @@ def read_xlsx(data: bytes, name: str = "imported") -> qbank.Questionnaire:
     return qbank.from_questions(name, questions)
 
 
+def rows_of(q: qbank.Questionnaire) -> list[dict]:
+    """A questionnaire's questions as rows of the template's columns (texts as written)."""
+    return [
+        {
+            "id": x.id,
+            "kind": x.kind,
+            "dimension": x.dimension or "",
+            "text_zh": x.text_zh,
+            "text_en": x.text_en,
+            "required": "yes" if x.required else "no",
+            "choices": "",
+            "clause": x.clause or "",
+        }
+        for x in q.questions
+    ]
+
+
 def write_xlsx(q: qbank.Questionnaire) -> bytes:
     """The template filled with a questionnaire (any bank, campaign or import)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "survey"
     ws.append([*SURVEY_COLUMNS, *OPTIONAL_COLUMNS])
-    for x in q.questions:
-        ws.append(
-            [
-                x.id,
-                x.kind,
-                x.dimension or "",
-                neutralize(x.text_zh),
-                neutralize(x.text_en),
-                "yes" if x.required else "no",
-                "",
-                x.clause or "",
-            ]
-        )
+    for row in rows_of(q):
+        ws.append([neutralize(row[c]) for c in (*SURVEY_COLUMNS, *OPTIONAL_COLUMNS)])
     ws.freeze_panes = "A2"
     for column, width in zip("ABCDEFGH", (14, 10, 14, 48, 48, 10, 10, 10), strict=True):
         ws.column_dimensions[column].width = width

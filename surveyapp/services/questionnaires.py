@@ -54,3 +54,18 @@ def export_xlsx(
     else:
         q = qbank.from_frozen(get(questionnaire_id).document)
     return sheets.write_xlsx(q)
+
+
+def set_for_campaign(campaign: Campaign, q: qbank.Questionnaire, by: User | None = None) -> None:
+    """Replace a draft campaign's questionnaire (frozen, with its hash, once collection starts)."""
+    if campaign.status != "draft":
+        raise DomainError("questionnaire_frozen", "questionnaire")
+    frozen = q.as_dict()
+    with unit_of_work() as uow:
+        campaign.questionnaire = frozen
+        uow.audit(
+            "campaign.questionnaire",
+            target=f"campaign:{campaign.id}",
+            detail={"questions": len(q.questions), "version": q.version[:12]},
+            by=by,
+        )

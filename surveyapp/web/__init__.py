@@ -124,9 +124,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(account.bp)
-    from . import campaigns, interview, privacy, survey  # issue 4: campaigns, survey channels
+    from . import campaigns, interview, privacy, questionnaire_editor, survey
 
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(questionnaire_editor.bp)
     app.register_blueprint(survey.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(interview.bp)

@@ -58,6 +58,8 @@ STATUS: Mapping[str, int] = {
     "questionnaire_invalid": 422,
     "campaign_finalized": 409,
     "organization_frozen": 403,
+    "questionnaire_frozen": 409,
+    "questionnaire_sheet": 422,
     "bad_transition": 409,
     "count_range": 422,
     # responses

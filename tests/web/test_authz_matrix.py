@@ -75,6 +75,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("campaigns.new", "GET"): STAFF,
     ("campaigns.new", "POST"): STAFF,
     ("campaigns.detail", "GET"): READ,
+    # the questionnaire: read by readers, designed by writers while the campaign is a draft
+    ("questionnaire.show", "GET"): READ,
+    ("questionnaire.download", "GET"): READ,
+    ("questionnaire.preview", "GET"): READ,
+    ("questionnaire.save", "POST"): WRITE,
+    ("questionnaire.from_bank", "POST"): WRITE,
+    ("questionnaire.import_sheet", "POST"): WRITE,
     ("campaigns.edit", "GET"): WRITE,
     ("campaigns.edit", "POST"): WRITE,
     ("campaigns.add_outlet", "POST"): WRITE,
