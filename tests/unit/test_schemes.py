@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from surveyapp import questionnaire as qbank
 from surveyapp.schemes import (
     SCHEME_DIR,
     SchemeError,
@@ -42,7 +43,9 @@ def test_scheme_metadata(scheme_id):
     raw = (SCHEME_DIR / f"{scheme_id}.toml").read_bytes()
     assert scheme.sha256 == hashlib.sha256(raw).hexdigest()
     assert isinstance(scheme.survey, SurveyParams)
-    assert scheme.questionnaire == "default"
+    # each scheme names its bank, which loads (valid, ≥ 3 scored questions per dimension)
+    assert scheme.questionnaire in qbank.bank_names()
+    assert qbank.load_bank(scheme.questionnaire).scored
     assert scheme.title
     assert all(lv.criteria for lv in scheme.levels)
     assert all(c.clause for lv in scheme.levels for c in lv.criteria)
@@ -260,3 +263,13 @@ def test_every_registered_kind_is_documented():
     docs = (SCHEME_DIR.parent / "docs" / "schemes.md").read_text(encoding="utf-8")
     for name in REGISTRY:
         assert f"`{name}`" in docs
+
+
+def test_xh_has_its_own_bank_citing_its_items():
+    """xh-2025 asks about 客观结果's six descriptions and the 服务过程 items (seed 004 表2)."""
+    scheme = load_scheme("xh-2025")
+    bank = qbank.load_bank(scheme.questionnaire)
+    assert scheme.questionnaire == "xh-2025" != load_scheme("cqm-2019").questionnaire
+    items = {i.id for i in scheme.items}
+    assert {q.clause for q in bank.scored} <= items
+    assert next(q for q in bank.questions if q.id == "overall").clause == "36733.3.1"
