@@ -273,3 +273,14 @@ def test_xh_has_its_own_bank_citing_its_items():
     items = {i.id for i in scheme.items}
     assert {q.clause for q in bank.scored} <= items
     assert next(q for q in bank.questions if q.id == "overall").clause == "36733.3.1"
+
+
+def test_gbt_27922_schemes_share_a_bank_on_their_customer_facing_clauses():
+    """dni-2026 and icas-27922 ask about the GB/T 27922 5.2/5.3 clauses they audit."""
+    for scheme_id in ("dni-2026", "icas-27922"):
+        scheme = load_scheme(scheme_id)
+        assert scheme.questionnaire == "gbt-27922"
+        bank = qbank.load_bank(scheme.questionnaire)
+        clauses = {q.clause for q in bank.scored}
+        assert clauses <= {i.id for i in scheme.items}
+        assert all(c.startswith(("5.2.", "5.3.")) for c in clauses)
