@@ -226,6 +226,16 @@ def from_rows(
             raise SheetError(sheet, r, None, f"最多 {qbank.MAX_QUESTIONS} 题", "too many questions")
     if not questions:
         raise SheetError(sheet, None, None, "没有题目", "no questions")
+    texts = [r for (r, _row), q in zip(_numbered(rows), questions, strict=True) if q.kind == "text"]
+    if len(texts) > 1:
+        # a response keeps one free-text answer (its comment): a second would be lost
+        raise SheetError(
+            sheet,
+            texts[1],
+            "kind",
+            "一份问卷最多一道文字题（文字回答保存为这份答卷的意见）",
+            "at most one text question (its answer is kept as the response's comment)",
+        )
     for dim in DIMENSIONS:
         n = sum(1 for q in questions if q.dimension == dim)
         if n < MIN_PER_DIMENSION:
@@ -237,6 +247,11 @@ def from_rows(
                 f"dimension {dim} has {n} scored question(s); {MIN_PER_DIMENSION} needed",
             )
     return qbank.from_questions(name, questions)
+
+
+def _numbered(rows):
+    """The non-blank rows, as from_rows reads them."""
+    return [(r, row) for r, row in rows if any(row.values())]
 
 
 def rows_of(q: qbank.Questionnaire) -> list[dict]:

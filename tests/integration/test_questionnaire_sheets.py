@@ -111,6 +111,12 @@ def test_unknown_dimension_on_row_5_exits_2_naming_row_5(app, runner, tmp_path):
         (lambda rows: rows[6].__setitem__(5, "maybe"), 8, "required", "yes 或 no"),
         (lambda rows: rows[7].__setitem__(0, "on_time"), 9, "id", "重复"),
         (lambda rows: rows.pop(11), None, "dimension", "至少需要 2 道"),
+        (
+            lambda rows: rows.append(["more", "text", "", "还有？", "More?", "no", ""]),
+            16,
+            "kind",
+            "最多一道文字题",
+        ),
     ],
 )
 def test_every_rule_names_where(app, change, row, column, words):
