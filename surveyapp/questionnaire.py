@@ -221,10 +221,11 @@ def questions_version(questions) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def from_questions(name: str, questions, base: str = "default") -> Questionnaire:
+def from_questions(name: str, questions, base: str | Questionnaire = "default") -> Questionnaire:
     """A designed questionnaire: these questions, with the labels, dimension names, title and
-    introduction of the bank `base` (the questions were validated by their designer's rules)."""
-    bank = load_bank(base)
+    introduction of `base` — a bank's name, or the questionnaire being redesigned (a campaign's
+    own keeps its title and introduction) — the questions validated by their designer's rules."""
+    bank = load_bank(base) if isinstance(base, str) else base
     questions = tuple(questions)
     _validate(list(questions), name)
     return Questionnaire(

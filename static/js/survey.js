@@ -10,7 +10,10 @@
     del: function (k) { try { localStorage.removeItem(k); } catch (e) { /* ignore */ } }
   };
   var clear = document.body.getAttribute("data-clear");
-  if (clear) { store.del(clear); }
+  if (clear) {  // the thank-you page: the answers and the screen reached go
+    store.del(clear);
+    try { sessionStorage.removeItem(clear + ":page"); } catch (e) { /* private mode */ }
+  }
 
   var form = document.querySelector("form[data-store]");
   if (!form) { return; }

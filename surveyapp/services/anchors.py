@@ -45,21 +45,34 @@ def _key_path() -> Path:
     )
 
 
-def _private_key() -> Ed25519PrivateKey:
+def _private_key(create: bool = True) -> Ed25519PrivateKey:
+    """The installation's anchor key; created on first use (written to a temporary file and
+    linked into place, so a second worker never reads a half-written key). `create=False`
+    (checking an anchor) never makes a new key: a missing one is an AnchorError."""
     path = _key_path()
     if not path.exists():
+        if not create:
+            raise AnchorError(
+                f"no anchor key at {path}: restore the key the anchor was signed with"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-        except FileExistsError:  # another worker created it first
+            os.link(tmp, path)  # fails if another worker linked its key first: use that one
+        except FileExistsError:
             pass
+        finally:
+            tmp.unlink(missing_ok=True)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise AnchorError(f"{path} does not hold an Ed25519 key")
@@ -110,6 +123,16 @@ def take(seal: bool = True) -> dict:
     )
 
 
+def for_campaign_or_none(campaign_id: int) -> dict | None:
+    """for_campaign, or None when the key cannot be read or written (logged): a result or a
+    report is still given, without its anchor."""
+    try:
+        return for_campaign(campaign_id)
+    except (OSError, ValueError) as e:
+        current_app.logger.warning("ledger anchor unavailable: %s", e)
+        return None
+
+
 def for_campaign(campaign_id: int) -> dict:
     """The campaign chain's sealed head, signed, with how many of its entries await sealing."""
     hs = ledger.heads(chain=campaign_id)
@@ -144,7 +167,7 @@ def check(doc: dict) -> list[Head]:
     hs = _heads(doc)
     if ledger.heads_digest(hs) != doc.get("digest"):
         raise AnchorError("the anchor's digest does not match its chains (the file was edited)")
-    raw = _public_raw(_private_key())
+    raw = _public_raw(_private_key(create=False))
     if doc.get("public_key") != _b64(raw):
         raise AnchorError(
             f"the anchor was signed by key {doc.get('key_id')!s}, not by this installation's"

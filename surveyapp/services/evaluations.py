@@ -262,7 +262,7 @@ def result(campaign: Campaign, ev: Evaluation | None = None) -> dict[str, Any]:
         "survey": record,
         "input": ev.input,
         "evaluation": meta(ev),
-        "ledger_anchor": anchors.for_campaign(campaign.id),
+        "ledger_anchor": anchors.for_campaign_or_none(campaign.id),
     }
 
 

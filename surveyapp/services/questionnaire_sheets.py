@@ -30,6 +30,10 @@ CHOICE_COLUMNS = ("list", "value", "label_zh", "label_en")
 #: questionnaires; the built-in banks keep three, seed 001 §4.3)
 MIN_PER_DIMENSION = 2
 MAX_BYTES = 5 * 2**20
+#: columns read per row and rows of the choices sheet: a sheet padded wide or long must not
+#: hold a worker
+MAX_COLUMNS = 40
+MAX_CHOICE_ROWS = 5000
 _YES = {"yes": True, "y": True, "是": True, "true": True, "no": False, "n": False, "否": False}
 _YES["false"] = False
 _KIND_ZH = {"likert": "五级评分", "nps": "0–10 推荐", "text": "文字"}
@@ -82,7 +86,7 @@ def _cell(value) -> str:
 
 
 def _header(ws, sheet: str, needed: tuple[str, ...]) -> dict[str, int]:
-    rows = ws.iter_rows(min_row=1, max_row=1, values_only=True)
+    rows = ws.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True)
     first = next(rows, None) or ()
     names = {_cell(v).lower().replace(" ", ""): i for i, v in enumerate(first) if _cell(v)}
     for column in needed:
@@ -110,7 +114,10 @@ def _choices(wb) -> dict[str, list[dict]]:
     ws = wb["choices"]
     cols = _header(ws, "choices", CHOICE_COLUMNS)
     lists: dict[str, list[dict]] = {}
-    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+    rows = ws.iter_rows(
+        min_row=2, max_row=MAX_CHOICE_ROWS + 1, max_col=MAX_COLUMNS, values_only=True
+    )
+    for r, values in enumerate(rows, start=2):
         row = {c: _cell(values[i]) if i < len(values) else "" for c, i in cols.items()}
         if not any(row.get(c) for c in CHOICE_COLUMNS):
             continue
@@ -121,6 +128,18 @@ def _choices(wb) -> dict[str, list[dict]]:
             {"value": row["value"], "zh": row["label_zh"], "en": row["label_en"]}
         )
     return lists
+
+
+def _required(row: dict, kind: str, bad) -> bool:
+    answer = row.get("required", "").lower()
+    if answer not in _YES:
+        raise bad(
+            "required", f"应填 yes 或 no，而不是 “{row.get('required', '')}”", "use yes or no"
+        )
+    if kind == "text" and _YES[answer]:
+        # a customer may always leave free text empty (the page and the API never demand it)
+        raise bad("required", "文字题只能选填（填 no）", "a text question is optional: use no")
+    return _YES[answer]
 
 
 def _question(row: dict, r: int, lists: dict) -> Question:
@@ -153,11 +172,7 @@ def _question(row: dict, r: int, lists: dict) -> Question:
             raise bad(column, "题目文字不能为空", "the question text must not be empty")
         if len(row[column]) > 500:
             raise bad(column, "题目文字不能超过 500 字", "the question text is over 500 characters")
-    answer = row.get("required", "").lower()
-    if answer not in _YES:
-        raise bad(
-            "required", f"应填 yes 或 no，而不是 “{row.get('required', '')}”", "use yes or no"
-        )
+    required = _required(row, kind, bad)
     listed = row.get("choices", "")
     if listed:
         if listed not in lists:
@@ -174,11 +189,11 @@ def _question(row: dict, r: int, lists: dict) -> Question:
         kind=kind,
         dimension=dimension,
         clause=row.get("clause") or None,
-        required=_YES[answer],
+        required=required,
     )
 
 
-def read_xlsx(data: bytes, name: str = "imported") -> qbank.Questionnaire:
+def read_xlsx(data: bytes, name: str = "imported", base=None) -> qbank.Questionnaire:
     """A questionnaire from the template, validated; SheetError names sheet, row and column."""
     wb = _workbook(data)
     try:
@@ -190,19 +205,23 @@ def read_xlsx(data: bytes, name: str = "imported") -> qbank.Questionnaire:
         ws = wb["survey"]
         cols = _header(ws, "survey", SURVEY_COLUMNS)
         rows = []
-        for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-            if r > qbank.MAX_QUESTIONS + 1000:  # a sheet of blank rows must not hold a worker
-                break
+        last = qbank.MAX_QUESTIONS + 1000  # a sheet padded with blank rows must not hold a worker
+        read = ws.iter_rows(min_row=2, max_row=last, max_col=MAX_COLUMNS, values_only=True)
+        for r, values in enumerate(read, start=2):
             rows.append(
                 (r, {c: _cell(values[i]) if i < len(values) else "" for c, i in cols.items()})
             )
     finally:
         wb.close()
-    return from_rows(rows, name, "survey", lists)
+    return from_rows(rows, name, "survey", lists, base)
 
 
 def from_rows(
-    rows: list[tuple[int, dict]], name: str, sheet: str = "survey", lists: dict | None = None
+    rows: list[tuple[int, dict]],
+    name: str,
+    sheet: str = "survey",
+    lists: dict | None = None,
+    base=None,
 ) -> qbank.Questionnaire:
     """Validate numbered rows ({column: text}) into a questionnaire: the spreadsheet's rules,
     for the sheet and for the questionnaire editor's page (`sheet` names where they came from)."""
@@ -246,7 +265,7 @@ def from_rows(
                 f"维度 {dim}（{DIMENSION_NAMES_ZH[dim]}）只有 {n} 道计分题，至少需要 {MIN_PER_DIMENSION} 道",
                 f"dimension {dim} has {n} scored question(s); {MIN_PER_DIMENSION} needed",
             )
-    return qbank.from_questions(name, questions)
+    return qbank.from_questions(name, questions, base or "default")
 
 
 def _numbered(rows):

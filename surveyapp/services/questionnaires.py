@@ -7,6 +7,7 @@ from .. import questionnaire as qbank
 from ..db import db
 from ..errors import DomainError
 from ..models import Campaign, StoredQuestionnaire, User
+from . import ledger
 from . import questionnaire_sheets as sheets
 from .bounds import bounded_id
 from .uow import unit_of_work
@@ -57,11 +58,16 @@ def export_xlsx(
 
 
 def set_for_campaign(campaign: Campaign, q: qbank.Questionnaire, by: User | None = None) -> None:
-    """Replace a draft campaign's questionnaire (frozen, with its hash, once collection starts)."""
-    if campaign.status != "draft":
-        raise DomainError("questionnaire_frozen", "questionnaire")
+    """Replace a draft campaign's questionnaire (frozen, with its hash, once collection starts).
+
+    The status is read again under the row's lock: collection started by someone else a moment
+    ago refuses the change instead of swapping the questions under its first answers."""
     frozen = q.as_dict()
     with unit_of_work() as uow:
+        ledger.write_lock()
+        db.session.refresh(campaign, with_for_update=True)
+        if campaign.status != "draft":
+            raise DomainError("questionnaire_frozen", "questionnaire")
         campaign.questionnaire = frozen
         uow.audit(
             "campaign.questionnaire",

@@ -120,8 +120,11 @@ def save(campaign_id: int):
     action = request.form.get("action", "save")
     if action != "save":
         return _page(campaign, _apply(rows, action), dirty=True)
+    base = response_service.questionnaire_for(campaign)  # its title, intro, labels stay
     try:
-        q = sheets.from_rows(list(enumerate(rows, start=1)), campaign.title[:120], "page")
+        q = sheets.from_rows(
+            list(enumerate(rows, start=1)), campaign.title[:120], "page", None, base
+        )
     except sheets.SheetError as e:
         key = (e.row, e.column) if e.row is not None else (None, e.column)
         where = _("第 %(n)s 题", n=e.row) if e.row is not None else None
@@ -156,7 +159,9 @@ def import_sheet(campaign_id: int):
         return _page(campaign, current, error=_("请选择要导入的 XLSX 文件。"), status=422)
     data = upload.read(sheets.MAX_BYTES + 1)
     try:
-        q = sheets.read_xlsx(data, campaign.title[:120])
+        q = sheets.read_xlsx(
+            data, campaign.title[:120], response_service.questionnaire_for(campaign)
+        )
     except sheets.SheetError as e:
         where = f"{e.where_zh()}：" if lang() == "zh" else f"{e.where_en()}: "
         return _page(campaign, current, error=f"{where}{_sheet_error(e)}", status=422)

@@ -106,7 +106,7 @@ def render(campaign) -> bytes:
         finalized_by=evaluations.user_name(ev.get("finalized_by_id")),
         scheme_sha256=ev.get("scheme_sha256")
         or (result.get("parameters") or {}).get("scheme_sha256"),
-        anchor=anchors.for_campaign(campaign.id),
+        anchor=anchors.for_campaign_or_none(campaign.id),
     )
     return html_class(string=html, base_url=request.url_root).write_pdf()
 

@@ -111,6 +111,7 @@ def test_unknown_dimension_on_row_5_exits_2_naming_row_5(app, runner, tmp_path):
         (lambda rows: rows[6].__setitem__(5, "maybe"), 8, "required", "yes 或 no"),
         (lambda rows: rows[7].__setitem__(0, "on_time"), 9, "id", "重复"),
         (lambda rows: rows.pop(11), None, "dimension", "至少需要 2 道"),
+        (lambda rows: rows[13].__setitem__(5, "yes"), 15, "required", "文字题只能选填"),
         (
             lambda rows: rows.append(["more", "text", "", "还有？", "More?", "no", ""]),
             16,

@@ -141,3 +141,19 @@ def test_collection_freezes_the_questionnaire(client, make_user, login):
     assert resp.status_code == 409 and "只有草稿状态" in resp.get_data(as_text=True)
     assert ids_of(campaign.id) == ids
     assert db.session.get(Campaign, campaign.id).questionnaire["questions"][0]["text"]["zh"] != "改"
+
+
+def test_a_redesign_keeps_the_campaigns_title_and_introduction(client, make_user, login):
+    admin, _token = make_user("admin")
+    login(admin.username)
+    campaign = factories.make_campaign(status="draft", scheme="xh-2025")
+    intro = db.session.get(Campaign, campaign.id).questionnaire["intro"]
+    assert "完善度" in intro["zh"]  # the xh-2025 bank's own introduction
+    resp = client.post(
+        f"/campaigns/{campaign.id}/questionnaire",
+        data={**form_of(campaign, **{"text_zh-0": "改写的第一题"}), "action": "save"},
+    )
+    assert resp.status_code == 303
+    db.session.expire_all()
+    after = db.session.get(Campaign, campaign.id).questionnaire
+    assert after["intro"] == intro and after["questions"][0]["text"]["zh"] == "改写的第一题"
