@@ -23,6 +23,7 @@ from ..models import (
     campaign_viewers,
     hash_token,
 )
+from . import ledger
 from .bounds import bounded_id
 from .uow import unit_of_work
 
@@ -211,7 +212,9 @@ def change_role(user: User, role: str, by: User | None = None) -> User:
                 for campaign in db.session.scalars(
                     select(Campaign).where(Campaign.id.in_(granted))
                 ):
-                    getattr(campaign, attr).remove(user)
+                    ledger.lock_row(campaign)
+                    if user in getattr(campaign, attr):
+                        getattr(campaign, attr).remove(user)
         _end_sessions(user)
         uow.audit("user.role", target=f"user:{user.id}", by=by, detail={"role": [old, role]})
     return user
@@ -293,8 +296,9 @@ def grant(
     campaign = db.session.get(Campaign, bounded_id(campaign_id, "campaign"))
     if campaign is None:
         raise DomainError("not_found", "campaign")
-    granted = campaign.auditors if user.role == "auditor" else campaign.viewers
     with unit_of_work() as uow:
+        ledger.lock_row(campaign)  # concurrent grants to one campaign: one after the other
+        granted = campaign.auditors if user.role == "auditor" else campaign.viewers
         if user not in granted:
             granted.append(user)
         uow.audit(
@@ -316,6 +320,7 @@ def revoke_grant(user: User, campaign_id: int | None = None, by: User | None = N
             user.sees_all = False
             uow.audit("grant.revoke_all", target=f"user:{user.id}", by=by)
             return
+        ledger.lock_row(campaign)
         granted = campaign.auditors if user.role == "auditor" else campaign.viewers
         if user in granted:
             granted.remove(user)

@@ -20,7 +20,7 @@ from ..db import db, utcnow
 from ..errors import DomainError
 from ..models import Campaign, Organization, Outlet, Response, SurveyLink, User
 from ..vocabulary import INITIAL_STATUSES, TRANSITIONS
-from . import questionnaires, text
+from . import ledger, questionnaires, text
 from .bounds import MAX_OUTLETS, bounded_id
 from .scores.adapters import params_of
 from .uow import unit_of_work
@@ -489,8 +489,9 @@ def set_auditors(campaign: Campaign, users: Iterable[User], by: User | None = No
     wrong = [u.username for u in users if u.role != "auditor" or not u.active]
     if wrong:
         raise DomainError("not_auditor", "auditors", users=wrong)
-    before = sorted(u.id for u in campaign.auditors)
     with unit_of_work() as uow:
+        ledger.lock_row(campaign)  # concurrent changes of the team: one after the other
+        before = sorted(u.id for u in campaign.auditors)
         campaign.auditors = users
         uow.audit(
             "campaign.auditors",

@@ -204,6 +204,23 @@ def _changed(obj, spec) -> list:
     return [f for f in spec.fields if state.attrs[f.source].history.has_changes()]
 
 
+def _changed_value(obj, f, before: dict):
+    """The recorded value of a changed field: its new value, or for a collection the recorded
+    members with this flush's additions and removals applied."""
+    if not f.delta or not isinstance(before.get(f.name), list):
+        return f.encode(getattr(obj, f.source))
+    history = attributes.instance_state(obj).attrs[f.source].history
+    ids = set(before[f.name]) - {x.id for x in history.deleted or ()}
+    return sorted(ids | {x.id for x in history.added or ()})
+
+
+def lock_row(obj) -> None:
+    """Lock a row for the rest of the transaction and read it afresh (SQLite: the write lock),
+    before changing what its ledger entry records from its current state (grants)."""
+    write_lock()
+    db.session.refresh(obj, with_for_update=True)
+
+
 def _spec(obj):
     return LEDGERED.get(getattr(obj, "__tablename__", None))
 
@@ -247,7 +264,7 @@ def _record_flush(session, _flush_context) -> None:
             before = recorded(connection, spec.table, obj.id)
             if before is not None:
                 content = {**content, **before}
-                content.update({f.name: f.encode(getattr(obj, f.source)) for f in changed})
+                content.update({f.name: _changed_value(obj, f, before) for f in changed})
         values = entry_values(
             kind, spec.table, obj.id, prepare(content), spec.chain(obj, connection)
         )

@@ -102,10 +102,13 @@ class Field:
     name: str
     source: str
     encode: Callable = _same
+    #: a collection (grants): a change records the recorded ids with the added and removed
+    #: ones applied, never the collection as loaded (which could carry a smuggled member)
+    delta: bool = False
 
 
-def F(name: str, encode: Callable = _same, source: str | None = None) -> Field:  # noqa: N802
-    return Field(name, source or name, encode)
+def F(name: str, encode: Callable = _same, source: str | None = None, delta: bool = False) -> Field:  # noqa: N802
+    return Field(name, source or name, encode, delta)
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,8 @@ _register(
             F("created_at", _ts),
             F("created_by_id"),
             # grants: who may audit the campaign and who may read it
-            F("auditor_ids", _ids, "auditors"),
-            F("viewer_ids", _ids, "viewers"),
+            F("auditor_ids", _ids, "auditors", delta=True),
+            F("viewer_ids", _ids, "viewers", delta=True),
         ),
         exempt={"id": "the entry's row id"},
         campaign_column="id",

@@ -292,6 +292,10 @@ def test_anchor_file_checks(world, runner, tmp_path, app):
     result = runner.invoke(args=["verify-ledger", "--anchor", str(bad)])
     assert result.exit_code == 2 and "cannot read the anchor file" in result.stderr
     app.config["LEDGER_ANCHOR_KEY_FILE"] = str(tmp_path / "other.key")
+    result = runner.invoke(args=["verify-ledger", "--anchor", anchor])  # checking makes no key
+    assert result.exit_code == 2 and "no anchor key" in result.stderr
+    assert not (tmp_path / "other.key").exists()
+    assert runner.invoke(args=["ledger-anchor"]).exit_code == 0  # another installation's key
     result = runner.invoke(args=["verify-ledger", "--anchor", anchor])
     assert result.exit_code == 2 and "not by this installation's key" in result.stderr
 
@@ -309,3 +313,21 @@ def test_link_use_is_recorded_on_the_link(world):
     link = db.session.get(SurveyLink, world["link"])
     recorded = ledger.recorded(db.session.connection(), "survey_links", link.id)
     assert recorded["used_at"] is not None
+
+
+def test_a_smuggled_grant_stays_visible_after_a_legitimate_one(world, runner, make_user):
+    """A later grant records the recorded members plus its own change, never the collection as
+    loaded: a viewer inserted behind the app's back is not laundered by the next grant."""
+    smuggler, _token = make_user("viewer", sees_all=False)
+    db.session.execute(
+        text("INSERT INTO campaign_viewers (campaign_id, user_id) VALUES (:c, :u)"),
+        {"c": world["campaign"], "u": smuggler.id},
+    )
+    db.session.commit()
+    db.session.expire_all()
+    honest, _token = make_user("viewer", sees_all=False)
+    accounts.grant(honest, world["campaign"])
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 1
+    assert f"(table campaigns, row {world['campaign']})" in result.stderr
+    assert "viewer_ids: ledger" in result.stderr and str(smuggler.id) in result.stderr
