@@ -259,6 +259,8 @@ def _record_flush(session, _flush_context) -> None:
         else:  # the recorded state, reaffirmed under that name
             todo.append((obj, spec, kind, []))
     for obj, spec, kind, changed in todo:
+        if changed is None and spec.table == "campaigns":
+            _register_chain(connection, obj.id)
         content = spec.snapshot(obj)
         if changed is not None:
             before = recorded(connection, spec.table, obj.id)
@@ -269,6 +271,18 @@ def _record_flush(session, _flush_context) -> None:
             kind, spec.table, obj.id, prepare(content), spec.chain(obj, connection)
         )
         written[(spec.table, obj.id)] = connection.execute(_INSERT_ENTRY, values).scalar_one()
+
+
+#: the system chain's register of campaign chains: one entry per campaign, so that deleting a
+#: campaign together with its whole chain still leaves a sealed trace that verify checks
+REGISTER = "chains"
+
+
+def _register_chain(connection, campaign_id: int) -> None:
+    content = prepare({"campaign_id": campaign_id})
+    connection.execute(
+        _INSERT_ENTRY, entry_values("chain.open", REGISTER, campaign_id, content, SYSTEM_CHAIN)
+    )
 
 
 def _forget_written(session, _transaction) -> None:
@@ -357,13 +371,25 @@ def _close_batch(connection, batch_id, chain, seq, prev, length, leaves: list[by
     )
 
 
-def _seal_chain(connection, chain: int, wait: bool) -> int:
+#: entries per sealed batch at most: a backlog is sealed in several short transactions
+SEAL_BATCH = 20_000
+
+
+def _seal_chain(connection, chain: int, wait: bool, limit: int | None = None) -> int:
+    limit = limit or SEAL_BATCH
     if not _lock_chain(connection, chain, wait):
         return 0
     batch_id, seq, prev, length = _open_batch(connection, chain)
+    pending = (
+        select(_ENTRIES.c.id)
+        .where(_ENTRIES.c.chain == chain, _ENTRIES.c.batch_id.is_(None))
+        .order_by(_ENTRIES.c.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
     claimed = connection.execute(
         update(_ENTRIES)
-        .where(_ENTRIES.c.chain == chain, _ENTRIES.c.batch_id.is_(None))
+        .where(_ENTRIES.c.id.in_(pending), _ENTRIES.c.batch_id.is_(None))
         .values(batch_id=batch_id)
         .returning(
             _ENTRIES.c.id,
@@ -402,8 +428,12 @@ def seal(chains: Iterable[int] | None = None, wait: bool = True) -> int:
         with engine.connect() as conn:
             chains = unsealed_chains(conn)
     for chain in sorted(set(chains)):
-        with write_gate(), engine.begin() as conn:
-            total += _seal_chain(conn, chain, wait)
+        while True:  # one batch of at most SEAL_BATCH entries per transaction
+            with write_gate(), engine.begin() as conn:
+                sealed = _seal_chain(conn, chain, wait)
+            total += sealed
+            if sealed < SEAL_BATCH:
+                break
     return total
 
 
@@ -625,7 +655,31 @@ def _verify_on(conn, anchor: list[Head] | None) -> Report:
             rows += checked
             if mismatch is not None:
                 break
+    if mismatch is None:
+        mismatch = _verify_register(conn)
     return Report(entries, rows, hs, mismatch, batches, n_unsealed, oldest)
+
+
+def _verify_register(conn) -> Mismatch | None:
+    """Every campaign chain the system chain registered still has entries."""
+    E = _ENTRIES.c
+    registered = set(
+        conn.execute(
+            select(E.row_id).where(E.table_name == REGISTER, E.chain == SYSTEM_CHAIN)
+        ).scalars()
+    )
+    present = set(conn.execute(select(E.chain).distinct()).scalars())
+    missing = sorted(registered - present)
+    if missing:
+        return Mismatch(
+            None,
+            REGISTER,
+            missing[0],
+            "the system chain registered this campaign's chain, which has no entries any more"
+            " (the campaign's records were deleted)",
+            missing[0],
+        )
+    return None
 
 
 def _verify_batches(conn):

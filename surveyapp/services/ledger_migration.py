@@ -140,6 +140,9 @@ def rerecord(connection) -> dict[int, list[tuple[str, int, dict]]]:
                 f"table {table}, row {row_id}: recorded row is missing from the table; nothing"
                 " was migrated"
             )
+    # the system chain's register of campaign chains (services/ledger.py REGISTER)
+    for cid in connection.execute(text("SELECT id FROM campaigns ORDER BY id")).scalars():
+        todo.setdefault(SYSTEM_CHAIN, []).append(("chains", int(cid), {"campaign_id": int(cid)}))
     return todo
 
 
@@ -154,7 +157,11 @@ def seal_v1(connection) -> int:
     """Assign the v1 entries their chains and seal each chain's v1 entries as its batch 1."""
     assign_chains(connection)
     chains = connection.execute(text("SELECT DISTINCT chain FROM ledger_entries")).scalars()
-    return sum(_seal_chain(connection, int(c), True) for c in sorted(chains))
+    total = 0
+    for chain in sorted(int(c) for c in chains):
+        while (sealed := _seal_chain(connection, chain, True)) > 0:
+            total += sealed
+    return total
 
 
 def write(connection, plan: dict[int, list[tuple[str, int, dict]]]) -> int:

@@ -162,3 +162,16 @@ def test_prepared_append_is_append(app):
     e = db.session.get(LedgerEntry, entry_id)
     assert (e.chain, e.batch_id, e.content) == (9, None, ledger.canonical_json({"b": "售后"}))
     assert ledger.verify()[1] is None
+
+
+def test_a_backlog_is_sealed_in_bounded_batches(app, monkeypatch):
+    monkeypatch.setattr(ledger, "SEAL_BATCH", 3)
+    for i in range(7):
+        ledger.append("test", "nowhere", i + 1, {"a": i}, chain=5)
+    db.session.commit()
+    assert ledger.seal() == 7
+    sizes = db.session.scalars(
+        select(LedgerBatch.size).where(LedgerBatch.chain == 5).order_by(LedgerBatch.seq)
+    ).all()
+    assert sizes == [3, 3, 1]
+    assert ledger.verify() == (7, None)

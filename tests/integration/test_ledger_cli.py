@@ -53,14 +53,15 @@ def test_stored_responses_verify(app, runner):
     submit(make_campaign(), 3, comment="很好")
     result = run(runner)
     assert result.exit_code == 0, result.output
-    # the organization, the campaign, its outlet and link, three responses
-    assert "ledger intact: 7 entries in 0 chains (0 sealed batches), 7 rows checked" in (
+    # the organization, the campaign (and its chain's register entry), its outlet and link,
+    # three responses
+    assert "ledger intact: 8 entries in 0 chains (0 sealed batches), 7 rows checked" in (
         result.output
     )
-    assert "7 entries not sealed yet" in result.output
+    assert "8 entries not sealed yet" in result.output
     ledger.seal()
     result = run(runner)
-    assert "ledger intact: 7 entries in 2 chains (2 sealed batches), 7 rows checked" in (
+    assert "ledger intact: 8 entries in 2 chains (2 sealed batches), 7 rows checked" in (
         result.output
     )
     assert "not sealed" not in result.output
@@ -147,7 +148,7 @@ def test_batches_do_not_change_the_outcome(app, runner, batch):
     submit(make_campaign(), 4)
     ledger.seal()
     result = run(runner, "--batch", str(batch))
-    assert result.exit_code == 0 and "8 entries in 2 chains (2 sealed batches), 8 rows" in (
+    assert result.exit_code == 0 and "9 entries in 2 chains (2 sealed batches), 8 rows" in (
         result.output
     )
     assert ledger.verify(batch)[1] is None

@@ -331,3 +331,23 @@ def test_a_smuggled_grant_stays_visible_after_a_legitimate_one(world, runner, ma
     assert result.exit_code == 1
     assert f"(table campaigns, row {world['campaign']})" in result.stderr
     assert "viewer_ids: ledger" in result.stderr and str(smuggler.id) in result.stderr
+
+
+def test_a_campaign_deleted_with_its_whole_chain_is_named(world, runner):
+    """Its rows, its entries and its batches all gone: the system chain's register remains."""
+    other = world["other"]
+    for sql in (
+        "DELETE FROM survey_links WHERE campaign_id = :c",
+        "DELETE FROM outlets WHERE campaign_id = :c",
+        "DELETE FROM campaign_auditors WHERE campaign_id = :c",
+        "DELETE FROM campaign_viewers WHERE campaign_id = :c",
+        "DELETE FROM campaigns WHERE id = :c",
+        "DELETE FROM ledger_entries WHERE chain = :c",
+        "DELETE FROM ledger_batches WHERE chain = :c",
+    ):
+        db.session.execute(text(sql), {"c": other})
+    db.session.commit()
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 1
+    assert f"chain campaign {other} (table chains, row {other})" in result.stderr
+    assert "records were deleted" in result.stderr
