@@ -29,7 +29,7 @@ def upgrade():
 
     connection = op.get_bind()
     # verified and compared before any change: a refused migration leaves v1 as it was
-    plan = ledger_migration.check(connection)
+    ledger_migration.check(connection)
     op.create_table(
         "ledger_batches",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,7 +62,7 @@ def upgrade():
         sqlite_where=sa.text("batch_id IS NULL"),
         postgresql_where=sa.text("batch_id IS NULL"),
     )
-    ledger_migration.write(connection, plan)
+    ledger_migration.write(connection)
 
 
 def downgrade():

@@ -90,67 +90,88 @@ def assign_chains(connection) -> None:
     )
 
 
-def _newest_v1(connection, table: str) -> dict[int, dict]:
-    rows = connection.execute(
-        text(
-            "SELECT e.row_id, e.content FROM ledger_entries e JOIN (SELECT MAX(id) AS mid"
-            " FROM ledger_entries WHERE table_name = :t GROUP BY row_id) n ON e.id = n.mid"
-        ),
-        {"t": table},
-    )
-    return {int(r[0]): json.loads(r[1]) for r in rows}
+#: rows re-recorded per sealed batch
+CHUNK = 20_000
 
 
-def _live(connection, spec):
+def _newest_v1(connection, table: str):
+    """(row id, content) of each row's newest v1 entry, in row id order, streamed."""
+    # per statement: Connection.execution_options would change the migration's connection
+    stmt = text(
+        "SELECT e.row_id, e.content FROM ledger_entries e JOIN (SELECT MAX(id) AS mid"
+        " FROM ledger_entries WHERE table_name = :t GROUP BY row_id) n ON e.id = n.mid"
+        " ORDER BY e.row_id"
+    ).execution_options(yield_per=5000)
+    with connection.execute(stmt, {"t": table}) as rows:  # closed however the caller stops
+        for r in rows:
+            yield int(r[0]), json.loads(r[1])
+
+
+def _live(connection, spec, ids=None):
     if not spec.needs_orm:
-        yield from connection.execute(select(spec.model.__table__).order_by(spec.model.id))
+        stmt = select(spec.model.__table__).order_by(spec.model.id)
+        if ids is not None:
+            stmt = stmt.where(spec.model.__table__.c.id.in_(ids))
+        with connection.execute(stmt.execution_options(yield_per=5000)) as rows:
+            yield from rows
         return
     with Session(bind=connection) as session:
-        yield from session.execute(select(spec.model).order_by(spec.model.id)).scalars()
+        stmt = select(spec.model).order_by(spec.model.id)
+        if ids is not None:
+            stmt = stmt.where(spec.model.id.in_(ids))
+        yield from session.execute(stmt).scalars()
 
 
-def rerecord(connection) -> dict[int, list[tuple[str, int, dict]]]:
-    """What each chain needs re-recorded: {chain: [(table, row id, v2 snapshot)]}."""
-    todo: dict[int, list[tuple[str, int, dict]]] = {}
-    for table, spec in sorted(LEDGERED.items()):
-        v1 = _newest_v1(connection, table)
-        for row in _live(connection, spec):
-            snap = spec.snapshot(row)
-            old = v1.pop(row.id, None)
-            if old is None and table in V1_TABLES:
-                raise LedgerMigrationError(
-                    f"table {table}, row {row.id}: live row has no v1 ledger entry; nothing was"
-                    " migrated"
+def _refuse(table: str, row_id: int, what: str) -> LedgerMigrationError:
+    return LedgerMigrationError(f"table {table}, row {row_id}: {what}; nothing was migrated")
+
+
+def _compared(connection, table: str, spec):
+    """(row id, whether its v2 snapshot records more than v1 did) for every live row, the
+    newest v1 entries and the rows merged in id order (constant memory); raises on any
+    difference between a row and what v1 recorded of it."""
+    recorded = _newest_v1(connection, table)
+    live = _live(connection, spec)
+    try:
+        yield from _merge(table, spec, recorded, live)
+    finally:  # a refusal leaves no open cursor behind
+        recorded.close()
+        live.close()
+
+
+def _merge(table: str, spec, recorded, live):
+    rec = next(recorded, None)
+    for row in live:
+        if rec is not None and rec[0] < row.id:
+            raise _refuse(table, rec[0], "recorded row is missing from the table")
+        old = None
+        if rec is not None and rec[0] == row.id:
+            old, rec = rec[1], next(recorded, None)
+        elif table in V1_TABLES:
+            raise _refuse(table, row.id, "live row has no v1 ledger entry")
+        snap = spec.snapshot(row)
+        if old is not None:
+            differs = sorted(k for k in old if k in snap and old[k] != snap[k])
+            if differs:
+                k = differs[0]
+                raise _refuse(
+                    table,
+                    row.id,
+                    f"live row differs from its v1 ledger entry ({k}: ledger {old[k]!r} != live"
+                    f" {snap[k]!r})",
                 )
-            if old is not None:
-                differs = sorted(k for k in old if k in snap and old[k] != snap[k])
-                if differs:
-                    k = differs[0]
-                    raise LedgerMigrationError(
-                        f"table {table}, row {row.id}: live row differs from its v1 ledger entry"
-                        f" ({k}: ledger {old[k]!r} != live {snap[k]!r}); nothing was migrated"
-                    )
-                if canonical_json(old) == canonical_json(snap):
-                    continue
-            chain = spec.chain(row, connection)
-            todo.setdefault(chain, []).append((table, row.id, snap))
-        if v1:
-            row_id = min(v1)
-            raise LedgerMigrationError(
-                f"table {table}, row {row_id}: recorded row is missing from the table; nothing"
-                " was migrated"
-            )
-    # the system chain's register of campaign chains (services/ledger.py REGISTER)
-    for cid in connection.execute(text("SELECT id FROM campaigns ORDER BY id")).scalars():
-        todo.setdefault(SYSTEM_CHAIN, []).append(("chains", int(cid), {"campaign_id": int(cid)}))
-    return todo
+        yield row.id, old is None or canonical_json(old) != canonical_json(snap)
+    if rec is not None:
+        raise _refuse(table, rec[0], "recorded row is missing from the table")
 
 
-def check(connection) -> dict[int, list[tuple[str, int, dict]]]:
-    """Before any change: verify the v1 chain and compare every row with it; returns what
-    needs re-recording. Raises LedgerMigrationError, changing nothing."""
+def check(connection) -> None:
+    """Before any change: verify the v1 chain and compare every row with it. Raises
+    LedgerMigrationError, changing nothing."""
     verify_v1(connection)
-    return rerecord(connection)
+    for table, spec in sorted(LEDGERED.items()):
+        for _row_id, _more in _compared(connection, table, spec):
+            pass
 
 
 def seal_v1(connection) -> int:
@@ -164,15 +185,25 @@ def seal_v1(connection) -> int:
     return total
 
 
-def write(connection, plan: dict[int, list[tuple[str, int, dict]]]) -> int:
-    """Append the re-recorded rows, each chain's as one sealed batch per table."""
+def write(connection) -> int:
+    """Re-record every row whose v2 snapshot records more than v1 did, CHUNK rows per sealed
+    batch (the ids to do are read first; then rows are read and written chunk by chunk), and
+    register every campaign's chain on the system chain."""
     added = 0
-    for chain, items in sorted(plan.items()):
-        by_table: dict[str, list[tuple[int, dict]]] = {}
-        for table, row_id, snap in items:
-            by_table.setdefault(table, []).append((row_id, snap))
-        for table, rows in sorted(by_table.items()):
-            added += bulk_insert(connection, "migrate", table, rows, chain)
+    for table, spec in sorted(LEDGERED.items()):
+        todo = [row_id for row_id, more in _compared(connection, table, spec) if more]
+        for i in range(0, len(todo), CHUNK):
+            by_chain: dict[int, list[tuple[int, dict]]] = {}
+            for row in _live(connection, spec, todo[i : i + CHUNK]):
+                by_chain.setdefault(spec.chain(row, connection), []).append(
+                    (row.id, spec.snapshot(row))
+                )
+            for chain, rows in sorted(by_chain.items()):
+                added += bulk_insert(connection, "migrate", table, rows, chain)
+    campaigns = connection.execute(text("SELECT id FROM campaigns ORDER BY id")).scalars()
+    register = [(int(c), {"campaign_id": int(c)}) for c in campaigns]
+    if register:
+        added += bulk_insert(connection, "migrate", "chains", register, SYSTEM_CHAIN)
     return added
 
 
