@@ -204,6 +204,29 @@ def _changed(obj, spec) -> list:
     return [f for f in spec.fields if state.attrs[f.source].history.has_changes()]
 
 
+#: the key of an entry listing fields found edited behind the application's back when a
+#: legitimate write changed them (no live row has it, so verify names the row and the field)
+TAMPERED = "_found_edited"
+
+
+def _found_edited(obj, changed, before: dict) -> dict:
+    """Changed fields whose value before this write is not what the ledger recorded: edited by
+    SQL, then read and written back by a use case (e.g. a checklist save merging the stored
+    input). {field: {"ledger": recorded, "found": value before the write}}."""
+    state = attributes.instance_state(obj)
+    found = {}
+    for f in changed:
+        if f.delta or f.name not in before:
+            continue
+        deleted = state.attrs[f.source].history.deleted
+        if not deleted:  # the old value was never loaded: nothing to compare
+            continue
+        old = f.encode(deleted[0])
+        if canonical_json({"v": old}) != canonical_json({"v": before[f.name]}):
+            found[f.name] = {"ledger": before[f.name], "found": old}
+    return found
+
+
 def _changed_value(obj, f, before: dict):
     """The recorded value of a changed field: its new value, or for a collection the recorded
     members with this flush's additions and removals applied."""
@@ -265,8 +288,11 @@ def _record_flush(session, _flush_context) -> None:
         if changed is not None:
             before = recorded(connection, spec.table, obj.id)
             if before is not None:
+                found = _found_edited(obj, changed, before)
                 content = {**content, **before}
                 content.update({f.name: _changed_value(obj, f, before) for f in changed})
+                if found:  # evidence kept: verify names these fields until resolved
+                    content[TAMPERED] = {**before.get(TAMPERED, {}), **found}
         values = entry_values(
             kind, spec.table, obj.id, prepare(content), spec.chain(obj, connection)
         )

@@ -351,3 +351,34 @@ def test_a_campaign_deleted_with_its_whole_chain_is_named(world, runner):
     assert result.exit_code == 1
     assert f"chain campaign {other} (table chains, row {other})" in result.stderr
     assert "records were deleted" in result.stderr
+
+
+def test_an_edit_read_and_written_back_by_a_legitimate_write_stays_visible(world, runner):
+    """A field edited by SQL, then changed by the app (which read the edited value first):
+    the new entry records the change and keeps what was found, so verify still names it."""
+    campaign_id = world["campaign"]
+    forged = "伪造的标题"
+    db.session.execute(
+        text("UPDATE campaigns SET title = :t WHERE id = :c"), {"t": forged, "c": campaign_id}
+    )
+    db.session.commit()
+    db.session.expire_all()
+    campaign = db.session.get(Campaign, campaign_id)
+    assert campaign.title == forged  # the app reads the edited value …
+    campaign.title = campaign.title + "（已核对）"  # … and writes a change of it back
+    db.session.commit()
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 1
+    assert f"(table campaigns, row {campaign_id})" in result.stderr
+    assert "_found_edited" in result.stderr and forged in result.stderr
+
+
+def test_ordinary_changes_leave_no_trace_of_editing(world, runner):
+    campaign = db.session.get(Campaign, world["campaign"])
+    campaign.title = "新标题"
+    db.session.commit()
+    campaign.title = "又一个标题"
+    campaign.status = "closed"
+    db.session.commit()
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 0, result.stderr
