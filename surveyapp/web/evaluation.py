@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -14,8 +16,8 @@ from ..i18n import local_time
 from ..messages import FIELD_LABELS, message
 from ..scoring import EVENT_TYPES, Scheme
 from ..scoring.model import EVENT_NAMES_ZH
+from ..services import anchors, evaluations
 from ..services import dashboard as dashboard_service
-from ..services import evaluations
 from ..services.checklist import (
     MAX_COLUMNS,
     SHARED,
@@ -249,6 +251,28 @@ def report_pdf(campaign_id: int):
     except DomainError as e:
         flash(message(e), "error")
         return redirect(url_for(".form", campaign_id=campaign.id), 303)
+
+
+@bp.get("/<int:campaign_id>/ledger-anchor.json")
+@login_required
+def ledger_anchor(campaign_id: int):
+    """The campaign chain's signed anchor as a file: kept beside the certificate, it is what
+    `flask verify-ledger --anchor FILE` checks later (docs/ledger.md)."""
+    campaign = campaign_or_abort(campaign_id)
+    doc = anchors.for_campaign_or_none(campaign.id)
+    if doc is None:
+        abort(503)
+    body = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    day = datetime.now(UTC).strftime("%Y%m%d")
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="ledger-anchor-{campaign.id}-{day}.json"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.get("/<int:campaign_id>/report")

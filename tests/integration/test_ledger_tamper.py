@@ -382,3 +382,30 @@ def test_ordinary_changes_leave_no_trace_of_editing(world, runner):
     db.session.commit()
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_report_page_offers_the_anchor_file_that_verify_checks(
+    world, runner, client, make_user, login, tmp_path
+):
+    viewer, _token = make_user("viewer")
+    login(viewer.username)
+    ledger.seal()
+    resp = client.get(f"/campaigns/{world['campaign']}/ledger-anchor.json")
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    doc = resp.get_json()
+    assert doc["campaign_id"] == world["campaign"] and doc["signature"]
+    path = tmp_path / "kept-with-the-certificate.json"
+    path.write_bytes(resp.data)
+    ok = runner.invoke(args=["verify-ledger", "--anchor", str(path)])
+    assert ok.exit_code == 0, ok.output
+    _reseal(world["campaign"])  # a forger's recomputation changes nothing yet …
+    db.session.execute(
+        text("UPDATE ledger_batches SET sealed_at = '2020-01-01T00:00:00+00:00' WHERE chain = :c"),
+        {"c": world["campaign"]},
+    )
+    db.session.commit()
+    _reseal(world["campaign"])  # … a rewritten chain does
+    assert runner.invoke(args=["verify-ledger"]).exit_code == 0  # consistent on its own
+    bad = runner.invoke(args=["verify-ledger", "--anchor", str(path)])
+    assert bad.exit_code == 1 and "rewritten since the anchor" in bad.stderr

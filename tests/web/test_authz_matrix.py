@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("campaigns.new", "POST"): STAFF,
     ("campaigns.detail", "GET"): READ,
     # the questionnaire: read by readers, designed by writers while the campaign is a draft
+    ("evaluation.ledger_anchor", "GET"): READ,
     ("questionnaire.show", "GET"): READ,
     ("questionnaire.download", "GET"): READ,
     ("questionnaire.preview", "GET"): READ,
