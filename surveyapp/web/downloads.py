@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, stream_with_context
 
+from ..exports import registry
 from ..services.exports import Download
 
 
@@ -14,3 +15,8 @@ def send(download: Download, **headers: str) -> Response:
         content_type=download.media_type,
         headers={"Content-Disposition": download.disposition, **headers},
     )
+
+
+def xlsx_type() -> str:
+    """The Content-Type the export registry sends XLSX files with."""
+    return registry.get("xlsx").media_type

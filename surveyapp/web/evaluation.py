@@ -28,6 +28,7 @@ from ..services.checklist import (
 )
 from . import report_pdf as report_pdf_module
 from .access import campaign_or_abort, can_write, roles_required
+from .downloads import Download, send
 from .errors import wants_json
 from .params import int_param
 
@@ -262,17 +263,10 @@ def ledger_anchor(campaign_id: int):
     doc = anchors.for_campaign_or_none(campaign.id)
     if doc is None:
         abort(503)
-    body = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    day = datetime.now(UTC).strftime("%Y%m%d")
-    return (
-        body,
-        200,
-        {
-            "Content-Type": "application/json; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="ledger-anchor-{campaign.id}-{day}.json"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    body = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    name = f"ledger-anchor-{campaign.id}-{datetime.now(UTC):%Y%m%d}.json"
+    anchor = Download("application/json; charset=utf-8", name, iter([body]))
+    return send(anchor, **{"Cache-Control": "private, no-store"})
 
 
 @bp.get("/<int:campaign_id>/report")

@@ -21,6 +21,7 @@ from ..services import questionnaire_sheets as sheets
 from ..services import questionnaires
 from ..services import responses as response_service
 from .access import campaign_or_abort, can_write, roles_required
+from .downloads import Download, send, xlsx_type
 from .survey import lang, questionnaire_context
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/campaigns")
@@ -174,15 +175,8 @@ def download(campaign_id: int):
     """The campaign's questionnaire as the spreadsheet template (edit it, import it back)."""
     campaign = campaign_or_abort(campaign_id)
     body = questionnaires.export_xlsx(campaign=campaign)
-    return (
-        body,
-        200,
-        {
-            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Content-Disposition": f'attachment; filename="questionnaire-{campaign.id}.xlsx"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    sheet = Download(xlsx_type(), f"questionnaire-{campaign.id}.xlsx", iter([body]))
+    return send(sheet, **{"Cache-Control": "private, no-store"})
 
 
 @bp.get("/<int:campaign_id>/questionnaire/preview")
