@@ -20,13 +20,14 @@ from ..scoring.survey import DIMENSIONS
 from ..services import questionnaire_sheets as sheets
 from ..services import questionnaires
 from ..services import responses as response_service
+from . import CSP
 from .access import campaign_or_abort, can_write, roles_required
 from .downloads import Download, send, xlsx_type
 from .survey import lang, questionnaire_context
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/campaigns")
 
-COLUMNS = ("id", "kind", "dimension", "text_zh", "text_en", "required", "clause")
+COLUMNS = (*sheets.SURVEY_COLUMNS, "clause")
 #: a new blank question's id: the first free q1, q2 …
 _NEW = "q{}"
 
@@ -196,10 +197,8 @@ def preview(campaign_id: int):
         html,
         200,
         {
-            "Content-Security-Policy": (
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-                " img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self';"
-                " frame-ancestors 'self'"
+            "Content-Security-Policy": CSP.replace(
+                "frame-ancestors 'none'", "frame-ancestors 'self'"
             ),
             "X-Frame-Options": "SAMEORIGIN",
         },
