@@ -142,9 +142,9 @@ def _required(row: dict, kind: str, bad) -> bool:
     return _YES[answer]
 
 
-def _question(row: dict, r: int, lists: dict) -> Question:
+def _question(row: dict, r: int, lists: dict, sheet: str = "survey") -> Question:
     def bad(column: str, zh: str, en: str) -> SheetError:
-        return SheetError("survey", r, column, zh, en)
+        return SheetError(sheet, r, column, zh, en)
 
     qid = row.get("id", "")
     if not qbank.valid_id(qid):
@@ -227,14 +227,13 @@ def from_rows(
     for the sheet and for the questionnaire editor's page (`sheet` names where they came from)."""
     questions: list[Question] = []
     seen: dict[str, int] = {}
+    texts: list[int] = []  #: rows of text questions
     for r, row in rows:
         if not any(row.values()):
             continue
-        try:
-            q = _question(row, r, lists or {})
-        except SheetError as e:
-            e.sheet = sheet
-            raise
+        q = _question(row, r, lists or {}, sheet)
+        if q.kind == "text":
+            texts.append(r)
         if q.id in seen:
             raise SheetError(
                 sheet, r, "id", f"题号 {q.id} 与第 {seen[q.id]} 行重复", f"id {q.id} repeats"
@@ -245,7 +244,6 @@ def from_rows(
             raise SheetError(sheet, r, None, f"最多 {qbank.MAX_QUESTIONS} 题", "too many questions")
     if not questions:
         raise SheetError(sheet, None, None, "没有题目", "no questions")
-    texts = [r for (r, _row), q in zip(_numbered(rows), questions, strict=True) if q.kind == "text"]
     if len(texts) > 1:
         # a response keeps one free-text answer (its comment): a second would be lost
         raise SheetError(
@@ -266,11 +264,6 @@ def from_rows(
                 f"dimension {dim} has {n} scored question(s); {MIN_PER_DIMENSION} needed",
             )
     return qbank.from_questions(name, questions, base or "default")
-
-
-def _numbered(rows):
-    """The non-blank rows, as from_rows reads them."""
-    return [(r, row) for r, row in rows if any(row.values())]
 
 
 def rows_of(q: qbank.Questionnaire) -> list[dict]:
