@@ -38,7 +38,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Integer, bindparam, event, func, literal_column, select, update
@@ -401,7 +401,7 @@ def _close_batch(connection, batch_id, chain, seq, prev, length, leaves: list[by
 SEAL_BATCH = 20_000
 
 
-def _seal_chain(connection, chain: int, wait: bool, limit: int | None = None) -> int:
+def seal_chain(connection, chain: int, wait: bool, limit: int | None = None) -> int:
     limit = limit or SEAL_BATCH
     if not _lock_chain(connection, chain, wait):
         return 0
@@ -456,7 +456,7 @@ def seal(chains: Iterable[int] | None = None, wait: bool = True) -> int:
     for chain in sorted(set(chains)):
         while True:  # one batch of at most SEAL_BATCH entries per transaction
             with write_gate(), engine.begin() as conn:
-                sealed = _seal_chain(conn, chain, wait)
+                sealed = seal_chain(conn, chain, wait)
             total += sealed
             if sealed < SEAL_BATCH:
                 break
@@ -633,7 +633,6 @@ class Report:
     batches: int = 0
     unsealed: int = 0
     oldest_unsealed: datetime | None = None
-    chains: dict = field(default_factory=dict)
 
 
 def verify(batch: int = 5000) -> tuple[int, Mismatch | None]:
@@ -868,17 +867,31 @@ def _latest_entries(conn, table: str):
     )
 
 
-def _live_rows(conn, spec):
-    """(id, snapshot) of every live row by id; Core rows, or ORM objects for relationships."""
+def live_rows(conn, spec, ids=None):
+    """Every live row of a ledgered table (or those of `ids`) in id order, streamed: Core
+    rows, or ORM objects when the snapshot reads relationships."""
     if not spec.needs_orm:
         stmt = select(spec.model.__table__).order_by(spec.model.__table__.c.id)
-        with conn.execute(stmt) as result:
-            for row in result:
-                yield row.id, spec.snapshot(row)
+        if ids is not None:
+            stmt = stmt.where(spec.model.__table__.c.id.in_(ids))
+        with conn.execute(stmt.execution_options(yield_per=5000)) as rows:
+            yield from rows
         return
     with Session(bind=conn) as session:
-        for obj in session.execute(select(spec.model).order_by(spec.model.id)).scalars():
-            yield obj.id, spec.snapshot(obj)
+        stmt = select(spec.model).order_by(spec.model.id)
+        if ids is not None:
+            stmt = stmt.where(spec.model.id.in_(ids))
+        yield from session.execute(stmt).scalars()
+
+
+def _live_rows(conn, spec):
+    """(id, snapshot) of every live row by id."""
+    rows = live_rows(conn, spec)
+    try:
+        for row in rows:
+            yield row.id, spec.snapshot(row)
+    finally:
+        rows.close()
 
 
 def _differences(recorded: dict, live: dict, limit: int = 5) -> str:

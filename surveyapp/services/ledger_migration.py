@@ -19,10 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import text
 
-from .ledger import _seal_chain, bulk_insert, canonical_json
+from .ledger import bulk_insert, canonical_json, live_rows, seal_chain
 from .records import LEDGERED, SYSTEM_CHAIN
 
 V1_GENESIS = "0" * 64
@@ -107,21 +106,6 @@ def _newest_v1(connection, table: str):
             yield int(r[0]), json.loads(r[1])
 
 
-def _live(connection, spec, ids=None):
-    if not spec.needs_orm:
-        stmt = select(spec.model.__table__).order_by(spec.model.id)
-        if ids is not None:
-            stmt = stmt.where(spec.model.__table__.c.id.in_(ids))
-        with connection.execute(stmt.execution_options(yield_per=5000)) as rows:
-            yield from rows
-        return
-    with Session(bind=connection) as session:
-        stmt = select(spec.model).order_by(spec.model.id)
-        if ids is not None:
-            stmt = stmt.where(spec.model.id.in_(ids))
-        yield from session.execute(stmt).scalars()
-
-
 def _refuse(table: str, row_id: int, what: str) -> LedgerMigrationError:
     return LedgerMigrationError(f"table {table}, row {row_id}: {what}; nothing was migrated")
 
@@ -131,7 +115,7 @@ def _compared(connection, table: str, spec):
     newest v1 entries and the rows merged in id order (constant memory); raises on any
     difference between a row and what v1 recorded of it."""
     recorded = _newest_v1(connection, table)
-    live = _live(connection, spec)
+    live = live_rows(connection, spec)
     try:
         yield from _merge(table, spec, recorded, live)
     finally:  # a refusal leaves no open cursor behind
@@ -180,7 +164,7 @@ def seal_v1(connection) -> int:
     chains = connection.execute(text("SELECT DISTINCT chain FROM ledger_entries")).scalars()
     total = 0
     for chain in sorted(int(c) for c in chains):
-        while (sealed := _seal_chain(connection, chain, True)) > 0:
+        while (sealed := seal_chain(connection, chain, True)) > 0:
             total += sealed
     return total
 
@@ -194,7 +178,7 @@ def write(connection) -> int:
         todo = [row_id for row_id, more in _compared(connection, table, spec) if more]
         for i in range(0, len(todo), CHUNK):
             by_chain: dict[int, list[tuple[int, dict]]] = {}
-            for row in _live(connection, spec, todo[i : i + CHUNK]):
+            for row in live_rows(connection, spec, todo[i : i + CHUNK]):
                 by_chain.setdefault(spec.chain(row, connection), []).append(
                     (row.id, spec.snapshot(row))
                 )
