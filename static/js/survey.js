@@ -83,14 +83,19 @@
     var box = document.getElementById("form-error");
     if (box) { box.textContent = text || ""; box.hidden = !text; }
   }
-  function validate() {
+  // mark every unanswered required question among `within` (all when absent); the first one
+  function firstMissing(within) {
     var first = null;
     qs.forEach(function (fs) {
-      var id = fs.getAttribute("data-q");
+      if (within && !within.contains(fs)) { return; }
       var missing = fs.hasAttribute("data-required") && !answered(fs);
-      showError(id, missing ? msg("required", "请选择一项；如不了解，请选“不适用”。") : "");
+      showError(fs.getAttribute("data-q"), missing ? msg("required", "请选择一项；如不了解，请选“不适用”。") : "");
       if (missing && !first) { first = fs; }
     });
+    return first;
+  }
+  function validate() {
+    var first = firstMissing(null);
     if (first) {
       formError(msg("check", ""));
       showPage(pageOf(first), false);
@@ -201,13 +206,7 @@
     }
   }
   function pageComplete() {
-    var first = null;
-    qs.forEach(function (fs) {
-      if (!pages[current].contains(fs)) { return; }
-      var missing = fs.hasAttribute("data-required") && !answered(fs);
-      showError(fs.getAttribute("data-q"), missing ? msg("required", "") : "");
-      if (missing && !first) { first = fs; }
-    });
+    var first = firstMissing(pages[current]);
     formError(first ? msg("page-check", msg("check", "")) : "");
     if (first) { first.scrollIntoView({ behavior: "smooth", block: "center" }); }
     return !first;
