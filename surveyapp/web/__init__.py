@@ -19,14 +19,8 @@ from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
 from ..services import actor
+from .csp import CSP
 from .errors import api_response, kept_headers, status_of, wants_json
-
-#: Content-Security-Policy: no inline script anywhere; plotly needs inline style elements
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
 
 
 def _security_headers(resp):

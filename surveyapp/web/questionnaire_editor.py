@@ -20,8 +20,8 @@ from ..scoring.survey import DIMENSIONS
 from ..services import questionnaire_sheets as sheets
 from ..services import questionnaires
 from ..services import responses as response_service
-from . import CSP
 from .access import campaign_or_abort, can_write, roles_required
+from .csp import CSP
 from .downloads import Download, send, xlsx_type
 from .survey import lang, questionnaire_context
 
