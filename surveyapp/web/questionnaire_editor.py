@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from .. import questionnaire as qbank
 from ..errors import DomainError
 from ..messages import message
+from ..schemes import list_schemes, load_scheme
 from ..scoring.survey import DIMENSIONS
 from ..services import questionnaire_sheets as sheets
 from ..services import questionnaires
@@ -74,6 +75,18 @@ def _apply(rows: list[dict], action: str) -> list[dict]:
     return rows
 
 
+def _banks() -> list[tuple[str, str]]:
+    """(bank, what people read: the schemes that start from it) for the bank menu."""
+    users: dict[str, list[str]] = {}
+    for scheme in list_schemes():
+        users.setdefault(scheme.questionnaire, []).append(scheme.title)
+    return [(b, "、".join(users.get(b, ())) or b) for b in qbank.bank_names()]
+
+
+def _scheme_bank(campaign) -> str | None:
+    return load_scheme(campaign.scheme_id).questionnaire
+
+
 def _sheet_error(e: sheets.SheetError) -> str:
     return e.zh if lang() == "zh" else e.en
 
@@ -91,7 +104,8 @@ def _page(campaign, rows, errors=None, error=None, status=200, dirty=False):
         may_change=can_write(current_user, campaign),
         kinds=qbank.KINDS,
         dimensions=DIMENSIONS,
-        banks=qbank.bank_names(),
+        banks=_banks(),
+        campaign_bank=_scheme_bank(campaign),
     ), status
 
 
