@@ -28,6 +28,7 @@ MESSAGES: Mapping[str, object] = {
     "too_long": _l("内容太长，最多 %(max)s 个字。"),
     "too_many": _l("数量过多，最多 %(max)s 个。"),
     "out_of_range": _l("请选择 %(lo)s 到 %(hi)s 之间的一项。"),
+    "not_a_choice": _l("请从所列选项中选择。"),
     "no_such_id": _l("没有这个编号。"),
     "number_range": _l("须是 %(lo)s 到 %(hi)s 之间的整数。"),
     "no_such_page": _l("没有这一页（页码须在 1 到 %(hi)s 之间）。"),

@@ -13,20 +13,22 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .scoring.survey import DIMENSIONS, Question
+from .question_kinds import KINDS as KIND_REGISTRY
+from .question_kinds import ConditionError, parse_condition
+from .scoring.survey import DIMENSIONS, Choice, Question
 from .vocabulary import ids
 
 #: schemes/questions/ at the repository root
 BANK_DIR = Path(__file__).resolve().parent.parent / "schemes" / "questions"
 KINDS = ids("question_kind")
-#: the inclusive answer range of each kind that takes a number
-RANGES: Mapping[str, tuple[int, int]] = {"likert": (1, 5), "nps": (0, 10)}
 MIN_PER_DIMENSION = 3
-#: Response.answers is String(128): one character per question
 MAX_QUESTIONS = 128
+#: Response.answers is String(1024): the characters of all answers together (most kinds take
+#: one, a multiple choice up to six)
+MAX_WIDTH = 1024
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -70,8 +72,10 @@ class Questionnaire:
 
 
 def question_dict(q: Question) -> dict:
-    """One question as JSON: id, kind, dimension, clause, required, text {zh, en}."""
-    return {
+    """One question as JSON: id, kind, dimension, clause, required, text {zh, en}, and only
+    when it has them its choices and display condition (so earlier questionnaires' JSON and
+    versions stay as they were)."""
+    out = {
         "id": q.id,
         "kind": q.kind,
         "dimension": q.dimension,
@@ -79,6 +83,26 @@ def question_dict(q: Question) -> dict:
         "required": q.required,
         "text": {"zh": q.text_zh, "en": q.text_en},
     }
+    if q.choices:
+        out["choices"] = [{"value": c.value, "zh": c.zh, "en": c.en} for c in q.choices]
+    if q.show_if:
+        out["show_if"] = q.show_if
+    return out
+
+
+def _choices(raw, where: str) -> tuple[Choice, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise QuestionnaireError(f"{where}: choices must be a list")
+    out = []
+    for i, c in enumerate(raw):
+        value = c.get("value") if isinstance(c, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise QuestionnaireError(f"{where}: choice {i + 1} needs a whole-number value")
+        text = _bilingual(c, f"{where}: choice {i + 1}")
+        out.append(Choice(value=value, zh=text["zh"], en=text["en"]))
+    return tuple(out)
 
 
 def _plain(value):
@@ -116,11 +140,17 @@ def _question(raw: Mapping, where: str, need_clause: bool = True) -> Question:
         raise QuestionnaireError(f"{where} ({qid}): clause must be a string like '4.1.5.1'")
     if need_clause and dimension is not None and not clause:
         raise QuestionnaireError(f"{where} ({qid}): a scored question names the clause it probes")
-    required = raw.get("required", kind != "text")
+    it = KIND_REGISTRY[kind]
+    required = raw.get("required", it.may_require)
     if not isinstance(required, bool):
         raise QuestionnaireError(f"{where} ({qid}): required must be true or false")
+    if required and not it.may_require:
+        raise QuestionnaireError(f"{where} ({qid}): a {kind} question cannot be required")
+    show_if = raw.get("show_if") or None
+    if show_if is not None and not isinstance(show_if, str):
+        raise QuestionnaireError(f"{where} ({qid}): show_if must be a string like 'q3 <= 2'")
     text = _bilingual({"zh": raw.get("zh"), "en": raw.get("en")}, f"{where} ({qid})")
-    return Question(
+    q = Question(
         id=qid,
         text_zh=text["zh"],
         text_en=text["en"],
@@ -128,7 +158,18 @@ def _question(raw: Mapping, where: str, need_clause: bool = True) -> Question:
         dimension=dimension,
         clause=clause,
         required=required,
+        choices=_choices(raw.get("choices"), f"{where} ({qid})"),
+        show_if=show_if,
     )
+    wrong = it.check(q)
+    if wrong:
+        raise QuestionnaireError(f"{where} ({qid}): {wrong[1]}")
+    return replace(q, width=it.width(q))
+
+
+def with_kind(q: Question) -> Question:
+    """The question with the width its kind gives it (for questions built outside this module)."""
+    return replace(q, width=KIND_REGISTRY[q.kind].width(q))
 
 
 def _validate(questions: list[Question], where: str) -> None:
@@ -138,6 +179,26 @@ def _validate(questions: list[Question], where: str) -> None:
         raise QuestionnaireError(f"{where}: duplicate question id(s) {', '.join(dupes)}")
     if not questions or len(questions) > MAX_QUESTIONS:
         raise QuestionnaireError(f"{where}: needs 1 to {MAX_QUESTIONS} questions")
+    if sum(q.width for q in questions) > MAX_WIDTH:
+        raise QuestionnaireError(f"{where}: the answers take over {MAX_WIDTH} characters")
+    for i, q in enumerate(questions):
+        if q.show_if:
+            if q.scored:
+                raise QuestionnaireError(f"{where} ({q.id}): a scored question is always shown")
+            try:
+                parse_condition(q.show_if, questions[:i], KIND_REGISTRY)
+            except ConditionError as e:
+                raise QuestionnaireError(f"{where} ({q.id}): {e.en}") from None
+
+
+def conditions(questionnaire) -> dict:
+    """Question id → its display Condition, for the questions that have one."""
+    qs = list(questionnaire.questions)
+    return {
+        q.id: parse_condition(q.show_if, qs[:i], KIND_REGISTRY)
+        for i, q in enumerate(qs)
+        if q.show_if
+    }
 
 
 def parse_bank(data: Mapping, raw: bytes, name: str) -> Questionnaire:
@@ -157,7 +218,7 @@ def parse_bank(data: Mapping, raw: bytes, name: str) -> Questionnaire:
     labels = data.get("labels", {})
     likert = labels.get("likert", [])
     values = sorted(item.get("value") for item in likert if isinstance(item, Mapping))
-    lo, hi = RANGES["likert"]
+    lo, hi = KIND_REGISTRY["likert"].value_range(None)
     if values != list(range(lo, hi + 1)):
         raise QuestionnaireError(f"{where}: [labels].likert needs one label per value {lo}..{hi}")
     for item in likert:
@@ -256,6 +317,8 @@ def from_frozen(data: Mapping) -> Questionnaire:
                     "required": q.get("required", q.get("kind", "likert") != "text"),
                     "zh": text.get("zh"),
                     "en": text.get("en"),
+                    "choices": q.get("choices"),
+                    "show_if": q.get("show_if"),
                 },
                 f"frozen questionnaire: question {i + 1}",
                 # a bank names the clause each scored question probes; a questionnaire designed

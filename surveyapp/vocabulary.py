@@ -70,6 +70,8 @@ LEVELS: Mapping[str, str] = {
 QUESTION_KINDS: Mapping[str, str] = {
     "likert": N_("五级量表"),
     "nps": N_("推荐度（0–10）"),
+    "single": N_("单选题"),
+    "multiple": N_("多选题"),
     "text": N_("文字"),
 }
 #: quality flags on a response (for an auditor to review, never automatic exclusion)

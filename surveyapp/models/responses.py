@@ -58,8 +58,9 @@ class Response(Base):
     #: salted sha256 of the network (the address's /24 or /64) alone: bursts from one network
     #: whatever the browser claims to be (a script rotating user agents); not reversible
     network: Mapped[str | None] = mapped_column(String(64))
-    #: one char per question in questionnaire order: '0'-'9', 'A'=10, '-'=n/a (survey_math)
-    answers: Mapped[str] = mapped_column(String(128))
+    #: each question's answer in questionnaire order, as wide as its kind says (most one char:
+    #: '0'-'9', 'A'=10, '-'=n/a; a multiple choice a bit set): survey_math/packing.py
+    answers: Mapped[str] = mapped_column(String(1024))
     comment: Mapped[str | None] = mapped_column(Text)
     #: optional customer contact, encrypted with a key kept outside the database
     contact_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)

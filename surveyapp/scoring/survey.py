@@ -15,16 +15,33 @@ CHANNELS: tuple[str, ...] = tuple(vocabulary.CHANNELS)
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One option of a choice question: its code (1-35, as exports and SPSS carry it) and words."""
+
+    value: int
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class Question:
-    """One question of a questionnaire; only `likert` questions of a dimension enter S."""
+    """One question of a questionnaire; only `likert` questions of a dimension enter S.
+
+    What each kind accepts, stores and shows lives in surveyapp/question_kinds (one module per
+    kind); `width` is the characters its answer takes in the packed answers, as its kind says.
+    """
 
     id: str
     text_zh: str
     text_en: str
-    kind: str = "likert"  #: likert (1-5 or None) | nps (0-10) | text
+    kind: str = "likert"  #: a kind of surveyapp/question_kinds: likert, nps, single, multiple, text
     dimension: str | None = None  #: one of DIMENSIONS, or None (overall, NPS, comment)
     clause: str | None = None  #: the seed clause the question probes, e.g. "4.1.5"
     required: bool = True
+    choices: tuple[Choice, ...] = ()  #: a choice kind's options, in the order shown
+    #: display logic: shown only when this condition on an earlier answer holds (e.g. "q3 <= 2")
+    show_if: str | None = None
+    width: int = 1
 
     @property
     def scored(self) -> bool:

@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..models import Campaign, Outlet, Response
 from ..scoring.survey import DIMENSIONS
 from ..survey_math.core import make_layout, score_arrays
-from ..survey_math.packing import unpack_answers
+from ..survey_math.packing import unpack_answers, widths_of
 from ..vocabulary import CHANNELS, SCORE_BANDS
 from . import keywords as keyword_service
 from . import scores
@@ -100,7 +100,7 @@ def dimension_scores(campaign: Campaign, packed: list[str]) -> np.ndarray:
     (its frozen scale); NaN where it answered none of them. Shape (n, 6)."""
     questions = scores.questions_of(campaign)
     layout = make_layout(questions, scores.params_of(campaign))
-    answers = unpack_answers(packed, len(questions))
+    answers = unpack_answers(packed, widths_of(questions))
     _codes, points, answered = score_arrays(answers, layout)
     sums = points.astype(np.float64) @ layout.membership
     counts = answered.astype(np.float64) @ layout.membership

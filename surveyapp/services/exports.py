@@ -20,9 +20,11 @@ from .. import exports as formats
 from ..db import db
 from ..i18n import local_zone
 from ..models import Campaign, Response, User
+from ..question_kinds import kind_of
 from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
 from ..survey_math import FLAG_COLUMNS, unpack_answers
 from ..survey_math.core import make_layout, score_arrays, valid_mask
+from ..survey_math.packing import unpack_fields, widths_of
 from ..survey_math.quality import row_flags
 from . import dashboard, review, scores
 
@@ -95,16 +97,24 @@ def rows_download(
 # ---- responses --------------------------------------------------------------------------------
 
 
-def _answer_columns(questions) -> list[int]:
-    """Positions of the questions with an answer column: a text question's words are the
-    response's `comment`, so it gets none (its id, often `comment`, would shadow that column)."""
-    return [i for i, q in enumerate(questions) if q.kind != "text"]
+def _answer_columns(questions) -> list[tuple[int, Any, list[tuple[str, str, dict]]]]:
+    """(position, question, its export columns) of each question with answer columns, as its
+    kind gives them: one per question (the code), a multiple choice one 0/1 per option; a text
+    question's words are the response's `comment`, so it gets none (its id, often `comment`,
+    would shadow that column)."""
+    out = []
+    for i, q in enumerate(questions):
+        columns = kind_of(q).export_columns(q)
+        if columns:
+            out.append((i, q, columns))
+    return out
 
 
 def response_header(campaign: Campaign) -> list[str]:
-    """The header row: fixed columns then one column per answered question id."""
+    """The header row: fixed columns then the questions' answer columns."""
     questions = scores.questions_of(campaign)
-    return [*RESPONSE_COLUMNS, *(questions[i].id for i in _answer_columns(questions))]
+    columns = [c for _i, _q, cols in _answer_columns(questions) for c in cols]
+    return [*RESPONSE_COLUMNS, *(name for name, _label, _words in columns)]
 
 
 #: what the fixed columns mean, in words (SPSS variable labels)
@@ -132,7 +142,6 @@ COLUMN_LABELS = {
     "contact_share": "同意提供给企业",
 }
 YES_NO = {0: "否", 1: "是"}
-LIKERT_WORDS = {1: "非常不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
 
 
 def responses_table(
@@ -141,7 +150,7 @@ def responses_table(
     """The responses as a table: header, pages read lazily, and (if counted) the row count;
     with each column's meaning and each answer code's words (a blank answer is 不适用)."""
     questions = scores.questions_of(campaign)
-    answered = [questions[i] for i in _answer_columns(questions)]
+    columns = [c for _i, _q, cols in _answer_columns(questions) for c in cols]
     booleans = ("valid", *FLAG_COLUMNS, "excluded", "contact_consent", "contact_share")
     return formats.Table(
         "responses",
@@ -149,10 +158,10 @@ def responses_table(
         response_pages(campaign),
         zone or local_zone(),
         rows=_count(campaign) if counted else None,
-        labels={**COLUMN_LABELS, **{q.id: q.text_zh for q in answered}},
+        labels={**COLUMN_LABELS, **{name: label for name, label, _w in columns}},
         value_labels={
             **{name: YES_NO for name in booleans},
-            **{q.id: LIKERT_WORDS for q in answered if q.kind == "likert"},
+            **{name: words for name, _label, words in columns if words},
         },
     )
 
@@ -217,7 +226,7 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
             consent,
             share,
         ) = map(list, zip(*rows, strict=True))
-        answers = unpack_answers(packed, len(questions))
+        answers = unpack_answers(packed, widths_of(questions))
         excl = np.asarray(excluded, dtype=bool)
         id_arr = np.asarray(ids, dtype=np.int64)
         f = row_flags(context, context.positions(id_arr), answers, questions, ids=id_arr)
@@ -243,10 +252,13 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
                 "contact_share": np.asarray(share, dtype=bool),
             }
         )
-        keep = _answer_columns(questions)
-        kept = answers[:, keep]
-        values = pd.DataFrame(kept.astype(np.float64), columns=[questions[i].id for i in keep])
-        yield pd.concat([page, values.where(kept >= 0).astype("Int64")], axis=1)
+        widths = widths_of(questions)
+        values = {}
+        for i, q, _cols in _answer_columns(questions):
+            # a one-character answer is its matrix column; a wider one its own characters
+            codes = answers[:, i : i + 1] if widths[i] == 1 else unpack_fields(packed, widths, i)
+            values.update(kind_of(q).export_values(q, codes))
+        yield pd.concat([page, pd.DataFrame(values, index=page.index).astype("Int64")], axis=1)
         if len(rows) < PAGE:
             return
 

@@ -28,8 +28,9 @@ from .. import questionnaire as qbank
 from ..db import db, utcnow, write_gate
 from ..errors import DomainError, Problem
 from ..models import Campaign, LedgerEntry, Outlet, Response, SurveyLink, User
+from ..question_kinds import kind_of
+from ..question_kinds.base import as_int
 from ..scoring.numbers import answers_needed
-from ..survey_math.packing import pack_answers
 from . import audit, ledger, privacy, records, text
 from .bounds import ID_MAX
 
@@ -210,16 +211,6 @@ def existing_response(campaign_id: int, client_id: str | None) -> int | None:
 # ── validation (pure) ────────────────────────────────────────────────────────────────────
 
 
-def _as_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def validate_answers(
     questionnaire: qbank.Questionnaire,
     answers: Mapping[str, object],
@@ -227,7 +218,8 @@ def validate_answers(
 ) -> tuple[list[int | None], str | None]:
     """Check answers against the questionnaire; return (values in order, comment) or raise.
 
-    likert: 1–5 or None; nps: 0–10 or None; text: a string (kept apart, packed as '-').
+    Each kind checks its answers (surveyapp/question_kinds): likert 1–5, nps 0–10, single one
+    option's code, multiple a list of codes, each or None (不适用); text a string (kept apart).
     A required question must be present (None = 不适用 counts as answered). Only malformed
     input is refused: a customer who honestly marks most questions 不适用 is stored, and the
     survey math counts the response invalid (DOMAIN.md "Valid response"; CONTRACT December).
@@ -260,43 +252,42 @@ def _answer_values(
     answers: Mapping[str, object],
     comment: str | None,
     problems: dict[str, Problem],
-) -> tuple[list[int | None], str | None]:
-    """Each question's value in order (None = n/a or text), adding problems as found.
+) -> tuple[list, str | None]:
+    """Each question's checked value in order (None = n/a, text or hidden), problems as found.
 
+    Each kind checks its own answer (surveyapp/question_kinds). A question whose display
+    condition does not hold is hidden: not required, and an answer sent for it is not kept.
     A text answer becomes the comment when no comment was given.
     """
-    values: list[int | None] = []
+    conditions = qbank.conditions(questionnaire)
+    shown: dict[str, object] = {}  # the answers display logic compares, by question id
+    values: list = []
     for q in questionnaire.questions:
-        present = q.id in answers
-        raw = answers.get(q.id)
-        if q.kind == "text":
+        it = kind_of(q)
+        condition = conditions.get(q.id)
+        if condition is not None and not condition.holds(shown.get(condition.question)):
             values.append(None)
-            if present and raw is not None:
-                if not isinstance(raw, str):
-                    problems[q.id] = Problem("not_text")
-                elif comment is None or not comment.strip():
-                    comment = raw
             continue
-        values.append(_answer_value(q, present, raw, problems))
+        if q.id not in answers:
+            if q.required:
+                problems[q.id] = Problem("answer_required")
+            values.append(None)
+            continue
+        value = it.value(q, answers[q.id], problems)
+        if it.answer == "text":
+            if value is not None and (comment is None or not comment.strip()):
+                comment = value
+            value = None
+        shown[q.id] = it.compared(value)
+        values.append(value)
     return values, comment
 
 
-def _answer_value(
-    q: qbank.Question, present: bool, raw: object, problems: dict[str, Problem]
-) -> int | None:
-    """A likert or nps answer in its range, or None (n/a, missing or wrong: see problems)."""
-    lo, hi = qbank.RANGES[q.kind]
-    if not present:
-        if q.required:
-            problems[q.id] = Problem("answer_required")
-        return None
-    if raw is None:
-        return None
-    value = _as_int(raw)
-    if value is None or not lo <= value <= hi:
-        problems[q.id] = Problem("out_of_range", {"lo": lo, "hi": hi})
-        return None
-    return value
+def pack(questionnaire: qbank.Questionnaire, values: list) -> str:
+    """Checked values in order as the packed answers string (each kind encodes its own)."""
+    return "".join(
+        kind_of(q).encode(q, v) for q, v in zip(questionnaire.questions, values, strict=True)
+    )
 
 
 def _clean_comment(comment: object, problems: dict[str, Problem]) -> str | None:
@@ -455,7 +446,8 @@ def network(address: str | None) -> str | None:
 
 def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> dict:
     """The validated response as column values (every column given: the ledger hashes them)."""
-    values, comment = validate_answers(questionnaire_for(campaign), sub.answers, sub.comment)
+    questionnaire = questionnaire_for(campaign)
+    values, comment = validate_answers(questionnaire, sub.answers, sub.comment)
     contact = _contact(sub)
     now = utcnow()
     started = sub.started_at if sub.started_at is not None and sub.started_at <= now else None
@@ -475,7 +467,7 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
         "duration_s": round((now - started).total_seconds(), 3) if started else None,
         "fingerprint": fingerprint(sub.address, sub.user_agent),
         "network": network(sub.address),
-        "answers": pack_answers(values),
+        "answers": pack(questionnaire, values),
         "comment": comment,
         "contact_encrypted": contact,
         "contact_consent": bool(sub.contact_consent and contact is not None),
@@ -599,7 +591,7 @@ def submit_in_person(
     campaign: Campaign, outlet_id: object, auditor: User, sub: Submission
 ) -> Stored:
     """Store a response an auditor collected face to face (channel in_person)."""
-    oid = _as_int(outlet_id)
+    oid = as_int(outlet_id)
     in_range = oid is not None and 1 <= oid <= ID_MAX  # a larger id names no row
     outlet = db.session.get(Outlet, oid) if in_range else None
     if outlet is None or outlet.campaign_id != campaign.id:

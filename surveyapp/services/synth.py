@@ -18,7 +18,9 @@ from sqlalchemy import func, select, text
 
 from ..db import db, utcnow
 from ..models import Campaign, Outlet, Response, SurveyLink, User
+from ..survey_math.packing import ALPHABET
 from . import campaigns, ledger, records
+from .scores.adapters import questions_of
 
 #: share of in-person interviews (当面); the rest answer online
 IN_PERSON_SHARE = 0.30
@@ -35,6 +37,7 @@ LEDGER_KIND = "response"
 DEFAULT_WEEKS = 6
 
 _DIGITS = np.frombuffer(b"0123456789A", dtype=np.uint8)
+ALPHABET_CODES = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
 _NA = ord("-")
 #: customers answer in the daytime (Asia/Shanghai hours 0..23): relative weights
 _HOUR_WEIGHTS = np.array(
@@ -156,6 +159,7 @@ class _Plan:
     """Per-campaign constants of the generator."""
 
     kinds: np.ndarray
+    questions: tuple
     outlet_ids: np.ndarray
     link_ids: np.ndarray
     outlet_effect: np.ndarray
@@ -195,11 +199,37 @@ def _answers(
     return codes
 
 
+def _choice_fields(rng: np.random.Generator, plan: _Plan, codes: np.ndarray) -> np.ndarray:
+    """The (m, total width) codes: choice questions answered with options of their own list
+    (a multiple choice 1–3 of them, in its width), every other column as `_answers` gave it."""
+    questions = plan.questions
+    if not any(q.kind in ("single", "multiple") for q in questions):
+        return codes
+    m = len(codes)
+    columns = []
+    for j, q in enumerate(questions):
+        values = np.array([c.value for c in q.choices], dtype=np.int64)
+        if q.kind == "single":
+            picked = rng.choice(values, size=m)
+            col = ALPHABET_CODES[picked][:, None]
+        elif q.kind == "multiple":
+            width = q.width
+            bits = rng.random((m, len(values))) < 1.5 / len(values)
+            mask = (bits.astype(np.int64) << (values - 1)).sum(axis=1)
+            col = np.stack([ALPHABET_CODES[(mask >> (5 * i)) & 31] for i in range(width)], axis=1)
+            col[mask == 0] = _NA  # nothing picked: 不适用
+        else:
+            col = codes[:, j : j + 1]
+        columns.append(col.astype(np.uint8))
+    return np.ascontiguousarray(np.concatenate(columns, axis=1))
+
+
 def _plan(campaign: Campaign, rng: np.random.Generator) -> _Plan:
     kinds = _question_kinds(campaign)
     outlet_ids, link_ids = _outlet_links(campaign)
     return _Plan(
         kinds=kinds,
+        questions=questions_of(campaign),
         outlet_ids=outlet_ids,
         link_ids=link_ids,
         outlet_effect=rng.normal(0.0, 0.35, len(outlet_ids)),
@@ -277,8 +307,9 @@ def _chunk_columns(
             # all within a few minutes of one moment
             times_us = times_us.copy()
             times_us[rows] = times_us[rows[0]] + np.sort(rng.integers(0, 300_000_000, count))
-    codes = _answers(rng, plan, outlet_ix, in_person)
-    packed = codes.view(f"S{q}").ravel().astype(f"U{q}").tolist()
+    codes = _choice_fields(rng, plan, _answers(rng, plan, outlet_ix, in_person))
+    width = codes.shape[1]
+    packed = codes.view(f"S{width}").ravel().astype(f"U{width}").tolist()
 
     duration = rng.lognormal(np.log(8.0 * q), 0.45, m)
     speeders = rng.random(m) < SPEEDER_SHARE

@@ -11,7 +11,7 @@ import pandas as pd
 
 from surveyapp.scoring.survey import CHANNELS, Question
 
-from .packing import unpack_answers
+from .packing import unpack_answers, widths_of
 
 #: Local time of the surveyed customers; dates in filters and daily counts are days here.
 DEFAULT_TZ = "Asia/Shanghai"
@@ -56,7 +56,7 @@ class ResponseFrame:
         cls, meta: pd.DataFrame, packed: Sequence[str] | np.ndarray, questions: Sequence[Question]
     ) -> ResponseFrame:
         """Build a frame from the packed answer strings stored in the database."""
-        return cls(meta, unpack_answers(packed, len(questions)), tuple(questions))
+        return cls(meta, unpack_answers(packed, widths_of(questions)), tuple(questions))
 
     def __len__(self) -> int:
         return len(self.meta)

@@ -1,4 +1,11 @@
-"""Answers packed one ASCII character per question, as the database stores them."""
+"""Answers packed as the database stores them: each question a fixed number of ASCII characters.
+
+Most kinds take one character ('0'-'9', 'A'-'Z' = 10-35, '-' = not applicable); a kind may take
+more (a multiple-choice question keeps its selection as a bit set, five options per character).
+Each kind says how wide its answer is (surveyapp/question_kinds); `widths` is that, question by
+question, and a bare count n means n one-character questions (every questionnaire before the
+choice kinds).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,16 @@ import numpy as np
 #: The character stored for "not applicable / not answered" (不适用/不了解).
 NOT_APPLICABLE = "-"
 MISSING = -1  #: the int8 code of a not-applicable or missing answer in the answers matrix
-_DIGITS = "0123456789A"  # value v is stored as _DIGITS[v]: '0'..'9' = 0..9, 'A' = 10
+#: value v is stored as ALPHABET[v]: '0'..'9' = 0..9, 'A' = 10 … 'Z' = 35
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = ALPHABET[:11]  # what pack_answers writes: the numbers a likert or NPS answer takes
 _INVALID = -2
+
+Widths = int | Sequence[int]
 
 # byte -> int8 answer code; _INVALID marks a byte no answer is ever stored as
 _DECODE = np.full(256, _INVALID, dtype=np.int8)
-for _v, _c in enumerate(_DIGITS):
+for _v, _c in enumerate(ALPHABET):
     _DECODE[ord(_c)] = _v
 _DECODE[ord(NOT_APPLICABLE)] = MISSING
 _DECODE[0] = MISSING  # NUL padding of strings shorter than the questionnaire
@@ -35,23 +46,68 @@ def pack_answers(values: Sequence[int | None]) -> str:
     return "".join(out)
 
 
-def unpack_answers(packed: Sequence[str] | np.ndarray, n_questions: int) -> np.ndarray:
-    """Decode packed answer strings into an (n, n_questions) int8 matrix, -1 = not applicable.
+def widths_of(questions) -> tuple[int, ...]:
+    """Each question's width in characters (its `width`, 1 when it has none)."""
+    return tuple(int(getattr(q, "width", 1)) for q in questions)
 
-    Strings shorter than the questionnaire are padded with '-' (questions added later were not
-    asked); a longer string or an unknown character raises ValueError.
-    """
+
+def _layout(widths: Widths) -> tuple[int, tuple[int, ...] | None]:
+    """(total characters, each question's offset — None when every question is one wide)."""
+    if isinstance(widths, int | np.integer):
+        if widths < 0:
+            raise ValueError("n_questions must be >= 0")
+        return int(widths), None
+    widths = tuple(int(w) for w in widths)
+    if any(w < 1 for w in widths):
+        raise ValueError("every question is at least one character wide")
+    if all(w == 1 for w in widths):
+        return len(widths), None
+    offsets = tuple(int(x) for x in np.cumsum((0, *widths[:-1])))
+    return sum(widths), offsets
+
+
+def total_width(widths: Widths) -> int:
+    """How many characters a whole response takes."""
+    return _layout(widths)[0]
+
+
+def _codes(packed: Sequence[str] | np.ndarray, total: int) -> np.ndarray:
     n = len(packed)
-    if n_questions < 0:
-        raise ValueError("n_questions must be >= 0")
-    if n == 0 or n_questions == 0:
-        return np.full((n, n_questions), MISSING, dtype=np.int8)
-    raw = _fixed_width_bytes(packed, n, n_questions)
-    codes = _DECODE[raw].reshape(n, n_questions)
+    if n == 0 or total == 0:
+        return np.full((n, total), MISSING, dtype=np.int8)
+    raw = _fixed_width_bytes(packed, n, total)
+    codes = _DECODE[raw].reshape(n, total)
     if (codes == _INVALID).any():
         row = int(np.nonzero((codes == _INVALID).any(axis=1))[0][0])
         raise ValueError(f"packed answers of row {row}: unknown character in {packed[row]!r}")
     return codes
+
+
+def unpack_answers(packed: Sequence[str] | np.ndarray, widths: Widths) -> np.ndarray:
+    """Decode packed answer strings into an (n, n_questions) int8 matrix, -1 = not applicable.
+
+    `widths`: the number of one-character questions, or each question's width. A question
+    wider than one character (a multiple choice) reads -1 here: `unpack_fields` gives its
+    characters. Strings shorter than the questionnaire are padded with '-' (questions added
+    later were not asked); a longer string or an unknown character raises ValueError.
+    """
+    total, offsets = _layout(widths)
+    codes = _codes(packed, total)
+    if offsets is None:
+        return codes
+    out = codes[:, list(offsets)].copy()
+    wide = [i for i, w in enumerate(widths) if int(w) > 1]
+    out[:, wide] = MISSING
+    return out
+
+
+def unpack_fields(packed: Sequence[str] | np.ndarray, widths: Widths, index: int) -> np.ndarray:
+    """The (n, width) character codes of question `index` (-1 = '-'), for a wide kind to read."""
+    total, offsets = _layout(widths)
+    codes = _codes(packed, total)
+    start = offsets[index] if offsets is not None else index
+    width = 1 if offsets is None else int(tuple(widths)[index])
+    return codes[:, start : start + width]
 
 
 def _fixed_width_bytes(packed: Sequence[str] | np.ndarray, n: int, width: int) -> np.ndarray:

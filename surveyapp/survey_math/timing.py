@@ -15,7 +15,7 @@ from surveyapp.scoring.survey import SurveyParams
 
 from .aggregates import answer_distribution, per_outlet, responses_over_time
 from .frame import ResponseFrame
-from .packing import unpack_answers
+from .packing import unpack_answers, widths_of
 from .quality import quality_flags
 from .scores import compute_scores
 from .synthetic import synthetic_frame
@@ -39,7 +39,7 @@ def main(n: int = 1_000_000) -> dict[str, float]:
         return result
 
     print(f"{n:,} responses x {frame.answers.shape[1]} questions")
-    answers = step("unpack_answers", lambda: unpack_answers(packed, len(frame.questions)))
+    answers = step("unpack_answers", lambda: unpack_answers(packed, widths_of(frame.questions)))
     assert (answers == frame.answers).all()
     frame2 = ResponseFrame(frame.meta, answers, frame.questions)
     scores = step("compute_scores (cold)", lambda: compute_scores(frame2, params))

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from ..errors import DomainError
 from ..messages import message
 from ..models import Response as SurveyResponse
+from ..question_kinds import kind_of
 from ..scoring.survey import DIMENSIONS
 from ..services import comments as comment_service
 from ..services import dashboard as dashboard_service
@@ -31,7 +32,7 @@ from ..services import followups as followup_service
 from ..services import review as review_service
 from ..services.bounds import ID_MAX
 from ..services.keywords import WINDOW as keyword_window
-from ..survey_math.packing import unpack_answers
+from ..survey_math.packing import unpack_fields, widths_of
 from .access import (
     campaign_or_abort,
     can_write,
@@ -134,35 +135,23 @@ def view(campaign_id: int):
 
 def answer_words(campaign, rows) -> dict[int, list[tuple[str, str]]]:
     """Each review row's answers as (question text, the words of the answer) in the reader's
-    language: the questionnaire's likert labels (非常满意 …), the number for NPS, its 不适用
-    label for a blank; text questions are shown as the comment instead."""
+    language, each kind wording its own (the questionnaire's likert labels 非常满意 …, the
+    number for NPS, the options picked), its 不适用 label for a blank; text questions are shown
+    as the comment instead."""
     questions = scores.questions_of(campaign)
     labels = (campaign.questionnaire or {}).get("labels") or {}
     lang = page_lang()
-    likert = {int(o["value"]): o.get(lang) or o.get("zh") for o in labels.get("likert", [])}
-    if not likert:  # a questionnaire frozen without labels: the usual five
-        likert = {
-            5: _("非常满意"),
-            4: _("满意"),
-            3: _("一般"),
-            2: _("不满意"),
-            1: _("非常不满意"),
-        }
     na = (labels.get("not_applicable") or {}).get(lang) or _("不适用")
-    matrix = unpack_answers([r.answers for r in rows], len(questions))
-    shown = [(i, q) for i, q in enumerate(questions) if q.kind != "text"]
+    widths = widths_of(questions)
+    packed = [r.answers for r in rows]
+    shown = [(i, q, kind_of(q)) for i, q in enumerate(questions) if kind_of(q).answer != "text"]
+    fields = {i: unpack_fields(packed, widths, i) for i, _q, _k in shown}
     out = {}
-    for r, codes in zip(rows, matrix, strict=True):
+    for n, r in enumerate(rows):
         words = []
-        for i, q in shown:
-            code = int(codes[i])
-            if code < 0:
-                word = na
-            elif q.kind == "likert":
-                word = likert.get(code, str(code))
-            else:
-                word = str(code)
-            words.append((q.text_en if lang == "en" else q.text_zh, word))
+        for i, q, kind in shown:
+            word = kind.word(q, fields[i][n], labels, lang)
+            words.append((q.text_en if lang == "en" else q.text_zh, na if word is None else word))
         out[r.id] = words
     return out
 

@@ -26,6 +26,7 @@ STATUS: Mapping[str, int] = {
     "too_long": 422,
     "too_many": 422,
     "out_of_range": 422,
+    "not_a_choice": 422,
     "share_without_consent": 422,
     "unknown_receipt": 404,
     "number_range": 422,

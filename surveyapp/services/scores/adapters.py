@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...models import Campaign
-from ...scoring.survey import Question, SurveyParams
+from ...questionnaire import with_kind
+from ...scoring.survey import Choice, Question, SurveyParams
 
 
 def params_of(campaign: Campaign) -> SurveyParams:
@@ -42,6 +43,11 @@ def questions_of(campaign: Campaign) -> tuple[Question, ...]:
                 dimension=q.get("dimension"),
                 clause=q.get("clause"),
                 required=bool(q.get("required", True)),
+                choices=tuple(
+                    Choice(int(c["value"]), str(c.get("zh", "")), str(c.get("en", "")))
+                    for c in q.get("choices") or ()
+                ),
+                show_if=q.get("show_if"),
             )
         )
-    return tuple(out)
+    return tuple(with_kind(q) for q in out)

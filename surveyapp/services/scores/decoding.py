@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import String, cast, func, type_coerce
 
 from ...survey_math import unpack_answers
+from ...survey_math.packing import Widths, total_width
 
 SEP = ","
 TS_WIDTH = 26  #: 'YYYY-MM-DD HH:MM:SS.ffffff'
@@ -60,14 +61,14 @@ def fixed_width(blob: str | None, n: int, width: int) -> np.ndarray | None:
     return raw[:, :width]
 
 
-def answers_of(blob: str | None, n: int, n_questions: int) -> np.ndarray:
-    """n separated packed answer strings as the (n, n_questions) answer matrix."""
-    fixed = fixed_width(blob, n, n_questions)
+def answers_of(blob: str | None, n: int, widths: Widths) -> np.ndarray:
+    """n separated packed answer strings as the (n, n_questions) answer matrix (`widths`: each
+    question's width in characters, or the number of one-character questions)."""
+    total = total_width(widths)
+    fixed = fixed_width(blob, n, total)
     if fixed is not None and n:  # the usual case: every response has every question
-        return unpack_answers(
-            np.ascontiguousarray(fixed).view(f"S{n_questions}").ravel(), n_questions
-        )
-    return unpack_answers((blob or "").split(SEP) if n else [], n_questions)
+        return unpack_answers(np.ascontiguousarray(fixed).view(f"S{total}").ravel(), widths)
+    return unpack_answers((blob or "").split(SEP) if n else [], widths)
 
 
 def civil_ns(m: np.ndarray) -> np.ndarray:

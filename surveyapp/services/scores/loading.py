@@ -10,6 +10,7 @@ from ...db import db
 from ...models import Campaign, Response, SurveyLink
 from ...scoring.survey import CHANNELS
 from ...survey_math import ResponseFrame
+from ...survey_math.packing import widths_of
 from .adapters import questions_of
 from .decoding import (
     NO_PRINT,
@@ -60,7 +61,7 @@ def load_frame(campaign: Campaign) -> ResponseFrame:
             "excluded": flags01(row.excluded, n),
         }
     )
-    answers = answers_of(row.answers, n, len(questions))
+    answers = answers_of(row.answers, n, widths_of(questions))
     order = np.argsort(ids, kind="stable")
     if n and not (order == np.arange(n)).all():  # same order whatever plan the database chose
         meta = meta.iloc[order].reset_index(drop=True)

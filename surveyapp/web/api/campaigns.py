@@ -196,6 +196,12 @@ class Bilingual(BaseModel):
     en: str | None = None
 
 
+class ChoiceOut(BaseModel):
+    value: int = Field(description="the option's code: what an answer sends and exports carry")
+    zh: str
+    en: str
+
+
 class QuestionOut(BaseModel):
     id: str
     kind: Kind = "likert"
@@ -203,6 +209,14 @@ class QuestionOut(BaseModel):
     clause: str | None = Field(None, description="seed 001 clause probed")
     required: bool | None = None
     text: Bilingual
+    choices: list[ChoiceOut] | None = Field(
+        None, description="single / multiple: the options, in the order shown"
+    )
+    show_if: str | None = Field(
+        None,
+        description="display logic: asked only when this holds for an earlier answer "
+        "('q3 <= 2', 'q9 has 4'); otherwise not required and not kept",
+    )
 
 
 class QuestionnaireOut(Output):
@@ -281,7 +295,7 @@ def questionnaire_json(campaign: Campaign) -> dict:
     """The contract's questionnaire document of a campaign."""
     frozen = campaign.questionnaire or {}
     params = campaign.survey_params or {}
-    keys = ("id", "kind", "dimension", "clause", "required", "text")
+    keys = ("id", "kind", "dimension", "clause", "required", "text", "choices", "show_if")
     return {
         "campaign": campaign.id,
         "version": frozen.get("version"),

@@ -38,11 +38,14 @@ def _answers_example(schema: dict) -> None:
     ]
 
 
+#: a multiple choice answer: the codes of the options picked (at most every option once)
+Picked = Annotated[list[Integer], Field(max_length=35)]
 Answers = Annotated[
-    dict[str, Integer | Text(MAX_COMMENT) | None],
+    dict[str, Integer | Picked | Text(MAX_COMMENT) | None],
     Field(
         description="question id → answer as GET …/questionnaire lists the questions: likert "
-        "1–5, nps 0–10, text a string; null = not applicable (不适用). Every required question "
+        "1–5, nps 0–10, single an option's value, multiple a list of option values, text a "
+        "string; null = not applicable (不适用). Every required question "
         "must be present and no other; a response with fewer than the questionnaire's "
         "min_answered_fraction of scored answers is stored but counted invalid.",
         json_schema_extra=_answers_example,
