@@ -37,7 +37,9 @@
   function save() {
     var values = {};
     fields().forEach(function (el) {
-      if (el.type === "radio" || el.type === "checkbox") { if (el.checked) { values[el.name] = el.value; } }
+      if (el.type === "checkbox" && el.name.indexOf("q_") === 0) {  // a multiple choice: a list
+        if (el.checked) { (values[el.name] = values[el.name] || []).push(el.value); }
+      } else if (el.type === "radio" || el.type === "checkbox") { if (el.checked) { values[el.name] = el.value; } }
       else if (el.value) { values[el.name] = el.value; }
     });
     store.set(key, { client_id: cid.value, values: values, saved: Date.now() });
@@ -49,17 +51,49 @@
     var values = saved.values || {};
     fields().forEach(function (el) {
       if (!(el.name in values)) { return; }
-      if (el.type === "radio" || el.type === "checkbox") { el.checked = el.value === values[el.name]; }
-      else { el.value = values[el.name]; }
+      var v = values[el.name];
+      if (el.type === "radio" || el.type === "checkbox") { el.checked = Array.isArray(v) ? v.indexOf(el.value) >= 0 : el.value === v; }
+      else { el.value = v; }
     });
   }
   function answered(fs) {
-    if (fs.getAttribute("data-kind") === "text") { return true; }
+    if (fs.getAttribute("data-answer") === "text") { return true; }
     return !!fs.querySelector("input:checked");
   }
+  // what display logic compares: a number, a list of numbers, or null (n/a, not answered)
+  function answerOf(fs) {
+    var how = fs.getAttribute("data-answer");
+    if (how === "text") { return null; }
+    var picked = Array.prototype.slice.call(fs.querySelectorAll("input:checked"))
+      .map(function (el) { return el.value; });
+    if (!picked.length || picked.indexOf("na") >= 0) { return null; }
+    var numbers = picked.map(function (v) { return parseInt(v, 10); });
+    return how === "numbers" ? numbers : numbers[0];
+  }
+  var OPS = {
+    "<": function (a, b) { return a < b; }, "<=": function (a, b) { return a <= b; },
+    ">": function (a, b) { return a > b; }, ">=": function (a, b) { return a >= b; },
+    "=": function (a, b) { return a === b; }, "!=": function (a, b) { return a !== b; },
+    "has": function (a, b) { return a.indexOf(b) >= 0; }
+  };
+  // show a question only while its condition on an earlier answer holds (data-show-if, written
+  // "q3 <= 2"); a hidden question is neither required nor sent, as the server decides too
+  function applyConditions() {
+    qs.forEach(function (fs) {
+      var rule = fs.getAttribute("data-show-if");
+      if (!rule) { return; }
+      var m = /^(\S+) (\S+) (\d+)$/.exec(rule);
+      var source = m && document.getElementById("q-" + m[1]);
+      var value = source && !source.hidden ? answerOf(source) : null;
+      fs.hidden = !(m && value !== null && OPS[m[2]] && OPS[m[2]](value, parseInt(m[3], 10)));
+      if (fs.hidden) { showError(fs.getAttribute("data-q"), ""); }
+    });
+  }
+  function visible(fs) { return !fs.hidden; }
+  Array.prototype.forEach.call(form.querySelectorAll(".hint.cond"), function (p) { p.hidden = true; });
   function progress() {
     if (!prog) { return; }
-    var req = qs.filter(function (fs) { return fs.hasAttribute("data-required"); });
+    var req = qs.filter(visible).filter(function (fs) { return fs.hasAttribute("data-required"); });
     var done = req.filter(answered).length;
     prog.hidden = false;
     prog.querySelector("i").style.width = (req.length ? Math.round(100 * done / req.length) : 100) + "%";
@@ -88,7 +122,7 @@
     var first = null;
     qs.forEach(function (fs) {
       if (within && !within.contains(fs)) { return; }
-      var missing = fs.hasAttribute("data-required") && !answered(fs);
+      var missing = visible(fs) && fs.hasAttribute("data-required") && !answered(fs);
       showError(fs.getAttribute("data-q"), missing ? msg("required", "请选择一项；如不了解，请选“不适用”。") : "");
       if (missing && !first) { first = fs; }
     });
@@ -109,14 +143,14 @@
     var answers = {};
     var comment = null;
     qs.forEach(function (fs) {
+      if (!visible(fs)) { return; }
       var id = fs.getAttribute("data-q");
-      if (fs.getAttribute("data-kind") === "text") {
+      if (fs.getAttribute("data-answer") === "text") {
         var t = fs.querySelector("textarea");
         if (t && t.value.trim()) { comment = t.value; }
         return;
       }
-      var c = fs.querySelector("input:checked");
-      if (c) { answers[id] = c.value === "na" ? null : parseInt(c.value, 10); }
+      if (answered(fs)) { answers[id] = answerOf(fs); }
     });
     var body = { answers: answers, client_id: cid.value, started: form.elements.started.value };
     if (comment) { body.comment = comment; }
@@ -238,10 +272,19 @@
   }
 
   restore();
+  applyConditions();
   progress();
   form.addEventListener("change", function (ev) {
     var fs = ev.target.closest && ev.target.closest("fieldset[data-q]");
+    // 不适用 in a multiple choice stands alone: it clears the options, an option clears it
+    if (fs && ev.target.type === "checkbox" && ev.target.checked) {
+      var none = ev.target.hasAttribute("data-none");
+      Array.prototype.forEach.call(fs.querySelectorAll("input[type=checkbox]"), function (el) {
+        if (el !== ev.target && el.hasAttribute("data-none") !== none) { el.checked = false; }
+      });
+    }
     if (fs && answered(fs)) { showError(fs.getAttribute("data-q"), ""); }
+    applyConditions();
     save();
     progress();
   });

@@ -2,9 +2,11 @@
 
 Sheet `survey`, one question per row in page order: `id`, `kind`, `dimension` (empty for
 unscored kinds), `text_zh`, `text_en`, `required` (yes/no), then optional `choices` (the list
-a choice question takes its options from) and `clause` (the scheme clause a scored question
-probes). Sheet `choices`: `list`, `value`, `label_zh`, `label_en`. More columns may follow and
-are ignored; header names are matched without regard to case or spaces.
+a choice question takes its options from), `clause` (the scheme clause a scored question
+probes) and `show_if` (display logic: `q3 <= 2`, `q9 has 4`; question_kinds/conditions.py).
+Sheet `choices`: `list`, `value` (the option's code, a whole number 1–35), `label_zh`,
+`label_en`. More columns may follow and are ignored; header names are matched without regard
+to case or spaces. What each kind allows is its own (surveyapp/question_kinds).
 
 Every refusal names the sheet, the spreadsheet row (header = row 1) and the column, in Chinese
 first (`SheetError.zh`) and in English (`str(error)`), and nothing is stored.
@@ -13,7 +15,7 @@ first (`SheetError.zh`) and in English (`str(error)`), and nothing is stored.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
@@ -21,10 +23,12 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from .. import questionnaire as qbank
 from ..exports.cells import neutralize
-from ..scoring.survey import DIMENSION_NAMES_ZH, DIMENSIONS, Question
+from ..question_kinds import KINDS, ConditionError, parse_condition
+from ..scoring.survey import DIMENSION_NAMES_ZH, DIMENSIONS, Choice, Question
+from ..vocabulary import QUESTION_KINDS
 
 SURVEY_COLUMNS = ("id", "kind", "dimension", "text_zh", "text_en", "required")
-OPTIONAL_COLUMNS = ("choices", "clause")
+OPTIONAL_COLUMNS = ("choices", "clause", "show_if")
 CHOICE_COLUMNS = ("list", "value", "label_zh", "label_en")
 #: a scored dimension needs at least this many questions (the issue's rule for designed
 #: questionnaires; the built-in banks keep three, seed 001 §4.3)
@@ -36,7 +40,7 @@ MAX_COLUMNS = 40
 MAX_CHOICE_ROWS = 5000
 _YES = {"yes": True, "y": True, "是": True, "true": True, "no": False, "n": False, "否": False}
 _YES["false"] = False
-_KIND_ZH = {"likert": "五级评分", "nps": "0–10 推荐", "text": "文字"}
+MAX_CHOICE_VALUE = 35
 
 
 @dataclass
@@ -108,7 +112,7 @@ def _workbook(data: bytes):
         ) from None
 
 
-def _choices(wb) -> dict[str, list[dict]]:
+def _choices(wb) -> dict[str, list[Choice]]:
     if "choices" not in wb.sheetnames:
         return {}
     ws = wb["choices"]
@@ -124,9 +128,28 @@ def _choices(wb) -> dict[str, list[dict]]:
         for c in CHOICE_COLUMNS:
             if not row.get(c):
                 raise SheetError("choices", r, c, "不能为空", "must not be empty")
-        lists.setdefault(row["list"], []).append(
-            {"value": row["value"], "zh": row["label_zh"], "en": row["label_en"]}
-        )
+        value = row["value"]
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_CHOICE_VALUE):
+            raise SheetError(
+                "choices",
+                r,
+                "value",
+                f"选项代码应为 1–{MAX_CHOICE_VALUE} 的整数，而不是 “{value}”",
+                f"an option's value is a whole number 1–{MAX_CHOICE_VALUE}, not {value!r}",
+            )
+        options = lists.setdefault(row["list"], [])
+        if any(c.value == int(value) for c in options):
+            raise SheetError(
+                "choices",
+                r,
+                "value",
+                f"列表 {row['list']} 中代码 {value} 重复",
+                f"value {value} repeats in the list {row['list']}",
+            )
+        for c in ("label_zh", "label_en"):
+            if len(row[c]) > 200:
+                raise SheetError("choices", r, c, "选项文字不能超过 200 字", "over 200 characters")
+        options.append(Choice(int(value), row["label_zh"], row["label_en"]))
     return lists
 
 
@@ -136,7 +159,7 @@ def _required(row: dict, kind: str, bad) -> bool:
         raise bad(
             "required", f"应填 yes 或 no，而不是 “{row.get('required', '')}”", "use yes or no"
         )
-    if kind == "text" and _YES[answer]:
+    if not KINDS[kind].may_require and _YES[answer]:
         # a customer may always leave free text empty (the page and the API never demand it)
         raise bad("required", "文字题只能选填（填 no）", "a text question is optional: use no")
     return _YES[answer]
@@ -149,6 +172,35 @@ def _question(row: dict, r: int, lists: dict, sheet: str = "survey") -> Question
     qid = row.get("id", "")
     if not qbank.valid_id(qid):
         raise bad("id", f"题号 “{qid}” 须以小写字母开头，只含小写字母、数字和 _", f"id {qid!r}")
+    kind, dimension = _kind_and_dimension(row, bad)
+    it = KINDS[kind]
+    for column in ("text_zh", "text_en"):
+        if not row.get(column):
+            raise bad(column, "题目文字不能为空", "the question text must not be empty")
+        if len(row[column]) > 500:
+            raise bad(column, "题目文字不能超过 500 字", "the question text is over 500 characters")
+    required = _required(row, kind, bad)
+    show_if = row.get("show_if") or None
+    if show_if and dimension is not None:
+        raise bad("show_if", "计分题总要显示，不能设显示条件", "a scored question is always shown")
+    q = Question(
+        id=qid,
+        text_zh=row["text_zh"],
+        text_en=row["text_en"],
+        kind=kind,
+        dimension=dimension,
+        clause=row.get("clause") or None,
+        required=required,
+        choices=_listed_choices(row, kind, lists, bad),
+        show_if=show_if,
+    )
+    wrong = it.check(q)
+    if wrong:
+        raise bad("choices", wrong[0], wrong[1])
+    return replace(q, width=it.width(q))
+
+
+def _kind_and_dimension(row: dict, bad) -> tuple[str, str | None]:
     kind = row.get("kind", "").lower() or "likert"
     if kind not in qbank.KINDS:
         known = "、".join(qbank.KINDS)
@@ -161,36 +213,26 @@ def _question(row: dict, r: int, lists: dict, sheet: str = "survey") -> Question
             f"未知维度 “{dimension}”（应为 {names}）",
             f"unknown dimension {dimension!r} (use {', '.join(DIMENSIONS)})",
         )
-    if dimension is not None and kind != "likert":
+    if dimension is not None and not KINDS[kind].scored:
         raise bad(
             "dimension",
-            f"只有五级评分题计入维度，{_KIND_ZH.get(kind, kind)}题的维度须留空",
+            f"只有{QUESTION_KINDS['likert']}题计入维度，{QUESTION_KINDS[kind]}的维度须留空",
             "only likert questions belong to a dimension",
         )
-    for column in ("text_zh", "text_en"):
-        if not row.get(column):
-            raise bad(column, "题目文字不能为空", "the question text must not be empty")
-        if len(row[column]) > 500:
-            raise bad(column, "题目文字不能超过 500 字", "the question text is over 500 characters")
-    required = _required(row, kind, bad)
+    return kind, dimension
+
+
+def _listed_choices(row: dict, kind: str, lists: dict, bad) -> tuple[Choice, ...]:
     listed = row.get("choices", "")
-    if listed:
-        if listed not in lists:
-            raise bad("choices", f"工作表 choices 中没有选项列表 “{listed}”", f"no list {listed!r}")
+    if listed and listed not in lists:
+        raise bad("choices", f"工作表 choices 中没有选项列表 “{listed}”", f"no list {listed!r}")
+    if KINDS[kind].takes_choices and not listed:
         raise bad(
             "choices",
-            f"题型 {kind} 不用选项列表（选择题题型尚未支持）",
-            "this kind takes no choice list (choice kinds are not supported yet)",
+            f"{QUESTION_KINDS[kind]}须在 choices 列写明选项列表的名称",
+            "a choice question names its list in the choices column",
         )
-    return Question(
-        id=qid,
-        text_zh=row["text_zh"],
-        text_en=row["text_en"],
-        kind=kind,
-        dimension=dimension,
-        clause=row.get("clause") or None,
-        required=required,
-    )
+    return tuple(lists[listed]) if listed else ()
 
 
 def read_xlsx(data: bytes, name: str = "imported", base=None) -> qbank.Questionnaire:
@@ -232,6 +274,11 @@ def from_rows(
         if not any(row.values()):
             continue
         q = _question(row, r, lists or {}, sheet)
+        if q.show_if:
+            try:
+                parse_condition(q.show_if, questions, KINDS)
+            except ConditionError as e:
+                raise SheetError(sheet, r, "show_if", e.zh, e.en) from None
         if q.kind == "text":
             texts.append(r)
         if q.id in seen:
@@ -266,6 +313,45 @@ def from_rows(
     return qbank.from_questions(name, questions, base or "default")
 
 
+def options_text(choices) -> str:
+    """A choice list as the questionnaire page writes it: one option a line, "1 电话 / Phone"."""
+    return "\n".join(f"{c.value} {c.zh} / {c.en}" for c in choices)
+
+
+def parse_options(text: str, r: int, sheet: str = "page") -> list[Choice]:
+    """The page's options ("1 电话 / Phone" a line) as choices; SheetError names the line."""
+    out: list[Choice] = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        value, _sep, words = line.partition(" ")
+        zh, slash, en = words.partition("/")
+        if (
+            not (value.isascii() and value.isdigit())
+            or not slash
+            or not zh.strip()
+            or not en.strip()
+        ):
+            raise SheetError(
+                sheet,
+                r,
+                "choices",
+                f"选项第 {n} 行应写成 “代码 中文 / English”，如 “1 电话 / Phone”",
+                f"option line {n} should read like '1 电话 / Phone'",
+            )
+        if not 1 <= int(value) <= MAX_CHOICE_VALUE or any(c.value == int(value) for c in out):
+            raise SheetError(
+                sheet,
+                r,
+                "choices",
+                f"选项第 {n} 行：代码须为 1–{MAX_CHOICE_VALUE} 的整数且不重复",
+                f"option line {n}: codes are whole numbers 1–{MAX_CHOICE_VALUE}, each once",
+            )
+        out.append(Choice(int(value), zh.strip()[:200], en.strip()[:200]))
+    return out
+
+
 def rows_of(q: qbank.Questionnaire) -> list[dict]:
     """A questionnaire's questions as rows of the template's columns (texts as written)."""
     return [
@@ -276,8 +362,10 @@ def rows_of(q: qbank.Questionnaire) -> list[dict]:
             "text_zh": x.text_zh,
             "text_en": x.text_en,
             "required": "yes" if x.required else "no",
-            "choices": "",
+            # each choice question keeps its own list, named after it
+            "choices": x.id if x.choices else "",
             "clause": x.clause or "",
+            "show_if": x.show_if or "",
         }
         for x in q.questions
     ]
@@ -292,10 +380,13 @@ def write_xlsx(q: qbank.Questionnaire) -> bytes:
     for row in rows_of(q):
         ws.append([neutralize(row[c]) for c in (*SURVEY_COLUMNS, *OPTIONAL_COLUMNS)])
     ws.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGH", (14, 10, 14, 48, 48, 10, 10, 10), strict=True):
+    for column, width in zip("ABCDEFGHI", (14, 10, 14, 48, 48, 10, 10, 10, 12), strict=True):
         ws.column_dimensions[column].width = width
     choices = wb.create_sheet("choices")
     choices.append(list(CHOICE_COLUMNS))
+    for x in q.questions:
+        for c in x.choices:
+            choices.append([neutralize(x.id), c.value, neutralize(c.zh), neutralize(c.en)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -94,7 +94,7 @@ def form(campaign_id: int, outlet_id: int):
                     url_for(".form", campaign_id=campaign.id, outlet_id=outlet.id, done=1), 303
                 )
         # asked or refused: nothing stored; the form shows the answers as they were sent
-        values = request.form.to_dict()
+        values = request.form.copy()
         started = request.form.get("started") or started
         client_id = sub.client_id or client_id
     return render_template(

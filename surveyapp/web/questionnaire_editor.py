@@ -28,7 +28,7 @@ from .survey import lang, questionnaire_context
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/campaigns")
 
-COLUMNS = (*sheets.SURVEY_COLUMNS, "clause")
+COLUMNS = (*sheets.SURVEY_COLUMNS, "clause", "show_if")
 #: a new blank question's id: the first free q1, q2 …
 _NEW = "q{}"
 
@@ -42,8 +42,32 @@ def _rows_from_form() -> list[dict]:
     for i in range(max(n, 0)):
         row = {c: (request.form.get(f"{c}-{i}") or "").strip()[:500] for c in COLUMNS}
         row["required"] = "yes" if request.form.get(f"required-{i}") else "no"
+        # a choice question's options, one a line ("1 电话 / Phone"), as typed
+        row["options"] = (request.form.get(f"options-{i}") or "")[:8000]
         rows.append(row)
     return rows
+
+
+def _editor_rows(q) -> list[dict]:
+    """The questionnaire as the page's rows: the sheet's columns, options written out."""
+    rows = sheets.rows_of(q)
+    for row, x in zip(rows, q.questions, strict=True):
+        row["options"] = sheets.options_text(x.choices)
+    return rows
+
+
+def _with_lists(rows: list[dict]) -> tuple[list[tuple[int, dict]], dict]:
+    """The page's rows numbered, each row's options as its own choice list (named by row)."""
+    numbered, lists = [], {}
+    for no, row in enumerate(rows, start=1):
+        row = dict(row)
+        options = row.pop("options", "")
+        row["choices"] = ""
+        if options.strip():
+            row["choices"] = f"#{no}"
+            lists[f"#{no}"] = sheets.parse_options(options, no)
+        numbered.append((no, row))
+    return numbered, lists
 
 
 def _apply(rows: list[dict], action: str) -> list[dict]:
@@ -70,6 +94,8 @@ def _apply(rows: list[dict], action: str) -> list[dict]:
                 "text_en": "",
                 "required": "yes",
                 "clause": "",
+                "show_if": "",
+                "options": "",
             }
         )
     return rows
@@ -115,14 +141,14 @@ def show(campaign_id: int):
     """The questionnaire (the designer while the campaign is a draft and yours to change)."""
     campaign = campaign_or_abort(campaign_id)
     q = response_service.questionnaire_for(campaign)
-    return _page(campaign, sheets.rows_of(q))
+    return _page(campaign, _editor_rows(q))
 
 
 def _store(campaign, q) -> object:
     try:
         questionnaires.set_for_campaign(campaign, q, by=current_user)
     except DomainError as err:
-        return _page(campaign, sheets.rows_of(q), error=message(err), status=409)
+        return _page(campaign, _editor_rows(q), error=message(err), status=409)
     flash(_("问卷已保存：%(n)s 题。", n=len(q.questions)))
     return redirect(url_for(".show", campaign_id=campaign.id), 303)
 
@@ -138,9 +164,8 @@ def save(campaign_id: int):
         return _page(campaign, _apply(rows, action), dirty=True)
     base = response_service.questionnaire_for(campaign)  # its title, intro, labels stay
     try:
-        q = sheets.from_rows(
-            list(enumerate(rows, start=1)), campaign.title[:120], "page", None, base
-        )
+        numbered, lists = _with_lists(rows)
+        q = sheets.from_rows(numbered, campaign.title[:120], "page", lists, base)
     except sheets.SheetError as e:
         key = (e.row, e.column) if e.row is not None else (None, e.column)
         where = _("第 %(n)s 题", n=e.row) if e.row is not None else None
@@ -159,7 +184,7 @@ def from_bank(campaign_id: int):
     campaign = campaign_or_abort(campaign_id, write=True)
     name = request.form.get("bank", "")
     if name not in qbank.bank_names():
-        current = sheets.rows_of(response_service.questionnaire_for(campaign))
+        current = _editor_rows(response_service.questionnaire_for(campaign))
         return _page(campaign, current, error=_("没有这个题库。"), status=422)
     return _store(campaign, qbank.load_bank(name))
 
@@ -170,7 +195,7 @@ def import_sheet(campaign_id: int):
     """Replace the questionnaire with an uploaded spreadsheet (the template's sheets)."""
     campaign = campaign_or_abort(campaign_id, write=True)
     upload = request.files.get("sheet")
-    current = sheets.rows_of(response_service.questionnaire_for(campaign))
+    current = _editor_rows(response_service.questionnaire_for(campaign))
     if upload is None or not upload.filename:
         return _page(campaign, current, error=_("请选择要导入的 XLSX 文件。"), status=422)
     data = upload.read(sheets.MAX_BYTES + 1)

@@ -17,11 +17,13 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from werkzeug.datastructures import MultiDict
 
 from ..errors import DomainError
 from ..extensions import limiter
 from ..messages import field_messages, message, sentence
-from ..questionnaire import Questionnaire
+from ..question_kinds import ABSENT, kind_of
+from ..questionnaire import Questionnaire, conditions
 from ..services import privacy, responses
 from ..services.responses import Submission
 from .errors import status_of
@@ -102,21 +104,41 @@ def error_text(err: DomainError) -> str:
     return message(err)
 
 
-def answers_from_form(questionnaire: Questionnaire, form: Mapping) -> dict[str, object]:
-    """Form fields q_<id> → answers: 'na' = None (不适用), digits = int, empty = not answered."""
+def answers_from_form(questionnaire: Questionnaire, form) -> dict[str, object]:
+    """Form fields q_<id> → answers, each as its kind reads its field ('na' = None, 不适用;
+    left empty = not answered)."""
     answers: dict[str, object] = {}
     for q in questionnaire.questions:
-        raw = form.get(f"q_{q.id}")
-        if raw is None or raw == "":
-            continue
-        if q.kind == "text":
+        raw = kind_of(q).from_form(q, form)
+        if raw is not ABSENT:
             answers[q.id] = raw
-        elif raw == "na":
-            answers[q.id] = None
-        else:
-            digits = raw.strip().lstrip("-")
-            answers[q.id] = int(raw) if digits.isascii() and digits.isdigit() else raw
     return answers
+
+
+def condition_hints(questionnaire: Questionnaire) -> dict[str, str]:
+    """Question id → when to answer it, in words (its display condition; shown without
+    JavaScript, where every question is on the page): "第 3 题的回答不高于 2 时回答本题"."""
+    numbers = {q.id: n for n, q in enumerate(questionnaire.questions, start=1)}
+    by_id = questionnaire.by_id
+    out = {}
+    for qid, c in conditions(questionnaire).items():
+        target = by_id[c.question]
+        words = kind_of(target).words(target, questionnaire.labels, lang())
+        value = words.get(c.number, str(c.number)) if target.choices else str(c.number)
+        n = numbers[c.question]
+        if c.op == "has":
+            out[qid] = _("第 %(n)s 题选了“%(v)s”时回答本题", n=n, v=value)
+        elif c.op == "=":
+            out[qid] = _("第 %(n)s 题的回答为“%(v)s”时回答本题", n=n, v=value)
+        elif c.op == "!=":
+            out[qid] = _("第 %(n)s 题的回答不是“%(v)s”时回答本题", n=n, v=value)
+        elif c.op in ("<=", "<"):
+            v = c.number if c.op == "<=" else c.number - 1
+            out[qid] = _("第 %(n)s 题的回答为 %(v)s 或更低时回答本题", n=n, v=v)
+        else:
+            v = c.number if c.op == ">=" else c.number + 1
+            out[qid] = _("第 %(n)s 题的回答为 %(v)s 或更高时回答本题", n=n, v=v)
+    return out
 
 
 def sections(questionnaire: Questionnaire) -> list[dict]:
@@ -144,7 +166,11 @@ def questionnaire_context(
         "q": questionnaire,
         "sections": sections(questionnaire),
         "lang": lang(),
-        "values": values or {},
+        # a MultiDict: a multiple choice question's field holds several values
+        "values": values if hasattr(values, "getlist") else MultiDict(values or {}),
+        "kind_of": kind_of,
+        "conditions": {k: str(v) for k, v in conditions(questionnaire).items()},
+        "hints": condition_hints(questionnaire),
         "errors": errors or {},
         "required_count": sum(1 for x in questionnaire.questions if x.required),
         "need": responses.coverage(campaign, {}).needed,
@@ -279,7 +305,7 @@ def page(token: str):
                 errors = field_messages(err) or {"answers": error_text(err)}
                 status = 422
         # asked or refused: nothing stored; the page shows the answers as they were sent
-        values = request.form.to_dict()
+        values = request.form.copy()
         started = request.form.get("started") or started
         client_id = sub.client_id or client_id
     return render_template(

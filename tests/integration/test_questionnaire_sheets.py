@@ -105,7 +105,7 @@ def test_unknown_dimension_on_row_5_exits_2_naming_row_5(app, runner, tmp_path):
             lambda rows: rows[12].__setitem__(2, "economy"),
             14,
             "dimension",
-            "只有五级评分题计入维度",
+            "题计入维度",
         ),
         (lambda rows: rows[5].__setitem__(3, ""), 7, "text_zh", "不能为空"),
         (lambda rows: rows[6].__setitem__(5, "maybe"), 8, "required", "yes 或 no"),
