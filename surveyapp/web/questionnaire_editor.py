@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from .. import questionnaire as qbank
 from ..errors import DomainError
 from ..messages import message
+from ..question_kinds import KINDS
 from ..schemes import list_schemes, load_scheme
 from ..scoring.survey import DIMENSIONS
 from ..services import questionnaire_sheets as sheets
@@ -129,6 +130,7 @@ def _page(campaign, rows, errors=None, error=None, status=200, dirty=False):
         writable=writable,
         may_change=can_write(current_user, campaign),
         kinds=qbank.KINDS,
+        choice_kinds=[k for k, kind in KINDS.items() if kind.takes_choices],
         dimensions=DIMENSIONS,
         banks=_banks(),
         campaign_bank=_scheme_bank(campaign),

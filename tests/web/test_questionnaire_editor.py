@@ -157,3 +157,41 @@ def test_a_redesign_keeps_the_campaigns_title_and_introduction(client, make_user
     db.session.expire_all()
     after = db.session.get(Campaign, campaign.id).questionnaire
     assert after["intro"] == intro and after["questions"][0]["text"]["zh"] == "改写的第一题"
+
+
+def test_choice_questions_and_display_logic_on_the_page(client, make_user, login):
+    """A single choice with its options typed one a line, and a follow-up shown after a poor
+    answer to the first question; a malformed option line or condition is refused at its field."""
+    campaign, ids = setup(make_user, login)
+    url = f"/campaigns/{campaign.id}/questionnaire"
+    n = len(ids)
+    added = {
+        "n": str(n + 2),
+        f"id-{n}": "booked",
+        f"kind-{n}": "single",
+        f"text_zh-{n}": "您是怎么预约的？",
+        f"text_en-{n}": "How did you book?",
+        f"required-{n}": "1",
+        f"options-{n}": "1 电话 / Phone\n2 微信 / WeChat\n\n3 门店 / In store",
+        f"id-{n + 1}": "why",
+        f"kind-{n + 1}": "multiple",
+        f"text_zh-{n + 1}": "哪些方面不满意？",
+        f"text_en-{n + 1}": "What fell short?",
+        f"options-{n + 1}": "1 速度 / Speed\n2 价格 / Price",
+        f"show_if-{n + 1}": f"{ids[0]} <= 2",
+    }
+    bad_line = form_of(campaign, **{**added, f"options-{n}": "1 电话 Phone"})
+    resp = client.post(url, data={**bad_line, "action": "save"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and f"第 {n + 1} 题：选项第 1 行应写成" in html
+    bad_rule = form_of(campaign, **{**added, f"show_if-{n + 1}": "booked has 1"})
+    resp = client.post(url, data={**bad_rule, "action": "save"})
+    assert resp.status_code == 422 and "多选题用 has" in resp.get_data(as_text=True)
+    assert ids_of(campaign.id) == ids  # nothing stored
+    resp = client.post(url, data={**form_of(campaign, **added), "action": "save"})
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:3000]
+    q = db.session.get(Campaign, campaign.id).questionnaire["questions"]
+    assert q[n]["choices"][2] == {"value": 3, "zh": "门店", "en": "In store"}
+    assert q[n + 1]["kind"] == "multiple" and q[n + 1]["show_if"] == f"{ids[0]} <= 2"
+    page = client.get(url).get_data(as_text=True)
+    assert "2 微信 / WeChat" in page and f'value="{ids[0]} &lt;= 2"' in page
