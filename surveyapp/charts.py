@@ -150,6 +150,35 @@ def answer_distribution(
     return _layout(fig, t(title), height=max(260, 26 * len(order) + 110))
 
 
+def choice_bars(
+    df: pd.DataFrame,
+    labels: Mapping[tuple[str, int], str],
+    title: str = N_("选择题：各选项的选择比例"),
+    t: Translate = same,
+) -> go.Figure:
+    """Horizontal bars: the share of the responses answering a choice question that picked
+    each option (a multiple choice's shares may add up to more than 100 %).
+
+    Columns: question_id, value, count, answered; `labels`: (question_id, value) → the words.
+    """
+    rows = [r for r in df.itertuples(index=False) if (r.question_id, r.value) in labels]
+    names = [labels[(r.question_id, r.value)] for r in rows]
+    share = [round(100 * r.count / r.answered, 1) if r.answered else 0.0 for r in rows]
+    fig = go.Figure()
+    fig.add_bar(
+        y=names,
+        x=share,
+        orientation="h",
+        marker_color=CHANNEL_COLORS["all"],
+        customdata=[[int(r.count), int(r.answered)] for r in rows],
+        hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]}/%{customdata[1]})<extra></extra>",
+        showlegend=False,
+    )
+    fig.update_xaxes(range=[0, 100], title_text="%")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, t(title), height=max(220, 24 * len(rows) + 110))
+
+
 def responses_over_time(
     df: pd.DataFrame, title: str = N_("每日收到的答卷"), t: Translate = same, lang: str = "zh"
 ) -> go.Figure:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import Problem
 from ..scoring.survey import Question
-from ..survey_math.packing import ALPHABET
+from ..survey_math.packing import ALPHABET, field_numbers
 from .base import ABSENT, Kind, as_int, choice_words
 from .single import check_choices
 
@@ -68,11 +68,7 @@ class Multiple(Kind):
 
     def masks(self, codes: np.ndarray) -> np.ndarray:
         """(n, width) character codes → each response's bit set (-1 = not answered)."""
-        codes = np.asarray(codes, dtype=np.int64)
-        mask = np.zeros(len(codes), dtype=np.int64)
-        for i in range(codes.shape[1]):
-            mask |= np.clip(codes[:, i], 0, 31) << (BITS * i)
-        return np.where((codes < 0).all(axis=1), -1, mask)
+        return field_numbers(codes)
 
     def word(self, q: Question, codes: np.ndarray, labels: Mapping, lang: str) -> str | None:
         mask = int(self.masks(np.asarray(codes).reshape(1, -1))[0])

@@ -17,7 +17,7 @@ from .. import charts, vocabulary
 from ..charts import Translate, same
 from ..models import Campaign
 from ..scoring.survey import CHANNELS, DIMENSIONS
-from ..survey_math import answer_distribution, per_outlet, responses_over_time
+from ..survey_math import answer_distribution, choice_distribution, per_outlet, responses_over_time
 from ..survey_math.scores import thresholds_inside, thresholds_met
 from ..vocabulary import N_
 from . import scores
@@ -25,6 +25,8 @@ from . import scores
 MEASURES = (("S", "S"), ("S_in_person", N_("S当面")), ("S_online", N_("S电子")))
 #: a question's label on the distribution chart: its number and the start of its text
 LABEL_CHARS = 16
+#: a choice question's text on the choice chart, before its option
+CHOICE_CHARS = 16
 #: up to this many weeks the trend is weekly, beyond monthly
 WEEKLY_UP_TO = 16
 #: the order a manager reads the drivers in: what to fix first on top
@@ -205,6 +207,20 @@ def question_labels(questions, lang: str = "zh") -> dict[str, str]:
     return out
 
 
+def choice_labels(questions, lang: str = "zh") -> dict[tuple[str, int], str]:
+    """(choice question id, option code) → "14. 您是怎么预约的：电话": the question's number, the
+    start of its text and the option, in `lang`."""
+    out = {}
+    en = lang.startswith("en")
+    for number, q in enumerate(questions, start=1):
+        text = (q.text_en if en and q.text_en else q.text_zh).rstrip("？?：: ")
+        most = CHOICE_CHARS * (2 if en else 1)  # Latin letters are half as wide
+        short = text if len(text) <= most else text[: most - 1] + "…"
+        for c in q.choices:
+            out[(q.id, c.value)] = f"{number}. {short}{': ' if en else '：'}{c.en if en else c.zh}"
+    return out
+
+
 def build(
     campaign: Campaign,
     flt: scores.ScoreFilter = scores.NO_FILTER,
@@ -232,7 +248,17 @@ def _build(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str)
         dist = dist.groupby(["question_id", "value"], as_index=False, sort=False)["count"].sum()
         ms = measures(s, thresholds, t)
         over_time = responses_over_time(frame)
+        choices = choice_labels(questions, lang)
         return {
+            **(
+                {
+                    "choices": charts.choice_bars(
+                        choice_distribution(frame, params), choices, t=t
+                    ).to_json()
+                }
+                if choices
+                else {}
+            ),
             "dimensions": charts.dimension_bars(_dimension_frame(s, t), t=t).to_json(),
             "measures_svg": charts.measures_svg(_measure_frame(ms, t), thresholds, t=t),
             "distribution": charts.answer_distribution(dist, likert, t=t).to_json(),

@@ -15,7 +15,12 @@ Decisions worth knowing (details in each module):
 - Cronbach's α uses the valid responses of both channels, complete cases per dimension.
 """
 
-from .aggregates import answer_distribution, per_outlet, responses_over_time
+from .aggregates import (
+    answer_distribution,
+    choice_distribution,
+    per_outlet,
+    responses_over_time,
+)
 from .frame import DEFAULT_TZ, ResponseFrame, filter_responses
 from .intervals import DEFAULT_MAX_N
 from .packing import NOT_APPLICABLE, pack_answers, unpack_answers
@@ -31,6 +36,7 @@ __all__ = [
     "ResponseFrame",
     "SurveyScores",
     "answer_distribution",
+    "choice_distribution",
     "compute_scores",
     "cronbach_alpha",
     "filter_responses",

@@ -108,6 +108,51 @@ def answer_distribution(
     return pd.concat(parts, ignore_index=True)
 
 
+def choice_distribution(
+    frame: ResponseFrame, params: SurveyParams, *, valid_only: bool = True
+) -> pd.DataFrame:
+    """How often each option of each choice question was picked, among the responses that
+    answered it (not 不适用, not hidden): long format question_id, value, count, answered, in
+    questionnaire and option order. A single choice reads its answer column, a multiple choice
+    its bit set (frame.wide), so one response may count for several options of it."""
+    prep = prepare(frame, params)
+    rows = prep.valid if valid_only else np.ones(len(frame), dtype=bool)
+    parts = []
+    for i, question in enumerate(frame.questions):
+        if not question.choices:
+            continue
+        values = np.array([c.value for c in question.choices], dtype=np.int64)
+        if i in frame.wide:
+            mask = frame.wide[i][rows]
+            answered = mask >= 0
+            picked = (mask[answered, None] >> (values[None, :] - 1)) & 1
+            counts = picked.sum(axis=0)
+        else:
+            column = frame.answers[rows, i].astype(np.int64)
+            answered = column >= 0
+            counts = (column[answered, None] == values[None, :]).sum(axis=0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "question_id": question.id,
+                    "value": values,
+                    "count": counts.astype(np.int64),
+                    "answered": int(answered.sum()),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            {
+                "question_id": pd.Series(dtype=object),
+                "value": pd.Series(dtype=np.int64),
+                "count": pd.Series(dtype=np.int64),
+                "answered": pd.Series(dtype=np.int64),
+            }
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 def responses_over_time(frame: ResponseFrame, *, tz: str = DEFAULT_TZ) -> pd.DataFrame:
     """Responses received per local day (tz) and channel, every day of the span present.
 

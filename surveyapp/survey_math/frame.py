@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from surveyapp.scoring.survey import CHANNELS, Question
 
-from .packing import unpack_answers, widths_of
+from .packing import unpack_answers, unpack_wide, widths_of
 
 #: Local time of the surveyed customers; dates in filters and daily counts are days here.
 DEFAULT_TZ = "Asia/Shanghai"
@@ -31,6 +31,9 @@ class ResponseFrame:
     meta: pd.DataFrame
     answers: np.ndarray
     questions: tuple[Question, ...]
+    #: question index → int64 per response, for questions wider than one character (a multiple
+    #: choice's bit set; -1 = not answered): packing.unpack_wide
+    wide: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         answers = np.asarray(self.answers)
@@ -56,7 +59,10 @@ class ResponseFrame:
         cls, meta: pd.DataFrame, packed: Sequence[str] | np.ndarray, questions: Sequence[Question]
     ) -> ResponseFrame:
         """Build a frame from the packed answer strings stored in the database."""
-        return cls(meta, unpack_answers(packed, widths_of(questions)), tuple(questions))
+        widths = widths_of(questions)
+        return cls(
+            meta, unpack_answers(packed, widths), tuple(questions), unpack_wide(packed, widths)
+        )
 
     def __len__(self) -> int:
         return len(self.meta)
@@ -65,7 +71,10 @@ class ResponseFrame:
         """Return the responses where the boolean mask is true (same questionnaire)."""
         mask = np.asarray(mask, dtype=bool)
         return ResponseFrame(
-            self.meta.loc[mask].reset_index(drop=True), self.answers[mask], self.questions
+            self.meta.loc[mask].reset_index(drop=True),
+            self.answers[mask],
+            self.questions,
+            {i: v[mask] for i, v in self.wide.items()},
         )
 
     def sorted_by_id(self) -> ResponseFrame:
@@ -75,7 +84,8 @@ class ResponseFrame:
             return self
         order = np.argsort(ids, kind="stable")
         meta = self.meta.iloc[order].reset_index(drop=True)
-        return ResponseFrame(meta, self.answers[order], self.questions)
+        wide = {i: v[order] for i, v in self.wide.items()}
+        return ResponseFrame(meta, self.answers[order], self.questions, wide)
 
     def channel_codes(self) -> np.ndarray:
         """Channel of each response as int8: index into CHANNELS."""

@@ -110,6 +110,32 @@ def unpack_fields(packed: Sequence[str] | np.ndarray, widths: Widths, index: int
     return codes[:, start : start + width]
 
 
+def field_numbers(codes: np.ndarray) -> np.ndarray:
+    """(n, width) character codes of a wide field → the number its base-32 digits write, the
+    first character lowest (a multiple choice's bit set, five options a character); -1 where
+    the whole field is '-' (not answered, 不适用)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.zeros(len(codes), dtype=np.int64)
+    for i in range(codes.shape[1]):
+        out |= np.clip(codes[:, i], 0, 31) << (5 * i)
+    return np.where((codes < 0).all(axis=1), -1, out)
+
+
+def unpack_wide(packed: Sequence[str] | np.ndarray, widths: Widths) -> dict[int, np.ndarray]:
+    """Question index → the numbers of its wide fields (`field_numbers`), for every question
+    wider than one character; {} when there is none (no decoding then)."""
+    total, offsets = _layout(widths)
+    if offsets is None:
+        return {}
+    codes = _codes(packed, total)
+    widths = tuple(int(w) for w in widths)
+    return {
+        i: field_numbers(codes[:, offsets[i] : offsets[i] + w])
+        for i, w in enumerate(widths)
+        if w > 1
+    }
+
+
 def _fixed_width_bytes(packed: Sequence[str] | np.ndarray, n: int, width: int) -> np.ndarray:
     """Return the n*width bytes of the strings, shorter ones NUL-padded, as a uint8 array."""
     if isinstance(packed, np.ndarray) and packed.dtype.kind in "SU":

@@ -210,6 +210,41 @@ def test_choice_answers_are_stored_exported_and_worded(app, client, make_user):
     # the scores follow the scored questions only, as before
     scores = client.get(f"/api/v1/campaigns/{made['id']}/scores", headers=auth).json
     assert scores["n"]["online"] == 3
+    # the dashboard's choice chart: each option's share of the responses answering it
+    from surveyapp.services import scores as score_service
+    from surveyapp.survey_math import choice_distribution
+
+    frame = score_service.load_frame(campaign)
+    dist = choice_distribution(frame, score_service.params_of(campaign)).set_index(
+        ["question_id", "value"]
+    )
+    assert dist.loc["booked", "count"].tolist() == [0, 1, 1]
+    assert dist.loc["booked", "answered"].tolist() == [2, 2, 2]
+    assert dist.loc["parts", "count"].tolist() == [1, 0, 0, 0, 0, 1, 1]
+    assert dist.loc["parts", "answered"].tolist() == [1] * 7
+
+
+def test_the_dashboard_charts_the_choice_questions(app, client, make_user, login):
+    stored = questionnaires.import_xlsx(sheet(), "kinds")
+    made, _auth = campaign_with(client, make_user, stored.id)
+    token = made["outlets"][0]["survey_url"].rsplit("/", 1)[1]
+    body = {
+        "answers": scored_answers() | {"booked": 2, "parts": [3]},
+        "client_id": uuid.uuid4().hex,
+    }
+    assert client.post(f"/api/v1/links/{token}/responses", json=body).status_code == 201
+    admin, _t = make_user("admin")
+    login(admin.username)
+    html = client.get(f"/campaigns/{made['id']}/dashboard").get_data(as_text=True)
+    import json
+    import re
+
+    figure = re.search(
+        r'<script type="application/json" id="fig-choices">(.*?)</script>', html, re.S
+    )
+    bars = json.loads(figure.group(1).replace("<\\/", "</"))["data"][0]
+    assert "14. 您是怎么预约的：微信" in bars["y"]
+    assert bars["x"][bars["y"].index("14. 您是怎么预约的：微信")] == 100.0
 
 
 def test_review_words_name_the_options(app, client, make_user):
@@ -315,3 +350,32 @@ def test_synth_answers_choice_questions_with_their_own_options(app, client, make
     assert set(booked.tolist()) <= {1, 2, 3}
     parts = KINDS["multiple"].masks(unpack_fields(packed, widths, 14))
     assert (parts < 2**7).all() and (parts > 0).any() and (parts == -1).any()
+
+
+def test_the_spss_export_carries_choices_as_codes_and_dichotomies(app, client, make_user):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    import tempfile
+
+    stored = questionnaires.import_xlsx(sheet(), "kinds")
+    made, auth = campaign_with(client, make_user, stored.id)
+    token = made["outlets"][0]["survey_url"].rsplit("/", 1)[1]
+    for answers in (
+        scored_answers() | {"booked": 3, "parts": [2, 7]},
+        scored_answers() | {"booked": 1, "parts": None},
+    ):
+        body = {"answers": answers, "client_id": uuid.uuid4().hex}
+        assert client.post(f"/api/v1/links/{token}/responses", json=body).status_code == 201
+    resp = client.get(f"/api/v1/campaigns/{made['id']}/export.sav", headers=auth)
+    assert resp.status_code == 200
+    with tempfile.NamedTemporaryFile(suffix=".sav") as f:
+        f.write(resp.data)
+        f.flush()
+        df, meta = pyreadstat.read_sav(f.name)
+    assert df["booked"].tolist() == [3.0, 1.0]
+    assert meta.variable_value_labels["booked"] == {1.0: "电话", 2.0: "微信", 3.0: "门店"}
+    parts = [c for c in meta.column_names if c.startswith("parts") and c != "parts_ok"]
+    assert len(parts) == 7
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    seventh = next(c for c in parts if labels[c].endswith("部件7"))
+    assert df[seventh].tolist()[0] == 1.0 and df[seventh].isna().tolist() == [False, True]
+    assert meta.variable_value_labels[seventh] == {0.0: "未选", 1.0: "选中"}

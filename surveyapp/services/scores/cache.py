@@ -52,11 +52,12 @@ class _Lru:
             except KeyError:
                 pass
         disk = _disk()
-        value = disk.get(key, _MISSING) if disk is not None else _MISSING
+        stored = (FORMAT, key)
+        value = disk.get(stored, _MISSING) if disk is not None else _MISSING
         if value is _MISSING:
             value = make()
             if disk is not None:
-                disk.set(key, value)
+                disk.set(stored, value)
         with self.lock:
             self.data[key] = value
         return value
@@ -67,6 +68,9 @@ class _Lru:
 
 
 _MISSING = object()
+#: the shape of what is cached: an entry written by a release whose frames or results had
+#: another shape is never read back (2: frames carry their wide answers, ResponseFrame.wide)
+FORMAT = 2
 _DISKS: dict[str, Any] = {}
 _DISKS_LOCK = threading.Lock()
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import String, cast, func, type_coerce
 
 from ...survey_math import unpack_answers
-from ...survey_math.packing import Widths, total_width
+from ...survey_math.packing import Widths, total_width, unpack_wide
 
 SEP = ","
 TS_WIDTH = 26  #: 'YYYY-MM-DD HH:MM:SS.ffffff'
@@ -59,6 +59,14 @@ def fixed_width(blob: str | None, n: int, width: int) -> np.ndarray | None:
     if not (raw[:, width] == ord(SEP)).all():
         return None
     return raw[:, :width]
+
+
+def wide_of(blob: str | None, n: int, widths: Widths) -> dict[int, np.ndarray]:
+    """The wide questions' numbers (packing.unpack_wide) of n separated packed strings; {}
+    without reading anything when every question is one character wide."""
+    if isinstance(widths, int) or all(int(w) == 1 for w in widths):
+        return {}
+    return unpack_wide((blob or "").split(SEP) if n else [], widths)
 
 
 def answers_of(blob: str | None, n: int, widths: Widths) -> np.ndarray:

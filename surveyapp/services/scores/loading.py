@@ -24,6 +24,7 @@ from .decoding import (
     timestamp_ns,
     ts_text,
     utc_series,
+    wide_of,
 )
 
 
@@ -62,11 +63,13 @@ def load_frame(campaign: Campaign) -> ResponseFrame:
         }
     )
     answers = answers_of(row.answers, n, widths_of(questions))
+    wide = wide_of(row.answers, n, widths_of(questions))
     order = np.argsort(ids, kind="stable")
     if n and not (order == np.arange(n)).all():  # same order whatever plan the database chose
         meta = meta.iloc[order].reset_index(drop=True)
         answers = answers[order]
-    return ResponseFrame(meta, answers, questions)
+        wide = {i: v[order] for i, v in wide.items()}
+    return ResponseFrame(meta, answers, questions, wide)
 
 
 #: responses per page of the light paradata load (a page's aggregate strings are ~5 MB)
