@@ -31,7 +31,7 @@ from ...survey_math.quality import FlagContext
 from ...survey_math.quality import flag_context as quality_flag_context
 from .adapters import params_of
 from .filters import ScoreFilter
-from .loading import load_frame, load_paradata
+from .loading import extend_frame, load_frame, load_paradata
 
 
 class _Lru:
@@ -65,6 +65,11 @@ class _Lru:
     def clear(self) -> None:
         with self.lock:
             self.data.clear()
+
+    def matching(self, match: Callable[[Any], bool]) -> list[tuple[Any, Any]]:
+        """The (key, value) pairs in memory whose key matches."""
+        with self.lock:
+            return [(k, v) for k, v in self.data.items() if match(k)]
 
 
 _MISSING = object()
@@ -177,8 +182,30 @@ def flag_context(campaign: Campaign) -> FlagContext:
 
 
 def frame_at(campaign: Campaign, fp: tuple) -> ResponseFrame:
-    """The campaign's full response frame for an already computed fingerprint (cached)."""
-    return FRAMES.get_or_make(("frame", fp), lambda: load_frame(campaign))
+    """The campaign's full response frame for an already computed fingerprint (cached): an
+    earlier frame of the campaign still in memory is extended by the responses stored since
+    (a busy campaign's first request after a new response reads one response, not all)."""
+    return FRAMES.get_or_make(("frame", fp), lambda: _load_or_extend(campaign, fp))
+
+
+#: the fingerprint's parts: (url, campaign, created, frozen digest) name the campaign and
+#: what it froze; then the newest id per channel; then the exclusions' max id and count
+_SAME_CAMPAIGN = slice(0, 4)
+_EXCLUSIONS = slice(4 + len(CHANNELS), 6 + len(CHANNELS))
+
+
+def _load_or_extend(campaign: Campaign, fp: tuple) -> ResponseFrame:
+    earlier = FRAMES.matching(
+        lambda key: key[0] == "frame" and key[1][_SAME_CAMPAIGN] == fp[_SAME_CAMPAIGN]
+    )
+    if earlier:
+        # the one holding the most responses (its newest ids are the highest)
+        (_kind, old_fp), frame = max(earlier, key=lambda item: len(item[1]))
+        changed = old_fp[_EXCLUSIONS] != fp[_EXCLUSIONS]
+        extended = extend_frame(campaign, frame, exclusions_changed=changed)
+        if extended is not None:
+            return extended
+    return load_frame(campaign)
 
 
 def cached(

@@ -28,8 +28,16 @@ from .decoding import (
 )
 
 
-def _aggregate_select(campaign_id: int, dialect: str):
+def _aggregate_select(campaign_id: int, dialect: str, after: int | None = None):
+    """The campaign's responses as aggregate strings; with `after`, only those with a larger
+    id (walking the primary key from there: `+ 0` keeps the planner off the campaign index,
+    which would visit every response of the campaign)."""
     r = Response
+    where = (
+        [r.campaign_id == campaign_id]
+        if after is None
+        else [(r.campaign_id + 0) == campaign_id, r.id > after]
+    )
     return select(
         func.count().label("n"),
         agg(r.id).label("id"),
@@ -38,7 +46,7 @@ def _aggregate_select(campaign_id: int, dialect: str):
         agg(case((r.excluded, "1"), else_="0"), "").label("excluded"),
         agg(ts_text(r.submitted_at, dialect)).label("submitted_at"),
         agg(r.answers).label("answers"),
-    ).where(r.campaign_id == campaign_id)
+    ).where(*where)
 
 
 def load_frame(campaign: Campaign) -> ResponseFrame:
@@ -48,7 +56,43 @@ def load_frame(campaign: Campaign) -> ResponseFrame:
     """
     questions = questions_of(campaign)
     dialect = db.session.get_bind().dialect.name
-    row = db.session.execute(_aggregate_select(campaign.id, dialect)).one()
+    return _frame_of(db.session.execute(_aggregate_select(campaign.id, dialect)).one(), questions)
+
+
+def extend_frame(campaign: Campaign, prev: ResponseFrame, exclusions_changed: bool = True):
+    """`prev` (an earlier frame of this campaign) with the responses stored since: those with
+    an id above its newest, read alone, and — when exclusions changed — every response's
+    `excluded` read again. None when `prev` cannot be extended, and the caller loads the
+    whole frame: another questionnaire, or a response with a lower id committed after `prev`
+    was read (PostgreSQL hands out ids before commit). The check is a count: responses are
+    never deleted, so `prev` ∪ the new ones ⊆ the campaign's responses, and equal counts make
+    them the same set."""
+    questions = questions_of(campaign)
+    if tuple(questions) != prev.questions:
+        return None
+    r = Response
+    last = int(prev.meta["id"].iloc[-1]) if len(prev) else 0
+    dialect = db.session.get_bind().dialect.name
+    new = _frame_of(
+        db.session.execute(_aggregate_select(campaign.id, dialect, after=last)).one(), questions
+    )
+    total = db.session.scalar(select(func.count()).where(r.campaign_id == campaign.id))
+    if total != len(prev) + len(new):
+        return None
+    meta = pd.concat([prev.meta, new.meta], ignore_index=True)
+    meta["channel"] = pd.Categorical(meta["channel"], categories=list(CHANNELS))
+    if exclusions_changed:
+        excluded = db.session.scalars(
+            select(r.id).where(r.campaign_id == campaign.id, r.excluded.is_(True))
+        ).all()
+        meta["excluded"] = np.isin(meta["id"].to_numpy(), np.asarray(excluded, dtype=np.int64))
+    answers = np.concatenate([prev.answers, new.answers])
+    wide = {i: np.concatenate([v, new.wide[i]]) for i, v in prev.wide.items()}
+    return ResponseFrame(meta, answers, questions, wide)
+
+
+def _frame_of(row, questions) -> ResponseFrame:
+    """A frame from one aggregate row (count and the separated columns), ordered by id."""
     n = int(row.n)
     ids = ints(row.id, n)
     meta = pd.DataFrame(
