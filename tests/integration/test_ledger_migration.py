@@ -154,3 +154,65 @@ def test_tampered_v1_database_is_refused(fresh, capfd):  # noqa: F811
         with db.engine.connect() as c:  # nothing changed: still v1
             assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == V1
             assert c.execute(sa.text("SELECT count(*) FROM ledger_head")).scalar() == 1
+
+
+def test_answers_widen_with_exclusions_kept(fresh):  # noqa: F811
+    """Migration d5b8f2a4c613 copies the responses table on SQLite: the exclusions that refer
+    to responses survive it (foreign keys stay intact, no temporary table left), on both."""
+    app = fresh()
+    pg = None
+    with app.app_context():
+        upgrade(revision="a7d2c4e9f115")
+        pg = db.engine.dialect.name == "postgresql"
+        js = "CAST(:j AS JSON)" if pg else ":j"
+        when = datetime(2026, 11, 2, 10, 0, 0)
+        with db.engine.begin() as c:
+            c.execute(
+                sa.text("INSERT INTO organizations (id, name, created_at) VALUES (1, '宽度', :t)"),
+                {"t": when},
+            )
+            c.execute(
+                sa.text(
+                    "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
+                    f" questionnaire, survey_params, created_at) VALUES (1, 1, 'cqm-2019', 'w',"
+                    f" 'collecting', {js}, {js.replace(':j', ':p')}, :t)"
+                ),
+                {"j": json.dumps({"version": "x", "questions": []}), "p": "{}", "t": when},
+            )
+            c.execute(
+                sa.text(
+                    "INSERT INTO outlets (id, campaign_id, name, created_at, active)"
+                    " VALUES (1, 1, '一店', :t, true)"
+                ),
+                {"t": when},
+            )
+            for i in (1, 2):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO responses (id, campaign_id, outlet_id, channel, client_id,"
+                        " submitted_at, answers, contact_consent, contact_share, excluded)"
+                        " VALUES (:i, 1, 1, 'online', :cid, :t, :a, false, false, :x)"
+                    ),
+                    {"i": i, "cid": f"client-{i:04d}", "t": when, "a": ANSWERS, "x": i == 1},
+                )
+            c.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, password_hash, role, active, created_at)"
+                    " VALUES (9, 'mig.admin', 'x', 'admin', true, :t)"
+                ),
+                {"t": when},
+            )
+            c.execute(
+                sa.text(
+                    "INSERT INTO response_exclusions (response_id, action, reason, user_id, at)"
+                    " VALUES (1, 'exclude', '测试', 9, :t)"
+                ),
+                {"t": when},
+            )
+        upgrade()
+        kept = db.session.execute(sa.text("SELECT response_id FROM response_exclusions")).all()
+        assert [r[0] for r in kept] == [1]
+        rows = db.session.execute(sa.text("SELECT id, answers FROM responses ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, ANSWERS), (2, ANSWERS)]
+        tables = sa.inspect(db.engine).get_table_names()
+        assert not any(t.startswith("_alembic_tmp") for t in tables)
