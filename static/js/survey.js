@@ -222,6 +222,15 @@
     for (var k = 0; k < pages.length; k++) { if (pages[k].contains(el)) { return k; } }
     return pages.length - 1;
   }
+  // a part whose every question is hidden by display logic is no screen of its own
+  function empty(k) {
+    return !Array.prototype.some.call(pages[k].querySelectorAll("fieldset[data-q]"), visible);
+  }
+  function step(from, by) {
+    var k = from + by;
+    while (k > 0 && k < pages.length - 1 && empty(k)) { k += by; }
+    return k;
+  }
   function showPage(i, moved) {
     if (!pages.length) { return; }
     current = Math.max(0, Math.min(i, pages.length - 1));
@@ -257,11 +266,11 @@
     form.classList.add("paged");
     pager.hidden = false;
     pager.querySelector(".next").addEventListener("click", function () {
-      if (pageComplete()) { showPage(current + 1, true); }
+      if (pageComplete()) { showPage(step(current, 1), true); }
     });
     pager.querySelector(".back").addEventListener("click", function () {
       formError("");
-      showPage(current - 1, true);
+      showPage(step(current, -1), true);
     });
     var bad = form.querySelector(".q.bad, .alert.warn");
     var saved = 0;
@@ -425,6 +434,7 @@
     if (form.elements.confirm_few) { form.elements.confirm_few.parentNode.removeChild(form.elements.confirm_few); }
     cid.value = newClientId();
     startedAt = new Date().toISOString();
+    applyConditions();  // the previous customer's follow-ups go with their answers
     save();
     progress();
     showQueue();

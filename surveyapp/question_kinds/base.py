@@ -11,6 +11,7 @@ and one partial under templates/survey/kinds/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,8 +69,7 @@ class Kind:
             return ABSENT
         if raw == "na":
             return None
-        digits = raw.strip().lstrip("-")
-        return int(raw) if digits.isascii() and digits.isdigit() else raw
+        return form_number(raw)
 
     def value(self, q: Question, raw: Any, problems: dict[str, Problem]) -> Any:
         """A present answer checked: the value to store (None = 不适用), adding a problem if bad."""
@@ -113,6 +113,16 @@ class Kind:
         """Its export columns from the (n, width) codes: float arrays, NaN = blank (不适用)."""
         col = codes[:, 0].astype(np.float64)
         return {q.id: np.where(col >= 0, col, np.nan)}
+
+
+_NUMBER = re.compile(r"-?[0-9]{1,4}")
+
+
+def form_number(raw: str) -> int | str:
+    """A form field's number ("4", "-1"), or the text itself, which the kind then refuses
+    (bounded: no field makes Python convert thousands of digits)."""
+    text = raw.strip()
+    return int(text) if _NUMBER.fullmatch(text) else raw
 
 
 def as_int(value: Any) -> int | None:

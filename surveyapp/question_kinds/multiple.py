@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import Problem
 from ..scoring.survey import Question
 from ..survey_math.packing import ALPHABET, field_numbers
-from .base import ABSENT, Kind, as_int, choice_words
+from .base import ABSENT, Kind, as_int, choice_words, form_number
 from .single import check_choices
 
 MAX_CHOICES = 30  #: six characters of five bits
@@ -36,12 +36,13 @@ class Multiple(Kind):
         return check_choices(q, MAX_CHOICES)
 
     def from_form(self, q: Question, form) -> Any:
-        raw = [v for v in form.getlist(f"q_{q.id}") if v != ""]
+        raw = [v for v in form.getlist(f"q_{q.id}") if v != ""][: MAX_CHOICES + 1]
         if not raw:
             return ABSENT
-        if "na" in raw:
+        if raw == ["na"]:
             return None
-        return [int(v) if v.isascii() and v.isdigit() else v for v in raw]
+        # 不适用 beside options stays in the list, and the list is refused (not_a_choice)
+        return [form_number(v) for v in raw]
 
     def value(self, q: Question, raw: Any, problems: dict[str, Problem]) -> Any:
         if raw is None:

@@ -24,7 +24,7 @@ from ..question_kinds import kind_of
 from ..scoring.survey import CHANNELS, DIMENSION_NAMES_ZH, DIMENSIONS
 from ..survey_math import FLAG_COLUMNS, unpack_answers
 from ..survey_math.core import make_layout, score_arrays, valid_mask
-from ..survey_math.packing import unpack_fields, widths_of
+from ..survey_math.packing import unpack_fields, unpack_wide, widths_of
 from ..survey_math.quality import row_flags
 from . import dashboard, review, scores
 
@@ -229,7 +229,8 @@ def response_pages(campaign: Campaign) -> Iterator[pd.DataFrame]:
         answers = unpack_answers(packed, widths_of(questions))
         excl = np.asarray(excluded, dtype=bool)
         id_arr = np.asarray(ids, dtype=np.int64)
-        f = row_flags(context, context.positions(id_arr), answers, questions, ids=id_arr)
+        wide = unpack_wide(packed, widths_of(questions))
+        f = row_flags(context, context.positions(id_arr), answers, questions, ids=id_arr, wide=wide)
         changes = [reasons.get(i) if e else None for i, e in zip(ids, excl, strict=True)]
         page = pd.DataFrame(
             {

@@ -15,6 +15,7 @@ first (`SheetError.zh`) and in English (`str(error)`), and nothing is stored.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, replace
 from zipfile import BadZipFile
 
@@ -41,6 +42,7 @@ MAX_CHOICE_ROWS = 5000
 _YES = {"yes": True, "y": True, "是": True, "true": True, "no": False, "n": False, "否": False}
 _YES["false"] = False
 MAX_CHOICE_VALUE = 35
+_CODE = re.compile(r"[0-9]{1,2}")  #: an option's code as written (1–35 checked after)
 
 
 @dataclass
@@ -129,7 +131,7 @@ def _choices(wb) -> dict[str, list[Choice]]:
             if not row.get(c):
                 raise SheetError("choices", r, c, "不能为空", "must not be empty")
         value = row["value"]
-        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_CHOICE_VALUE):
+        if not (_CODE.fullmatch(value) and 1 <= int(value) <= MAX_CHOICE_VALUE):
             raise SheetError(
                 "choices",
                 r,
@@ -327,12 +329,7 @@ def parse_options(text: str, r: int, sheet: str = "page") -> list[Choice]:
             continue
         value, _sep, words = line.partition(" ")
         zh, slash, en = words.partition("/")
-        if (
-            not (value.isascii() and value.isdigit())
-            or not slash
-            or not zh.strip()
-            or not en.strip()
-        ):
+        if not _CODE.fullmatch(value) or not slash or not zh.strip() or not en.strip():
             raise SheetError(
                 sheet,
                 r,

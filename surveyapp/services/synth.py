@@ -18,7 +18,8 @@ from sqlalchemy import func, select, text
 
 from ..db import db, utcnow
 from ..models import Campaign, Outlet, Response, SurveyLink, User
-from ..survey_math.packing import ALPHABET
+from ..question_kinds import KINDS, parse_condition
+from ..survey_math.packing import ALPHABET, field_numbers
 from . import campaigns, ledger, records
 from .scores.adapters import questions_of
 
@@ -224,6 +225,44 @@ def _choice_fields(rng: np.random.Generator, plan: _Plan, codes: np.ndarray) -> 
     return np.ascontiguousarray(np.concatenate(columns, axis=1))
 
 
+_CODE_VALUE = np.full(256, -1, dtype=np.int64)
+_CODE_VALUE[ALPHABET_CODES] = np.arange(len(ALPHABET_CODES))
+_COMPARE = {
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "=": np.equal,
+    "!=": np.not_equal,
+}
+
+
+def _hide_by_conditions(plan: _Plan, codes: np.ndarray) -> np.ndarray:
+    """The answers of questions whose display condition fails set to '-', in page order (so a
+    follow-up of a hidden follow-up is hidden too), as a submission would be stored."""
+    questions = plan.questions
+    if not any(q.show_if for q in questions):
+        return codes
+    offsets = np.cumsum([0, *(q.width for q in questions)])
+    index = {q.id: i for i, q in enumerate(questions)}
+
+    def value(j: int) -> np.ndarray:
+        chars = _CODE_VALUE[codes[:, offsets[j] : offsets[j + 1]]]
+        return chars[:, 0] if questions[j].width == 1 else field_numbers(chars)
+
+    for i, q in enumerate(questions):
+        if not q.show_if:
+            continue
+        c = parse_condition(q.show_if, questions[:i], KINDS)
+        v = value(index[c.question])
+        if c.op == "has":
+            shown = (v >= 0) & (((v >> (c.number - 1)) & 1) == 1)
+        else:
+            shown = (v >= 0) & _COMPARE[c.op](v, c.number)
+        codes[~shown, offsets[i] : offsets[i + 1]] = _NA
+    return codes
+
+
 def _plan(campaign: Campaign, rng: np.random.Generator) -> _Plan:
     kinds = _question_kinds(campaign)
     outlet_ids, link_ids = _outlet_links(campaign)
@@ -307,7 +346,9 @@ def _chunk_columns(
             # all within a few minutes of one moment
             times_us = times_us.copy()
             times_us[rows] = times_us[rows[0]] + np.sort(rng.integers(0, 300_000_000, count))
-    codes = _choice_fields(rng, plan, _answers(rng, plan, outlet_ix, in_person))
+    codes = _hide_by_conditions(
+        plan, _choice_fields(rng, plan, _answers(rng, plan, outlet_ix, in_person))
+    )
     width = codes.shape[1]
     packed = codes.view(f"S{width}").ravel().astype(f"U{width}").tolist()
 

@@ -69,7 +69,10 @@ def answer_distribution(
     """
     prep = prepare(frame, params)
     rows = prep.valid if valid_only else np.ones(len(frame), dtype=bool)
-    answers = frame.answers[rows]
+    # only the kinds counted here: a single choice's codes run to 35 and would spill into the
+    # next question's cells
+    counted = [i for i, question in enumerate(frame.questions) if question.kind in VALUES_BY_KIND]
+    answers = frame.answers[np.ix_(rows, counted)]
     channel = prep.channel[rows]
     q = answers.shape[1]
     offsets = (np.arange(q, dtype=np.int16) * 12 + 1)[None, :]  # cell of (question, value)
@@ -80,10 +83,8 @@ def answer_distribution(
         ]
     ).reshape(len(CHANNELS), q, 12)
     parts = []
-    for i, question in enumerate(frame.questions):
-        values = VALUES_BY_KIND.get(question.kind)
-        if values is None:
-            continue
+    for i, question in enumerate(frame.questions[j] for j in counted):
+        values = VALUES_BY_KIND[question.kind]
         cols = np.array(values) + 1
         for c, ch in enumerate(CHANNELS):
             parts.append(

@@ -50,6 +50,7 @@ def quality_flags(
         np.arange(len(frame)),
         frame.answers,
         frame.questions,
+        wide=frame.wide,
         speeding_median_fraction=speeding_median_fraction,
         min_seconds_per_answer=min_seconds_per_answer,
         straight_min_answers=straight_min_answers,
@@ -145,6 +146,7 @@ def row_flags(
     questions,
     *,
     ids: np.ndarray | None = None,
+    wide=None,
     speeding_median_fraction: float = 0.5,
     min_seconds_per_answer: float = 3.0,
     straight_min_answers: int = 6,
@@ -169,8 +171,12 @@ def row_flags(
         ids = pick(context.ids, -1)
     duration = pick(context.duration, np.nan)  # unknown rows: no duration, never speeding
     median = np.where(known, context.channel_median[pick(context.channel, 0)], np.nan)
-    asked = np.array([q.kind != "text" for q in questions], dtype=bool)
-    n_answered = (answers[:, asked] >= 0).sum(axis=1)
+    # a wide answer (a multiple choice) reads -1 in `answers`: its own numbers say if answered
+    wide = wide or {}
+    asked = np.array([q.kind != "text" and i not in wide for i, q in enumerate(questions)])
+    n_answered = (answers[:, asked.astype(bool)] >= 0).sum(axis=1)
+    for values in wide.values():
+        n_answered = n_answered + (values >= 0)
     speeding, why_speed = _speeding(
         duration, median, n_answered, speeding_median_fraction, min_seconds_per_answer
     )

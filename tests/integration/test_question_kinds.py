@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import uuid
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -379,3 +380,78 @@ def test_the_spss_export_carries_choices_as_codes_and_dichotomies(app, client, m
     seventh = next(c for c in parts if labels[c].endswith("部件7"))
     assert df[seventh].tolist()[0] == 1.0 and df[seventh].isna().tolist() == [False, True]
     assert meta.variable_value_labels[seventh] == {0.0: "未选", 1.0: "选中"}
+
+
+def test_synth_hides_follow_ups_as_a_submission_would(app, client, make_user):
+    from surveyapp.services import synth
+    from surveyapp.services.scores import questions_of
+    from surveyapp.survey_math.packing import unpack_answers, unpack_fields, widths_of
+
+    def change(d):
+        d[14][8] = "booked = 2"  # parts asked only of those who booked by WeChat
+
+    stored = questionnaires.import_xlsx(sheet(change), "logic")
+    made, _auth = campaign_with(client, make_user, stored.id)
+    campaign = db.session.get(Campaign, made["id"])
+    synth.fill(campaign, 300, seed=11)
+    packed = db.session.scalars(
+        select(Response.answers).where(Response.campaign_id == campaign.id)
+    ).all()
+    widths = widths_of(questions_of(campaign))
+    booked = unpack_answers(packed, widths)[:, 13]
+    parts = KINDS["multiple"].masks(unpack_fields(packed, widths, 14))
+    assert (parts[booked != 2] == -1).all() and (parts[booked == 2] >= 0).any()
+
+
+def test_wide_answers_count_for_speeding_and_codes_above_ten_stay_in_their_column():
+    """A multiple choice answered counts as an answer in the seconds-per-answer rule; a single
+    choice coded 35 neither spills into the NPS counts nor breaks the distribution."""
+    import pandas as pd
+
+    from surveyapp.scoring.survey import Choice, Question, SurveyParams
+    from surveyapp.survey_math import ResponseFrame, answer_distribution, quality_flags
+
+    options = tuple(Choice(v, f"选项{v}", f"Option {v}") for v in (1, 12, 35))
+    questions = (
+        Question("a", "甲", "A", dimension="functionality"),
+        Question("n", "荐", "N", kind="nps"),
+        Question("s", "单", "S", kind="single", choices=options),
+        Question("m", "多", "M", kind="multiple", choices=options[:2], width=3),
+    )
+    meta = pd.DataFrame({"id": [1, 2], "channel": ["online", "online"], "duration_s": [10.0, 10.0]})
+    answers = np.array([[4, 7, 35, -1], [4, 7, 12, -1]], dtype=np.int8)
+    wide = {3: np.array([0b1, -1], dtype=np.int64)}
+    flags = quality_flags(ResponseFrame(meta, answers, questions, wide), speeding_median_fraction=0)
+    # 3 s per answer: the first answered 4 questions (12 s > 10 s), the second 3 (9 s < 10 s)
+    assert flags["speeding"].tolist() == [True, False]
+    dist = answer_distribution(
+        ResponseFrame(meta, answers, questions, wide), SurveyParams(), valid_only=False
+    )
+    nps = dist[dist["question_id"] == "n"].groupby("value")["count"].sum()
+    assert nps[7] == 2 and nps.drop(7).sum() == 0
+    assert set(dist["question_id"]) == {"a", "n"}
+
+
+def test_the_form_refuses_odd_numbers_and_na_beside_options(app, client, make_user):
+    stored = questionnaires.import_xlsx(sheet(), "kinds")
+    made, _auth = campaign_with(client, make_user, stored.id)
+    token = made["outlets"][0]["survey_url"].rsplit("/", 1)[1]
+    base = {f"q_{k}": str(v) for k, v in scored_answers().items()} | {"q_booked": "1"}
+    for odd in (
+        {"q_fix_right": "--3"},
+        {"q_fix_right": "9" * 5000},
+        {"q_booked": "9" * 5000},
+        {"q_parts": ["9" * 5000]},
+        {"q_parts": ["na", "2"]},
+    ):
+        resp = client.post(f"/s/{token}", data=base | odd | {"client_id": uuid.uuid4().hex})
+        assert resp.status_code == 422, (odd, resp.status_code)
+    assert (
+        db.session.scalars(select(Response.id).where(Response.campaign_id == made["id"])).all()
+        == []
+    )
+    r = client.post(
+        f"/campaigns/{made['id']}/questionnaire",
+        data={"n": "9" * 5000, "action": "save"},
+    )
+    assert r.status_code in (302, 403, 422), r.status_code

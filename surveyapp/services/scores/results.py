@@ -251,7 +251,14 @@ def flags(campaign: Campaign) -> pd.DataFrame:
         frame = frame_at(campaign, fp)
         context = flag_context_at(campaign, fp)
         ids = frame.meta["id"].to_numpy(dtype=np.int64)
-        return row_flags(context, context.positions(ids), frame.answers, frame.questions, ids=ids)
+        return row_flags(
+            context,
+            context.positions(ids),
+            frame.answers,
+            frame.questions,
+            ids=ids,
+            wide=frame.wide,
+        )
 
     return RESULTS.get_or_make(("flags", fp), make)
 
