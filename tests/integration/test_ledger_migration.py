@@ -27,31 +27,35 @@ def _canonical(d: dict) -> str:
     return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _campaign_rows(c, when: datetime) -> None:
+    """Organization 1, campaign 1 (collecting) and outlet 1, as raw rows of any version."""
+    js = "CAST(:j AS JSON)" if db.engine.dialect.name == "postgresql" else ":j"
+    c.execute(
+        sa.text("INSERT INTO organizations (id, name, created_at) VALUES (1, '迁移测试', :t)"),
+        {"t": when},
+    )
+    c.execute(
+        sa.text(
+            "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
+            f" questionnaire, survey_params, created_at) VALUES (1, 1, 'cqm-2019', 'v1',"
+            f" 'collecting', {js}, {js.replace(':j', ':p')}, :t)"
+        ),
+        {"j": json.dumps({"version": "x", "questions": []}), "p": "{}", "t": when},
+    )
+    c.execute(
+        sa.text(
+            "INSERT INTO outlets (id, campaign_id, name, created_at, active)"
+            " VALUES (1, 1, '一店', :t, true)"
+        ),
+        {"t": when},
+    )
+
+
 def _build_v1(app, responses: int = 3) -> list[int]:
     """Rows and a v1 chain written as version 1 wrote them."""
-    pg = db.engine.dialect.name == "postgresql"
-    js = "CAST(:j AS JSON)" if pg else ":j"
     when = datetime(2026, 11, 1, 10, 0, 0)
     with db.engine.begin() as c:
-        c.execute(
-            sa.text("INSERT INTO organizations (id, name, created_at) VALUES (1, '迁移测试', :t)"),
-            {"t": when},
-        )
-        c.execute(
-            sa.text(
-                "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
-                f" questionnaire, survey_params, created_at) VALUES (1, 1, 'cqm-2019', 'v1',"
-                f" 'collecting', {js}, {js.replace(':j', ':p')}, :t)"
-            ),
-            {"j": json.dumps({"version": "x", "questions": []}), "p": "{}", "t": when},
-        )
-        c.execute(
-            sa.text(
-                "INSERT INTO outlets (id, campaign_id, name, created_at, active)"
-                " VALUES (1, 1, '一店', :t, true)"
-            ),
-            {"t": when},
-        )
+        _campaign_rows(c, when)
         prev, entry_id, ids = "0" * 64, 0, []
         for i in range(1, responses + 1):
             c.execute(
@@ -103,7 +107,7 @@ def _build_v1(app, responses: int = 3) -> list[int]:
             sa.text("INSERT INTO ledger_head (id, last_entry_id, last_hash) VALUES (1, :i, :h)"),
             {"i": entry_id, "h": prev},
         )
-        if pg:
+        if db.engine.dialect.name == "postgresql":
             for table in ("organizations", "campaigns", "outlets", "responses", "ledger_entries"):
                 c.execute(
                     sa.text(
@@ -160,32 +164,11 @@ def test_answers_widen_with_exclusions_kept(fresh):  # noqa: F811
     """Migration d5b8f2a4c613 copies the responses table on SQLite: the exclusions that refer
     to responses survive it (foreign keys stay intact, no temporary table left), on both."""
     app = fresh()
-    pg = None
     with app.app_context():
         upgrade(revision="a7d2c4e9f115")
-        pg = db.engine.dialect.name == "postgresql"
-        js = "CAST(:j AS JSON)" if pg else ":j"
         when = datetime(2026, 11, 2, 10, 0, 0)
         with db.engine.begin() as c:
-            c.execute(
-                sa.text("INSERT INTO organizations (id, name, created_at) VALUES (1, '宽度', :t)"),
-                {"t": when},
-            )
-            c.execute(
-                sa.text(
-                    "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
-                    f" questionnaire, survey_params, created_at) VALUES (1, 1, 'cqm-2019', 'w',"
-                    f" 'collecting', {js}, {js.replace(':j', ':p')}, :t)"
-                ),
-                {"j": json.dumps({"version": "x", "questions": []}), "p": "{}", "t": when},
-            )
-            c.execute(
-                sa.text(
-                    "INSERT INTO outlets (id, campaign_id, name, created_at, active)"
-                    " VALUES (1, 1, '一店', :t, true)"
-                ),
-                {"t": when},
-            )
+            _campaign_rows(c, when)
             for i in (1, 2):
                 c.execute(
                     sa.text(

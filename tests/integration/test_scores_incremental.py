@@ -24,6 +24,16 @@ def same(a, b) -> None:
     assert a.wide.keys() == b.wide.keys()
 
 
+def full_loads(monkeypatch) -> list:
+    """A list that grows by one each time the cache loads a whole frame."""
+    calls: list = []
+    real = loading.load_frame
+    monkeypatch.setattr(
+        "surveyapp.services.scores.cache.load_frame", lambda x: calls.append(1) or real(x)
+    )
+    return calls
+
+
 def frame(c):
     return cache.frame_at(c, cache.fingerprint(c))
 
@@ -35,14 +45,10 @@ def test_a_new_response_extends_the_frame(app, monkeypatch):
     first = frame(c)
     assert len(first) == 5
     add_responses(c, "online", [answers_all(5)])
-    calls = []
-    real = loading.load_frame
-    monkeypatch.setattr(
-        "surveyapp.services.scores.cache.load_frame", lambda x: calls.append(1) or real(x)
-    )
+    calls = full_loads(monkeypatch)
     second = frame(c)
     assert calls == [] and len(second) == 6
-    same(second, real(c))
+    same(second, loading.load_frame(c))
     assert scores.campaign_scores(c)["n"]["online"] == 4
 
 
@@ -72,11 +78,7 @@ def test_a_lower_id_committed_later_forces_a_full_load(app, monkeypatch):
     db.session.execute(update(Response).where(Response.id == rows[1].id).values(campaign_id=c.id))
     db.session.commit()
     add_responses(c, "online", [answers_all(3)])
-    calls = []
-    real = loading.load_frame
-    monkeypatch.setattr(
-        "surveyapp.services.scores.cache.load_frame", lambda x: calls.append(1) or real(x)
-    )
+    calls = full_loads(monkeypatch)
     again = frame(c)
     assert calls == [1] and len(again) == 4
-    same(again, real(c))
+    same(again, loading.load_frame(c))
