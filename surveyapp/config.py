@@ -63,6 +63,10 @@ class Defaults:
     #: the anchor signing key; default instance/ledger-anchor.key (created on first use)
     LEDGER_ANCHOR_KEY_FILE = ""
     SCORES_CACHE_DIR = ""
+    #: a campaign whose dashboard took this many seconds or more to make shows the previous
+    #: one (with the time its data was read) while the new one is made after the page is
+    #: sent, instead of making the reader wait; empty: always wait for the current one
+    DASHBOARD_STALE_AFTER_SECONDS: float | None = 2.0
     SCORES_CACHE_BYTES = 4 * 2**30  #: the oldest stored entries go first beyond this
 
 

@@ -221,6 +221,34 @@ def choice_labels(questions, lang: str = "zh") -> dict[tuple[str, int], str]:
     return out
 
 
+def build_page(
+    campaign: Campaign,
+    flt: scores.ScoreFilter,
+    t: Translate,
+    lang: str,
+    stale_after: float | None = None,
+) -> scores.Whole:
+    """The dashboard for the page: as `build`, except that on a campaign whose dashboard takes
+    `stale_after` seconds or more to make, the previous one is shown (marked stale, with the
+    time its data was read) while the caller refreshes it with `refresh` after answering."""
+    names = tuple(sorted(scores.outlet_names(campaign).items()))
+    return scores.whole_or_previous(
+        f"dashboard:{lang}",
+        campaign,
+        (flt.key(), names),
+        lambda: _build(campaign, flt, t, lang),
+        stale_after=stale_after,
+    )
+
+
+def refresh(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str) -> None:
+    """Make the current dashboard, after a stale one was shown (one worker does)."""
+    names = tuple(sorted(scores.outlet_names(campaign).items()))
+    scores.refresh_whole(
+        f"dashboard:{lang}", campaign, (flt.key(), names), lambda: _build(campaign, flt, t, lang)
+    )
+
+
 def build(
     campaign: Campaign,
     flt: scores.ScoreFilter = scores.NO_FILTER,

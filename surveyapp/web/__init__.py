@@ -17,6 +17,7 @@ from ..extensions import login_manager
 from ..i18n import label, local_date, local_time
 from ..messages import message
 from ..models import User
+from ..schemes import load_scheme
 from ..scoring.numbers import shown
 from ..services import actor
 from .csp import CSP
@@ -112,6 +113,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["source"] = result_words.source
     app.jinja_env.filters["fixed"] = shown
     app.jinja_env.filters["local_time"] = local_time
+    # what a reader sees of a scheme: its title (CQM 商品售后服务认证评价规范), not its id
+    app.jinja_env.filters["scheme_title"] = lambda scheme_id: load_scheme(scheme_id).title
     app.jinja_env.filters["local_date"] = local_date
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

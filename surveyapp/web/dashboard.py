@@ -11,7 +11,10 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    copy_current_request_context,
+    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,8 +23,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..db import db
 from ..errors import DomainError
 from ..messages import message
+from ..models import Campaign
 from ..models import Response as SurveyResponse
 from ..question_kinds import kind_of
 from ..scoring.survey import DIMENSIONS
@@ -113,11 +118,14 @@ def view(campaign_id: int):
     """Scores, intervals, thresholds, outlets, distributions and collection progress."""
     campaign = campaign_or_abort(campaign_id)
     flt, error = _filter(campaign)
-    data = dashboard_service.build(campaign, flt, _, page_lang())
+    lang = page_lang()
+    stale_after = current_app.config.get("DASHBOARD_STALE_AFTER_SECONDS")
+    page = dashboard_service.build_page(campaign, flt, _, lang, stale_after)
+    data = page.value
     sort = request.args.get("sort") if request.args.get("sort") in OUTLET_SORTS else "S"
     below = request.args.get("below", "")
     marked = next((t for t in data.thresholds if f"{t:g}" == below), None)
-    return render_template(
+    html = render_template(
         "dashboard/view.html",
         campaign=campaign,
         d=data,
@@ -130,7 +138,29 @@ def view(campaign_id: int):
         writable=can_write(current_user, campaign),
         latest_comments=comment_service.latest(campaign, 5),
         comment_total=comment_service.count(campaign),
-    ), (400 if error else 200)
+        stale=page.stale,
+        as_of=page.as_of,
+    )
+    resp = make_response(html, 400 if error else 200)
+    if page.stale:
+        resp.call_on_close(_refresh_later(campaign.id, flt, lang))
+    return resp
+
+
+def _refresh_later(campaign_id: int, flt, lang: str):
+    """Make the current dashboard once the stale one is sent (this request's context copied,
+    so the reader's language and a fresh database session come with it)."""
+
+    @copy_current_request_context
+    def refresh() -> None:
+        try:
+            campaign = db.session.get(Campaign, campaign_id)
+            if campaign is not None:
+                dashboard_service.refresh(campaign, flt, _, lang)
+        except Exception:  # the page is sent: log it, the next reader makes it instead
+            current_app.logger.exception("dashboard refresh of campaign %s failed", campaign_id)
+
+    return refresh
 
 
 def answer_words(campaign, rows) -> dict[int, list[tuple[str, str]]]:

@@ -13,7 +13,16 @@ use the names re-exported here: `scores.campaign_scores(...)`.
 from __future__ import annotations
 
 from .adapters import params_of, questions_of
-from .cache import cached, cached_whole, clear_cache, fingerprint, flag_context
+from .cache import (
+    Whole,
+    cached,
+    cached_whole,
+    clear_cache,
+    fingerprint,
+    flag_context,
+    refresh_whole,
+    whole_or_previous,
+)
 from .filters import NO_FILTER, ScoreFilter, check_outlets, parse_filter
 from .loading import FLAG_PAGE, load_frame, load_paradata
 from .results import (
@@ -35,6 +44,9 @@ __all__ = [
     "ScoreFilter",
     "cached",
     "cached_whole",
+    "Whole",
+    "refresh_whole",
+    "whole_or_previous",
     "campaign_scores",
     "drivers",
     "clear_cache",

@@ -15,7 +15,10 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,14 @@ class _Lru:
         with self.lock:
             self.data.clear()
 
+    def has(self, key: Hashable) -> bool:
+        """True when the value is in memory or on disk (made already)."""
+        with self.lock:
+            if key in self.data:
+                return True
+        disk = _disk()
+        return disk is not None and (FORMAT, key) in disk
+
     def matching(self, match: Callable[[Any], bool]) -> list[tuple[Any, Any]]:
         """The (key, value) pairs in memory whose key matches."""
         with self.lock:
@@ -112,6 +123,8 @@ def clear_cache(disk: bool = False) -> None:
     the app's disk cache too."""
     FRAMES.clear()
     RESULTS.clear()
+    with _PREVIOUS_LOCK:
+        _PREVIOUS.clear()
     store = _disk() if disk else None
     if store is not None:
         store.clear()
@@ -223,3 +236,92 @@ def cached_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], A
     under one fingerprint: a warm request asks the database for the fingerprint once, not once
     per outlet or period."""
     return RESULTS.get_or_make((kind, fingerprint(campaign), *key), make)
+
+
+# ── a slow whole result: the previous one while the new one is made ────────────────────────
+#: (kind, campaign, key) → (fingerprint, value, seconds it took, when it was read): the newest
+#: made of each, in this worker; the disk cache shares it between workers
+_PREVIOUS: dict[tuple, tuple] = {}
+_PREVIOUS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole result and how current it is: `stale` when it was read before the newest
+    responses or exclusions (and a refresh is due); `as_of` when its data was read."""
+
+    value: Any
+    as_of: datetime
+    stale: bool = False
+
+
+def whole_or_previous(
+    kind: str,
+    campaign: Campaign,
+    key: tuple,
+    make: Callable[[], Any],
+    stale_after: float | None = None,
+    max_age: timedelta = timedelta(minutes=30),
+) -> Whole:
+    """`cached_whole`, except that when the current result is not made yet and the previous
+    one (same campaign, what it froze, key) took at least `stale_after` seconds to make and is
+    younger than `max_age`, that one is returned, marked stale, instead of making the reader
+    wait: the caller then calls `refresh_whole` (after answering). None: always current."""
+    fp = fingerprint(campaign)
+    ident = (kind, fp[_SAME_CAMPAIGN], key)
+    if stale_after is not None and not RESULTS.has((kind, fp, *key)):
+        prev = _previous(ident)
+        if prev is not None:
+            old_fp, value, took, as_of = prev
+            if old_fp != fp and took >= stale_after and utcnow_aware() - as_of <= max_age:
+                return Whole(value, as_of, stale=True)
+    return _make_whole(kind, campaign, fp, ident, key, make)
+
+
+def refresh_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], Any]) -> None:
+    """Make the current result (after a stale one was served); one worker at a time does."""
+    fp = fingerprint(campaign)
+    ident = (kind, fp[_SAME_CAMPAIGN], key)
+    if RESULTS.has((kind, fp, *key)) or not _claim(ident, fp):
+        return
+    _make_whole(kind, campaign, fp, ident, key, make)
+
+
+def _make_whole(kind, campaign, fp, ident, key, make) -> Whole:
+    as_of = utcnow_aware()
+    started = time.monotonic()
+    value = RESULTS.get_or_make((kind, fp, *key), make)
+    took = time.monotonic() - started
+    prev = _previous(ident)
+    if prev is None or prev[0] != fp:
+        if prev is not None and took < 0.05:  # found made (another worker): keep its maker's time
+            took = prev[2]
+        record = (fp, value, took, as_of)
+        with _PREVIOUS_LOCK:
+            _PREVIOUS[ident] = record
+        disk = _disk()
+        if disk is not None:
+            disk.set(("previous", FORMAT, ident), record)
+    return Whole(value, as_of)
+
+
+def _previous(ident: tuple):
+    with _PREVIOUS_LOCK:
+        mine = _PREVIOUS.get(ident)
+    disk = _disk()
+    shared = disk.get(("previous", FORMAT, ident)) if disk is not None else None
+    if mine is None or (shared is not None and shared[3] > mine[3]):
+        return shared
+    return mine
+
+
+def _claim(ident: tuple, fp: tuple) -> bool:
+    """True for the first worker to refresh this result for this fingerprint (2 min claim)."""
+    disk = _disk()
+    if disk is None:
+        return True
+    return bool(disk.add(("refreshing", FORMAT, ident, fp), True, expire=120))
+
+
+def utcnow_aware() -> datetime:
+    return datetime.now(UTC)
