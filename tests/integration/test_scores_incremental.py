@@ -82,3 +82,32 @@ def test_a_lower_id_committed_later_forces_a_full_load(app, monkeypatch):
     again = frame(c)
     assert calls == [1] and len(again) == 4
     same(again, loading.load_frame(c))
+
+
+def test_looking_for_an_earlier_frame_does_not_reorder_the_cache():
+    lru = cache._Lru(2)
+    lru.put("a", 1, disk=False)
+    lru.put("b", 2, disk=False)
+    assert lru.get("a") == 1  # a is now the most recently used
+    assert [k for k, _v in lru.matching(lambda k: True)] == ["a", "b"]
+    lru.put("c", 3, disk=False)  # evicts the least recently used: b, not a
+    assert lru.get("a") == 1 and lru.get("b") is cache._MISSING
+
+
+def test_an_extended_frame_is_kept_in_memory_only(make_app, tmp_path):
+    app = make_app(SCORES_DISK_CACHE=True, SCORES_CACHE_DIR=str(tmp_path / "scores-cache"))
+    with app.app_context():
+        scores.clear_cache(disk=True)
+        c = make_campaign()
+        add_responses(c, "online", [answers_all(4)] * 3)
+        first_fp = cache.fingerprint(c)
+        frame(c)
+        add_responses(c, "online", [answers_all(5)])
+        second_fp = cache.fingerprint(c)
+        assert len(frame(c)) == 4
+        disk = cache._disk()
+        assert (cache.FORMAT, ("frame", first_fp)) in disk  # a full load is shared
+        assert (cache.FORMAT, ("frame", second_fp)) not in disk
+        # the superseded frame left memory
+        assert cache.FRAMES.get(("frame", first_fp)) is not cache._MISSING  # read back from disk
+        scores.clear_cache(disk=True)

@@ -30,14 +30,15 @@ from .decoding import (
 
 def _aggregate_select(campaign_id: int, dialect: str, after: int | None = None):
     """The campaign's responses as aggregate strings; with `after`, only those with a larger
-    id (walking the primary key from there: `+ 0` keeps the planner off the campaign index,
-    which would visit every response of the campaign)."""
+    id — a range of the (campaign, channel, id) index per channel — and the campaign's count
+    of responses in the same statement (one snapshot: `extend_frame`'s check)."""
     r = Response
-    where = (
-        [r.campaign_id == campaign_id]
-        if after is None
-        else [(r.campaign_id + 0) == campaign_id, r.id > after]
-    )
+    where = [r.campaign_id == campaign_id]
+    extra = []
+    if after is not None:
+        where += [r.channel.in_(CHANNELS), r.id > after]
+        total = select(func.count()).where(r.campaign_id == campaign_id).scalar_subquery()
+        extra = [total.label("total")]
     return select(
         func.count().label("n"),
         agg(r.id).label("id"),
@@ -46,6 +47,7 @@ def _aggregate_select(campaign_id: int, dialect: str, after: int | None = None):
         agg(case((r.excluded, "1"), else_="0"), "").label("excluded"),
         agg(ts_text(r.submitted_at, dialect)).label("submitted_at"),
         agg(r.answers).label("answers"),
+        *extra,
     ).where(*where)
 
 
@@ -73,11 +75,9 @@ def extend_frame(campaign: Campaign, prev: ResponseFrame, exclusions_changed: bo
     r = Response
     last = int(prev.meta["id"].iloc[-1]) if len(prev) else 0
     dialect = db.session.get_bind().dialect.name
-    new = _frame_of(
-        db.session.execute(_aggregate_select(campaign.id, dialect, after=last)).one(), questions
-    )
-    total = db.session.scalar(select(func.count()).where(r.campaign_id == campaign.id))
-    if total != len(prev) + len(new):
+    row = db.session.execute(_aggregate_select(campaign.id, dialect, after=last)).one()
+    new = _frame_of(row, questions)
+    if int(row.total) != len(prev) + len(new):
         return None
     meta = pd.concat([prev.meta, new.meta], ignore_index=True)
     meta["channel"] = pd.Categorical(meta["channel"], categories=list(CHANNELS))
