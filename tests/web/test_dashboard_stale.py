@@ -46,3 +46,46 @@ def test_off_every_reader_waits_for_the_current_dashboard(app, client, make_user
     add_responses(c, "online", [answers_all(1)])
     status, html = _page(client, c.id)
     assert status == 200 and "此后收到的答卷正在计入" not in html
+
+
+def test_an_exclusion_is_never_shown_stale(app, client, make_user, login):
+    from surveyapp.services import review
+
+    admin, _t = make_user("admin")
+    login(admin.username)
+    c = make_campaign()
+    rows = add_responses(c, "online", [answers_all(4)] * 3)
+    app.config["DASHBOARD_STALE_AFTER_SECONDS"] = 0.0
+    try:
+        _page(client, c.id)
+        review.exclude(rows[0], "测试排除", admin)
+        status, html = _page(client, c.id)
+        assert status == 200 and "此后收到的答卷正在计入" not in html
+    finally:
+        app.config["DASHBOARD_STALE_AFTER_SECONDS"] = None
+
+
+def test_an_empty_setting_means_off(app, client, make_user, login):
+    admin, _t = make_user("admin")
+    login(admin.username)
+    c = make_campaign()
+    add_responses(c, "online", [answers_all(4)] * 3)
+    app.config["DASHBOARD_STALE_AFTER_SECONDS"] = ""  # FLASK_DASHBOARD_STALE_AFTER_SECONDS=
+    scores.clear_cache()
+    try:
+        _page(client, c.id)
+        add_responses(c, "online", [answers_all(1)])
+        status, html = _page(client, c.id)
+        assert status == 200 and "此后收到的答卷正在计入" not in html
+        assert not scores.cache._PREVIOUS  # nothing recorded while off
+    finally:
+        app.config["DASHBOARD_STALE_AFTER_SECONDS"] = None
+
+
+def test_one_refresh_at_a_time_and_the_claim_is_released(app):
+    ident = ("dashboard:zh", ("url", 1, "t", "d"), ("k",))
+    assert scores.cache._claim(ident)
+    assert not scores.cache._claim(ident)  # a second reader's refresh waits its turn
+    scores.cache._release(ident)
+    assert scores.cache._claim(ident)
+    scores.cache._release(ident)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import Cache, LRUCache
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
@@ -49,21 +49,38 @@ class _Lru:
         self.lock = threading.Lock()
 
     def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        value = self.get(key)
+        if value is _MISSING:
+            value = make()
+            self.put(key, value)
+        return value
+
+    def get(self, key: Hashable) -> Any:
+        """The value from memory (a use), else from disk (then kept in memory), else _MISSING."""
         with self.lock:
             try:
                 return self.data[key]  # a hit counts as a use
             except KeyError:
                 pass
         disk = _disk()
-        stored = (FORMAT, key)
-        value = disk.get(stored, _MISSING) if disk is not None else _MISSING
-        if value is _MISSING:
-            value = make()
-            if disk is not None:
-                disk.set(stored, value)
+        value = disk.get((FORMAT, key), _MISSING) if disk is not None else _MISSING
+        if value is not _MISSING:
+            with self.lock:
+                self.data[key] = value
+        return value
+
+    def put(self, key: Hashable, value: Any, disk: bool = True) -> None:
+        """Keep the value in memory and (unless `disk` is false) in the disk cache."""
+        store = _disk() if disk else None
+        if store is not None:
+            store.set((FORMAT, key), value)
         with self.lock:
             self.data[key] = value
-        return value
+
+    def drop(self, key: Hashable) -> None:
+        """Forget the value in memory (a superseded frame)."""
+        with self.lock:
+            self.data.pop(key, None)
 
     def clear(self) -> None:
         with self.lock:
@@ -79,8 +96,8 @@ class _Lru:
 
     def matching(self, match: Callable[[Any], bool]) -> list[tuple[Any, Any]]:
         """The (key, value) pairs in memory whose key matches."""
-        with self.lock:
-            return [(k, v) for k, v in self.data.items() if match(k)]
+        with self.lock:  # Cache.__getitem__: a plain read, which does not reorder the LRU
+            return [(k, Cache.__getitem__(self.data, k)) for k in list(self.data) if match(k)]
 
 
 _MISSING = object()
@@ -198,7 +215,14 @@ def frame_at(campaign: Campaign, fp: tuple) -> ResponseFrame:
     """The campaign's full response frame for an already computed fingerprint (cached): an
     earlier frame of the campaign still in memory is extended by the responses stored since
     (a busy campaign's first request after a new response reads one response, not all)."""
-    return FRAMES.get_or_make(("frame", fp), lambda: _load_or_extend(campaign, fp))
+    key = ("frame", fp)
+    frame = FRAMES.get(key)
+    if frame is _MISSING:
+        frame, extended = _load_or_extend(campaign, fp)
+        # an extended frame stays in memory only: written to disk it would be a copy of the
+        # whole campaign for each new response (66 MB at a million), never read again
+        FRAMES.put(key, frame, disk=not extended)
+    return frame
 
 
 #: the fingerprint's parts: (url, campaign, created, frozen digest) name the campaign and
@@ -207,18 +231,20 @@ _SAME_CAMPAIGN = slice(0, 4)
 _EXCLUSIONS = slice(4 + len(CHANNELS), 6 + len(CHANNELS))
 
 
-def _load_or_extend(campaign: Campaign, fp: tuple) -> ResponseFrame:
+def _load_or_extend(campaign: Campaign, fp: tuple) -> tuple[ResponseFrame, bool]:
+    """(the frame, whether it extends an earlier one in memory rather than loading it all)."""
     earlier = FRAMES.matching(
         lambda key: key[0] == "frame" and key[1][_SAME_CAMPAIGN] == fp[_SAME_CAMPAIGN]
     )
     if earlier:
         # the one holding the most responses (its newest ids are the highest)
-        (_kind, old_fp), frame = max(earlier, key=lambda item: len(item[1]))
+        (kind, old_fp), frame = max(earlier, key=lambda item: len(item[1]))
         changed = old_fp[_EXCLUSIONS] != fp[_EXCLUSIONS]
         extended = extend_frame(campaign, frame, exclusions_changed=changed)
         if extended is not None:
-            return extended
-    return load_frame(campaign)
+            FRAMES.drop((kind, old_fp))  # superseded: its memory goes to other campaigns
+            return extended, True
+    return load_frame(campaign), False
 
 
 def cached(
@@ -239,16 +265,20 @@ def cached_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], A
 
 
 # ── a slow whole result: the previous one while the new one is made ────────────────────────
-#: (kind, campaign, key) → (fingerprint, value, seconds it took, when it was read): the newest
-#: made of each, in this worker; the disk cache shares it between workers
-_PREVIOUS: dict[tuple, tuple] = {}
+#: (kind, campaign, key) → (fingerprint, value, seconds it took to make, when its data was
+#: read): the newest made of each, in this worker (an LRU: a reader varying the filter cannot
+#: grow it); the disk cache shares it between workers
+_PREVIOUS: LRUCache[tuple, tuple] = LRUCache(maxsize=256)
 _PREVIOUS_LOCK = threading.Lock()
+#: results being refreshed by this worker (the disk cache's claim covers the other workers)
+_REFRESHING: set[tuple] = set()
+_CLAIM_SECONDS = 300  #: a claim left by a killed worker lapses after this
 
 
 @dataclass(frozen=True)
 class Whole:
     """A whole result and how current it is: `stale` when it was read before the newest
-    responses or exclusions (and a refresh is due); `as_of` when its data was read."""
+    responses (and a refresh is due); `as_of` when its data was read."""
 
     value: Any
     as_of: datetime
@@ -264,38 +294,55 @@ def whole_or_previous(
     max_age: timedelta = timedelta(minutes=30),
 ) -> Whole:
     """`cached_whole`, except that when the current result is not made yet and the previous
-    one (same campaign, what it froze, key) took at least `stale_after` seconds to make and is
-    younger than `max_age`, that one is returned, marked stale, instead of making the reader
-    wait: the caller then calls `refresh_whole` (after answering). None: always current."""
+    one (same campaign, what it froze, key) took at least `stale_after` seconds to make, is
+    younger than `max_age` and differs only by responses added since (not by exclusions: an
+    auditor who excluded one sees its effect), that one is returned, marked stale, instead of
+    making the reader wait: the caller then calls `refresh_whole` after answering. None:
+    always current, nothing recorded."""
     fp = fingerprint(campaign)
     ident = (kind, fp[_SAME_CAMPAIGN], key)
-    if stale_after is not None and not RESULTS.has((kind, fp, *key)):
+    if stale_after is None:
+        return Whole(RESULTS.get_or_make((kind, fp, *key), make), utcnow_aware())
+    if not RESULTS.has((kind, fp, *key)):
         prev = _previous(ident)
         if prev is not None:
             old_fp, value, took, as_of = prev
-            if old_fp != fp and took >= stale_after and utcnow_aware() - as_of <= max_age:
+            if (
+                old_fp != fp
+                and old_fp[_EXCLUSIONS] == fp[_EXCLUSIONS]
+                and took is not None
+                and took >= stale_after
+                and utcnow_aware() - as_of <= max_age
+            ):
                 return Whole(value, as_of, stale=True)
-    return _make_whole(kind, campaign, fp, ident, key, make)
+    return _make_whole(kind, fp, ident, key, make)
 
 
 def refresh_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], Any]) -> None:
-    """Make the current result (after a stale one was served); one worker at a time does."""
+    """Make the current result (after a stale one was served): one refresh of a result at a
+    time across the workers, whatever responses arrive meanwhile; the claim is released when
+    it ends, failed or not."""
     fp = fingerprint(campaign)
     ident = (kind, fp[_SAME_CAMPAIGN], key)
-    if RESULTS.has((kind, fp, *key)) or not _claim(ident, fp):
+    if RESULTS.has((kind, fp, *key)) or not _claim(ident):
         return
-    _make_whole(kind, campaign, fp, ident, key, make)
+    try:
+        _make_whole(kind, fp, ident, key, make)
+    finally:
+        _release(ident)
 
 
-def _make_whole(kind, campaign, fp, ident, key, make) -> Whole:
+def _make_whole(kind, fp, ident, key, make) -> Whole:
     as_of = utcnow_aware()
+    made_here = not RESULTS.has((kind, fp, *key))
     started = time.monotonic()
     value = RESULTS.get_or_make((kind, fp, *key), make)
-    took = time.monotonic() - started
-    prev = _previous(ident)
-    if prev is None or prev[0] != fp:
-        if prev is not None and took < 0.05:  # found made (another worker): keep its maker's time
-            took = prev[2]
+    took = time.monotonic() - started if made_here else None
+    with _PREVIOUS_LOCK:
+        mine = _PREVIOUS.get(ident)
+    if mine is None or mine[0] != fp:
+        if took is None and mine is not None:  # found made: keep what making it took before
+            took = mine[2]
         record = (fp, value, took, as_of)
         with _PREVIOUS_LOCK:
             _PREVIOUS[ident] = record
@@ -306,6 +353,7 @@ def _make_whole(kind, campaign, fp, ident, key, make) -> Whole:
 
 
 def _previous(ident: tuple):
+    """The newest record of this result: this worker's, or the disk's when that is newer."""
     with _PREVIOUS_LOCK:
         mine = _PREVIOUS.get(ident)
     disk = _disk()
@@ -315,12 +363,29 @@ def _previous(ident: tuple):
     return mine
 
 
-def _claim(ident: tuple, fp: tuple) -> bool:
-    """True for the first worker to refresh this result for this fingerprint (2 min claim)."""
+def _claim(ident: tuple) -> bool:
+    """True for the one refresh of this result allowed to run now (this worker's and, through
+    the disk cache, every worker's)."""
+    with _PREVIOUS_LOCK:
+        if ident in _REFRESHING:
+            return False
+        _REFRESHING.add(ident)
     disk = _disk()
-    if disk is None:
-        return True
-    return bool(disk.add(("refreshing", FORMAT, ident, fp), True, expire=120))
+    if disk is not None and not disk.add(
+        ("refreshing", FORMAT, ident), True, expire=_CLAIM_SECONDS
+    ):
+        with _PREVIOUS_LOCK:
+            _REFRESHING.discard(ident)
+        return False
+    return True
+
+
+def _release(ident: tuple) -> None:
+    with _PREVIOUS_LOCK:
+        _REFRESHING.discard(ident)
+    disk = _disk()
+    if disk is not None:
+        disk.delete(("refreshing", FORMAT, ident))
 
 
 def utcnow_aware() -> datetime:
