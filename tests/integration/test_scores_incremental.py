@@ -111,3 +111,28 @@ def test_an_extended_frame_is_kept_in_memory_only(make_app, tmp_path):
         # the superseded frame left memory
         assert cache.FRAMES.get(("frame", first_fp)) is not cache._MISSING  # read back from disk
         scores.clear_cache(disk=True)
+
+
+def test_the_paradata_is_extended_too(app, monkeypatch):
+    c = make_campaign()
+    add_responses(c, "online", [answers_all(4)] * 3, fingerprint="dev-a")
+    loading.clear_paradata()
+    loading.load_paradata(c)
+    add_responses(c, "in_person", [answers_all(2)] * 2, fingerprint="dev-b")
+    reads = []
+    real = loading._read_paradata
+    monkeypatch.setattr(loading, "_read_paradata", lambda *a, **k: reads.append(k) or real(*a, **k))
+    extended = loading.load_paradata(c)
+    assert reads == [{"after": rows_max(c, 3), "by_campaign": True}]
+    loading.clear_paradata()
+    pd.testing.assert_frame_equal(extended, loading.load_paradata(c))
+
+
+def rows_max(c, n: int) -> int:
+    """The id of the campaign's n-th response (ids ascend)."""
+    from sqlalchemy import select
+
+    ids = db.session.scalars(
+        select(Response.id).where(Response.campaign_id == c.id).order_by(Response.id)
+    ).all()
+    return ids[n - 1]

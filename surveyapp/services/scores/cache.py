@@ -34,7 +34,7 @@ from ...survey_math.quality import FlagContext
 from ...survey_math.quality import flag_context as quality_flag_context
 from .adapters import params_of
 from .filters import ScoreFilter
-from .loading import extend_frame, load_frame, load_paradata
+from .loading import clear_paradata, extend_frame, load_frame, load_paradata
 
 
 class _Lru:
@@ -140,6 +140,7 @@ def clear_cache(disk: bool = False) -> None:
     the app's disk cache too."""
     FRAMES.clear()
     RESULTS.clear()
+    clear_paradata()
     with _PREVIOUS_LOCK:
         _PREVIOUS.clear()
     store = _disk() if disk else None

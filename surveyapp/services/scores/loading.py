@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 from sqlalchemy import case, func, select
 
 from ...db import db
@@ -120,13 +123,24 @@ def _frame_of(row, questions) -> ResponseFrame:
 FLAG_PAGE = 50_000
 
 
-def _paradata_page_select(campaign_id: int, dialect: str, after: int, limit: int):
-    """The aggregate strings of the next `limit` responses by id after `after`: paradata only."""
+def _paradata_page_select(
+    campaign_id: int, dialect: str, after: int, limit: int, by_campaign: bool = False
+):
+    """The aggregate strings of the next `limit` responses by id after `after`: paradata only.
+
+    A whole campaign walks the primary key from `after` (`+ 0` keeps the planner off the
+    campaign index, which would sort the whole campaign for every page); the few responses
+    since an earlier load (`by_campaign`) come through the (campaign, channel, id) index
+    instead, which does not visit other campaigns' newer responses."""
     r = Response
-    # `+ 0`: walk the primary key from `after` (keyset paging), not the campaign index
+    where = (
+        [r.campaign_id == campaign_id, r.channel.in_(CHANNELS), r.id > after]
+        if by_campaign
+        else [(r.campaign_id + 0) == campaign_id, r.id > after]
+    )
     page = (
         select(r.id, r.channel, r.submitted_at, r.duration_s, r.link_id, r.fingerprint, r.network)
-        .where((r.campaign_id + 0) == campaign_id, r.id > after)
+        .where(*where)
         .order_by(r.id)
         .limit(limit)
         .subquery()
@@ -160,9 +174,49 @@ def load_paradata(campaign: Campaign, page: int = FLAG_PAGE) -> pd.DataFrame:
     (unique per campaign). Read in keyset pages of aggregate strings into arrays sized from a
     count first, so a million responses take ~40 MB and no per-row Python objects.
     """
-    columns = _read_paradata(campaign, page)
-    # the frame pops each column out of `columns` as it is used, so its memory goes early
-    return _paradata_frame(campaign, columns)
+    columns = _extended_paradata(campaign, page)
+    if columns is None:
+        columns = _read_paradata(campaign, page)
+    key = _paradata_key(campaign)
+    with _PARADATA_LOCK:
+        _PARADATA[key] = columns
+    # the frame pops each column out of its own dict as it is used
+    return _paradata_frame(campaign, dict(columns))
+
+
+#: the decoded paradata columns of the campaigns loaded last (memory only): a busy campaign's
+#: next load reads only the responses stored since (as `extend_frame` does for the frame)
+_PARADATA: LRUCache = LRUCache(maxsize=2)
+_PARADATA_LOCK = threading.Lock()
+
+
+def _paradata_key(campaign: Campaign) -> tuple:
+    url = db.session.get_bind().url.render_as_string(hide_password=True)
+    return (url, campaign.id, campaign.created_at.isoformat() if campaign.created_at else "")
+
+
+def clear_paradata() -> None:
+    """Forget the kept paradata columns (tests, after a bulk load)."""
+    with _PARADATA_LOCK:
+        _PARADATA.clear()
+
+
+def _extended_paradata(campaign: Campaign, page: int) -> dict[str, np.ndarray] | None:
+    """The kept columns of this campaign plus the responses stored since, or None (none kept,
+    or the campaign's count, taken after reading, says a response with a lower id committed
+    later: responses are never deleted, so equal counts mean the same responses)."""
+    with _PARADATA_LOCK:
+        prev = _PARADATA.get(_paradata_key(campaign))
+    if prev is None:
+        return None
+    last = int(prev["id"].max()) if len(prev["id"]) else 0
+    new = _read_paradata(campaign, page, after=last, by_campaign=True)
+    total = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+    )
+    if total != len(prev["id"]) + len(new["id"]):
+        return None
+    return {k: np.concatenate([v, new[k]]) for k, v in prev.items()}
 
 
 #: the salted hashes compared on their first PRINT_WIDTH characters: device and address
@@ -177,22 +231,29 @@ _PARADATA_COLUMNS = {
 }
 
 
-def _read_paradata(campaign: Campaign, page: int) -> dict[str, np.ndarray]:
-    """Every page of the campaign's paradata decoded into arrays, trimmed to the rows read."""
+def _read_paradata(
+    campaign: Campaign, page: int, after: int = 0, by_campaign: bool = False
+) -> dict[str, np.ndarray]:
+    """Every page of the campaign's paradata (after the id `after`) decoded into arrays,
+    trimmed to the rows read."""
     dialect = db.session.get_bind().dialect.name
     expected = (
         db.session.scalar(
             select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
         )
         or 0
+        if not by_campaign
+        else 0
     )
     cap = int(expected) + 1
     arrays = {name: np.empty(cap, dtype) for name, dtype in _PARADATA_COLUMNS.items()}
     for name in PRINTS:
         arrays[name] = np.empty((cap, PRINT_WIDTH), dtype=np.uint8)
-    filled, after = 0, 0
+    filled = 0
     while True:
-        row = db.session.execute(_paradata_page_select(campaign.id, dialect, after, page)).one()
+        row = db.session.execute(
+            _paradata_page_select(campaign.id, dialect, after, page, by_campaign)
+        ).one()
         n = int(row.n)
         if n == 0:
             break
