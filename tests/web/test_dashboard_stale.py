@@ -89,3 +89,24 @@ def test_one_refresh_at_a_time_and_the_claim_is_released(app):
     scores.cache._release(ident)
     assert scores.cache._claim(ident)
     scores.cache._release(ident)
+
+
+def test_an_exclusion_in_another_campaign_does_not_make_this_reader_wait(
+    app, client, make_user, login
+):
+    from surveyapp.services import review
+
+    admin, _t = make_user("admin")
+    login(admin.username)
+    mine, other = make_campaign(), make_campaign()
+    add_responses(mine, "online", [answers_all(4)] * 3)
+    theirs = add_responses(other, "online", [answers_all(4)] * 3)
+    app.config["DASHBOARD_STALE_AFTER_SECONDS"] = 0.0
+    try:
+        _page(client, mine.id)
+        review.exclude(theirs[0], "测试排除", admin)  # elsewhere …
+        add_responses(mine, "online", [answers_all(1)])  # … and a new response here
+        status, html = _page(client, mine.id)
+        assert status == 200 and "此后收到的答卷正在计入" in html
+    finally:
+        app.config["DASHBOARD_STALE_AFTER_SECONDS"] = None

@@ -310,13 +310,32 @@ def whole_or_previous(
             old_fp, value, took, as_of = prev
             if (
                 old_fp != fp
-                and old_fp[_EXCLUSIONS] == fp[_EXCLUSIONS]
                 and took is not None
                 and took >= stale_after
                 and utcnow_aware() - as_of <= max_age
+                and not _excluded_in(campaign, old_fp, fp)
             ):
                 return Whole(value, as_of, stale=True)
     return _make_whole(kind, fp, ident, key, make)
+
+
+def _excluded_in(campaign: Campaign, old_fp: tuple, fp: tuple) -> bool:
+    """True when an exclusion or reinstatement recorded since `old_fp` concerns this campaign
+    (the fingerprint's exclusion part counts every campaign's: one elsewhere does not make
+    this campaign's reader wait). Reads only the exclusion rows since, by primary key. For
+    what is shown only: on PostgreSQL an exclusion with a lower id committed later can be
+    missed here, and the page then says its figures are being brought up to date."""
+    if old_fp[_EXCLUSIONS] == fp[_EXCLUSIONS]:
+        return False
+    r, x = Response, ResponseExclusion
+    since = old_fp[_EXCLUSIONS][0] or 0
+    hit = db.session.scalar(
+        select(x.id)
+        .join(r, r.id == x.response_id)
+        .where(x.id > since, (r.campaign_id + 0) == campaign.id)
+        .limit(1)
+    )
+    return hit is not None
 
 
 def refresh_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], Any]) -> None:
