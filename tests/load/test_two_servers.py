@@ -29,6 +29,7 @@ pytestmark = [
 
 LIMIT = 40
 N = 300
+DEAD_PICKS = 4  #: requests sent to the killed server before it leaves the rotation
 
 
 def _pair(tmp_path, url, extra: dict[str, str]) -> tuple[Server, Server]:
@@ -159,10 +160,19 @@ def test_one_of_two_servers_killed_midway_loses_nothing(load_db, tmp_path):
         turn = itertools.count()
         lock = threading.Lock()
         killed = threading.Event()
+        dead = threading.Event()
+        #: picks of the dead server before the balancer notices: each is refused and resent
+        #: to the survivor (whether a request was in flight at the kill is up to timing, so
+        #: the test does not count on it)
+        to_dead = itertools.count(1)
 
         def next_port() -> int:
             with lock:
-                return alive[next(turn) % len(alive)]
+                port = alive[next(turn) % len(alive)]
+                if port == a.port and dead.is_set() and next(to_dead) > DEAD_PICKS:
+                    alive.remove(a.port)
+                    port = alive[0]
+                return port
 
         def on_ack(count: int) -> None:
             if count >= N // 3 and not killed.is_set():
@@ -171,8 +181,7 @@ def test_one_of_two_servers_killed_midway_loses_nothing(load_db, tmp_path):
         def controller() -> None:
             killed.wait(120)
             a.kill()  # master and workers, mid-request
-            with lock:
-                alive.remove(a.port)
+            dead.set()
 
         ctl = threading.Thread(target=controller)
         ctl.start()
@@ -186,7 +195,7 @@ def test_one_of_two_servers_killed_midway_loses_nothing(load_db, tmp_path):
             f" connection_errors={tally.connection_errors} retries={tally.retries}"
             f" {N / elapsed:.0f} req/s"
         )
-        assert killed.is_set() and tally.connection_errors > 0, "the kill interrupted nothing"
+        assert killed.is_set() and tally.connection_errors >= DEAD_PICKS, tally.connection_errors
         assert not tally.server_errors, tally.server_errors[:3]
         assert len(tally.acked) == N and rows == tally.acked
         assert response_entries(url, campaign_id) == N
