@@ -101,6 +101,17 @@ def trusted_hosts(config) -> list[str]:
     return list(dict.fromkeys(h for h in hosts if h))
 
 
+def optional_seconds(value) -> float | None:
+    """A setting in seconds, or None for off: "" (FLASK_…= in the environment) and text that is
+    not a number are off too."""
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def configure(app, test_config: dict | None = None) -> None:
     """Apply defaults → instance/config.py → environment (FLASK_*, DATABASE_URL) → test_config."""
     app.config.from_object(Defaults)
@@ -113,6 +124,9 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config.from_mapping(test_config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", sqlite_url(app.instance_path))
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    app.config["DASHBOARD_STALE_AFTER_SECONDS"] = optional_seconds(
+        app.config.get("DASHBOARD_STALE_AFTER_SECONDS")
+    )
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         path = Path(app.instance_path).resolve() / "ratelimits.sqlite3"

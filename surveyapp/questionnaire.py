@@ -53,6 +53,11 @@ class Questionnaire:
         """Questions by id."""
         return {q.id: q for q in self.questions}
 
+    @functools.cached_property
+    def conditions(self) -> dict:
+        """Question id → its display Condition (parsed once per questionnaire, not per answer)."""
+        return conditions_of(self.questions)
+
     @property
     def scored(self) -> tuple[Question, ...]:
         """The questions that enter S (likert on one of the six dimensions)."""
@@ -164,7 +169,7 @@ def _question(raw: Mapping, where: str, need_clause: bool = True) -> Question:
     wrong = it.check(q)
     if wrong:
         raise QuestionnaireError(f"{where} ({qid}): {wrong[1]}")
-    return replace(q, width=it.width(q))
+    return with_kind(q)
 
 
 def with_kind(q: Question) -> Question:
@@ -191,9 +196,9 @@ def _validate(questions: list[Question], where: str) -> None:
                 raise QuestionnaireError(f"{where} ({q.id}): {e.en}") from None
 
 
-def conditions(questionnaire) -> dict:
-    """Question id → its display Condition, for the questions that have one."""
-    qs = list(questionnaire.questions)
+def conditions_of(questions) -> dict:
+    """Question id → its display Condition, for the questions that have one (in page order)."""
+    qs = list(questions)
     return {
         q.id: parse_condition(q.show_if, qs[:i], KIND_REGISTRY)
         for i, q in enumerate(qs)

@@ -49,6 +49,14 @@ class Condition:
             return self.number in value
         return _OPS[self.op](value, self.number)
 
+    def shown(self, values):
+        """`holds` over a numpy array of answers (-1 = unanswered), as a boolean array."""
+        if self.op == "has":
+            hit = ((values >> (self.number - 1)) & 1) == 1
+        else:
+            hit = _OPS[self.op](values, self.number)
+        return (values >= 0) & hit
+
     def __str__(self) -> str:
         return f"{self.question} {self.op} {self.number}"
 

@@ -221,6 +221,13 @@ def choice_labels(questions, lang: str = "zh") -> dict[tuple[str, int], str]:
     return out
 
 
+def _whole(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str):
+    """(kind, key, make) of the dashboard as one cached result: per language, filter and the
+    outlet names it shows."""
+    names = tuple(sorted(scores.outlet_names(campaign).items()))
+    return f"dashboard:{lang}", (flt.key(), names), lambda: _build(campaign, flt, t, lang)
+
+
 def build_page(
     campaign: Campaign,
     flt: scores.ScoreFilter,
@@ -231,22 +238,14 @@ def build_page(
     """The dashboard for the page: as `build`, except that on a campaign whose dashboard takes
     `stale_after` seconds or more to make, the previous one is shown (marked stale, with the
     time its data was read) while the caller refreshes it with `refresh` after answering."""
-    names = tuple(sorted(scores.outlet_names(campaign).items()))
-    return scores.whole_or_previous(
-        f"dashboard:{lang}",
-        campaign,
-        (flt.key(), names),
-        lambda: _build(campaign, flt, t, lang),
-        stale_after=stale_after,
-    )
+    kind, key, make = _whole(campaign, flt, t, lang)
+    return scores.whole_or_previous(kind, campaign, key, make, stale_after=stale_after)
 
 
 def refresh(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str) -> None:
     """Make the current dashboard, after a stale one was shown (one worker does)."""
-    names = tuple(sorted(scores.outlet_names(campaign).items()))
-    scores.refresh_whole(
-        f"dashboard:{lang}", campaign, (flt.key(), names), lambda: _build(campaign, flt, t, lang)
-    )
+    kind, key, make = _whole(campaign, flt, t, lang)
+    scores.refresh_whole(kind, campaign, key, make)
 
 
 def build(
@@ -257,10 +256,8 @@ def build(
 ) -> Dashboard:
     """The dashboard of a campaign under a filter, its words in `lang` through `t`; cached
     whole (per language, outlet names included) until responses or exclusions change."""
-    names = tuple(sorted(scores.outlet_names(campaign).items()))
-    return scores.cached_whole(
-        f"dashboard:{lang}", campaign, (flt.key(), names), lambda: _build(campaign, flt, t, lang)
-    )
+    kind, key, make = _whole(campaign, flt, t, lang)
+    return scores.cached_whole(kind, campaign, key, make)
 
 
 def _build(campaign: Campaign, flt: scores.ScoreFilter, t: Translate, lang: str) -> Dashboard:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
@@ -199,7 +199,7 @@ def _question(row: dict, r: int, lists: dict, sheet: str = "survey") -> Question
     wrong = it.check(q)
     if wrong:
         raise bad("choices", wrong[0], wrong[1])
-    return replace(q, width=it.width(q))
+    return qbank.with_kind(q)
 
 
 def _kind_and_dimension(row: dict, bad) -> tuple[str, str | None]:

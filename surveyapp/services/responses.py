@@ -259,7 +259,7 @@ def _answer_values(
     condition does not hold is hidden: not required, and an answer sent for it is not kept.
     A text answer becomes the comment when no comment was given.
     """
-    conditions = qbank.conditions(questionnaire)
+    conditions = questionnaire.conditions
     shown: dict[str, object] = {}  # the answers display logic compares, by question id
     values: list = []
     for q in questionnaire.questions:

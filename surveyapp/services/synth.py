@@ -18,8 +18,8 @@ from sqlalchemy import func, select, text
 
 from ..db import db, utcnow
 from ..models import Campaign, Outlet, Response, SurveyLink, User
-from ..question_kinds import KINDS, parse_condition
-from ..survey_math.packing import ALPHABET, field_numbers
+from ..questionnaire import conditions_of
+from ..survey_math.packing import ALPHABET, decode, field_numbers
 from . import campaigns, ledger, records
 from .scores.adapters import questions_of
 
@@ -225,41 +225,24 @@ def _choice_fields(rng: np.random.Generator, plan: _Plan, codes: np.ndarray) -> 
     return np.ascontiguousarray(np.concatenate(columns, axis=1))
 
 
-_CODE_VALUE = np.full(256, -1, dtype=np.int64)
-_CODE_VALUE[ALPHABET_CODES] = np.arange(len(ALPHABET_CODES))
-_COMPARE = {
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
-    "=": np.equal,
-    "!=": np.not_equal,
-}
-
-
 def _hide_by_conditions(plan: _Plan, codes: np.ndarray) -> np.ndarray:
     """The answers of questions whose display condition fails set to '-', in page order (so a
     follow-up of a hidden follow-up is hidden too), as a submission would be stored."""
     questions = plan.questions
-    if not any(q.show_if for q in questions):
+    conditions = conditions_of(questions)
+    if not conditions:
         return codes
     offsets = np.cumsum([0, *(q.width for q in questions)])
     index = {q.id: i for i, q in enumerate(questions)}
 
     def value(j: int) -> np.ndarray:
-        chars = _CODE_VALUE[codes[:, offsets[j] : offsets[j + 1]]]
+        chars = decode(codes[:, offsets[j] : offsets[j + 1]]).astype(np.int64)
         return chars[:, 0] if questions[j].width == 1 else field_numbers(chars)
 
-    for i, q in enumerate(questions):
-        if not q.show_if:
-            continue
-        c = parse_condition(q.show_if, questions[:i], KINDS)
-        v = value(index[c.question])
-        if c.op == "has":
-            shown = (v >= 0) & (((v >> (c.number - 1)) & 1) == 1)
-        else:
-            shown = (v >= 0) & _COMPARE[c.op](v, c.number)
-        codes[~shown, offsets[i] : offsets[i + 1]] = _NA
+    for i, q in enumerate(questions):  # in page order: a hidden answer is '-' for the next
+        c = conditions.get(q.id)
+        if c is not None:
+            codes[~c.shown(value(index[c.question])), offsets[i] : offsets[i + 1]] = _NA
     return codes
 
 

@@ -71,12 +71,18 @@ def total_width(widths: Widths) -> int:
     return _layout(widths)[0]
 
 
+def decode(raw: np.ndarray) -> np.ndarray:
+    """ASCII bytes of packed answers → int8 values: -1 for '-' (or NUL), -2 for a byte no
+    answer is stored as."""
+    return _DECODE[raw]
+
+
 def _codes(packed: Sequence[str] | np.ndarray, total: int) -> np.ndarray:
     n = len(packed)
     if n == 0 or total == 0:
         return np.full((n, total), MISSING, dtype=np.int8)
     raw = _fixed_width_bytes(packed, n, total)
-    codes = _DECODE[raw].reshape(n, total)
+    codes = decode(raw).reshape(n, total)
     if (codes == _INVALID).any():
         row = int(np.nonzero((codes == _INVALID).any(axis=1))[0][0])
         raise ValueError(f"packed answers of row {row}: unknown character in {packed[row]!r}")

@@ -119,7 +119,7 @@ def view(campaign_id: int):
     campaign = campaign_or_abort(campaign_id)
     flt, error = _filter(campaign)
     lang = page_lang()
-    stale_after = _seconds(current_app.config.get("DASHBOARD_STALE_AFTER_SECONDS"))
+    stale_after = current_app.config.get("DASHBOARD_STALE_AFTER_SECONDS")
     page = dashboard_service.build_page(campaign, flt, _, lang, stale_after)
     data = page.value
     sort = request.args.get("sort") if request.args.get("sort") in OUTLET_SORTS else "S"
@@ -145,16 +145,6 @@ def view(campaign_id: int):
     if page.stale:
         resp.call_on_close(_refresh_later(campaign.id, flt, lang))
     return resp
-
-
-def _seconds(value) -> float | None:
-    """A setting in seconds ("" or None: off; text from the environment read as a number)."""
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _refresh_later(campaign_id: int, flt, lang: str):

@@ -23,7 +23,7 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..messages import field_messages, message, sentence
 from ..question_kinds import ABSENT, kind_of
-from ..questionnaire import Questionnaire, conditions
+from ..questionnaire import Questionnaire
 from ..services import privacy, responses
 from ..services.responses import Submission
 from .errors import status_of
@@ -121,7 +121,7 @@ def condition_hints(questionnaire: Questionnaire) -> dict[str, str]:
     numbers = {q.id: n for n, q in enumerate(questionnaire.questions, start=1)}
     by_id = questionnaire.by_id
     out = {}
-    for qid, c in conditions(questionnaire).items():
+    for qid, c in questionnaire.conditions.items():
         target = by_id[c.question]
         words = kind_of(target).words(target, questionnaire.labels, lang())
         value = words.get(c.number, str(c.number)) if target.choices else str(c.number)
@@ -169,7 +169,7 @@ def questionnaire_context(
         # a MultiDict: a multiple choice question's field holds several values
         "values": values if hasattr(values, "getlist") else MultiDict(values or {}),
         "kind_of": kind_of,
-        "conditions": {k: str(v) for k, v in conditions(questionnaire).items()},
+        "conditions": {k: str(v) for k, v in questionnaire.conditions.items()},
         "hints": condition_hints(questionnaire),
         "errors": errors or {},
         "required_count": sum(1 for x in questionnaire.questions if x.required),

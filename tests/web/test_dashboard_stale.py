@@ -65,12 +65,14 @@ def test_an_exclusion_is_never_shown_stale(app, client, make_user, login):
         app.config["DASHBOARD_STALE_AFTER_SECONDS"] = None
 
 
-def test_an_empty_setting_means_off(app, client, make_user, login):
+def test_an_empty_setting_means_off(make_app, app, client, make_user, login):
+    # FLASK_DASHBOARD_STALE_AFTER_SECONDS= (or "" in instance/config.py) reaches the app as off
+    empty = make_app(DASHBOARD_STALE_AFTER_SECONDS="")
+    app.config["DASHBOARD_STALE_AFTER_SECONDS"] = empty.config["DASHBOARD_STALE_AFTER_SECONDS"]
     admin, _t = make_user("admin")
     login(admin.username)
     c = make_campaign()
     add_responses(c, "online", [answers_all(4)] * 3)
-    app.config["DASHBOARD_STALE_AFTER_SECONDS"] = ""  # FLASK_DASHBOARD_STALE_AFTER_SECONDS=
     scores.clear_cache()
     try:
         _page(client, c.id)

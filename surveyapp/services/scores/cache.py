@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from cachetools import Cache, LRUCache
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
-from ...db import db
+from ...db import db, utcnow
 from ...models import Campaign, Response, ResponseExclusion
 from ...scoring.survey import CHANNELS
 from ...survey_math import ResponseFrame
@@ -300,10 +300,10 @@ def whole_or_previous(
     auditor who excluded one sees its effect), that one is returned, marked stale, instead of
     making the reader wait: the caller then calls `refresh_whole` after answering. None:
     always current, nothing recorded."""
+    if stale_after is None:
+        return Whole(cached_whole(kind, campaign, key, make), utcnow())
     fp = fingerprint(campaign)
     ident = (kind, fp[_SAME_CAMPAIGN], key)
-    if stale_after is None:
-        return Whole(RESULTS.get_or_make((kind, fp, *key), make), utcnow_aware())
     if not RESULTS.has((kind, fp, *key)):
         prev = _previous(ident)
         if prev is not None:
@@ -312,7 +312,7 @@ def whole_or_previous(
                 old_fp != fp
                 and took is not None
                 and took >= stale_after
-                and utcnow_aware() - as_of <= max_age
+                and utcnow() - as_of <= max_age
                 and not _excluded_in(campaign, old_fp, fp)
             ):
                 return Whole(value, as_of, stale=True)
@@ -353,7 +353,7 @@ def refresh_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], 
 
 
 def _make_whole(kind, fp, ident, key, make) -> Whole:
-    as_of = utcnow_aware()
+    as_of = utcnow()
     made_here = not RESULTS.has((kind, fp, *key))
     started = time.monotonic()
     value = RESULTS.get_or_make((kind, fp, *key), make)
@@ -406,7 +406,3 @@ def _release(ident: tuple) -> None:
     disk = _disk()
     if disk is not None:
         disk.delete(("refreshing", FORMAT, ident))
-
-
-def utcnow_aware() -> datetime:
-    return datetime.now(UTC)

@@ -211,10 +211,7 @@ def _extended_paradata(campaign: Campaign, page: int) -> dict[str, np.ndarray] |
         return None
     last = int(prev["id"].max()) if len(prev["id"]) else 0
     new = _read_paradata(campaign, page, after=last, by_campaign=True)
-    total = db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
-    )
-    if total != len(prev["id"]) + len(new["id"]):
+    if _count(campaign) != len(prev["id"]) + len(new["id"]):
         return None
     return {k: np.concatenate([v, new[k]]) for k, v in prev.items()}
 
@@ -231,20 +228,20 @@ _PARADATA_COLUMNS = {
 }
 
 
+def _count(campaign: Campaign) -> int:
+    """The campaign's stored responses."""
+    r = Response
+    return db.session.scalar(select(func.count()).where(r.campaign_id == campaign.id)) or 0
+
+
 def _read_paradata(
     campaign: Campaign, page: int, after: int = 0, by_campaign: bool = False
 ) -> dict[str, np.ndarray]:
     """Every page of the campaign's paradata (after the id `after`) decoded into arrays,
     trimmed to the rows read."""
     dialect = db.session.get_bind().dialect.name
-    expected = (
-        db.session.scalar(
-            select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
-        )
-        or 0
-        if not by_campaign
-        else 0
-    )
+    # a whole campaign is counted first to size the arrays; the few since an earlier load grow
+    expected = 0 if by_campaign else _count(campaign)
     cap = int(expected) + 1
     arrays = {name: np.empty(cap, dtype) for name, dtype in _PARADATA_COLUMNS.items()}
     for name in PRINTS:
