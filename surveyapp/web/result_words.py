@@ -83,3 +83,41 @@ def not_reached(result: Mapping[str, Any], scheme) -> tuple[str | None, list[str
         if upper and c.get("level") == upper and not c.get("met")
     ]
     return (label("level", upper) if upper else None), [_text(c) for c in rows]
+
+
+def warning(w: str, s: Mapping[str, Any]) -> str:
+    """A scores warning ("low_alpha:economy: …", survey_math/scores.py) in the reader's
+    language, from its code and the figures beside it in `s`; an unknown code keeps its text."""
+    code, _sep, text = w.partition(": ")
+    kind, *args = code.split(":")
+    params = s.get("parameters") or {}
+    if kind == "small_sample" and args and args[0] in (s.get("n") or {}):
+        return _(
+            "%(channel)s有效答卷 %(n)s 份，少于 %(min)s 份（样本不足）",
+            channel=label("channel", args[0]),
+            n=s["n"][args[0]],
+            min=params.get("min_valid_per_channel"),
+        )
+    if kind == "wide_interval" and args and (s.get("half_width") or {}).get(args[0]) is not None:
+        return _(
+            "%(key)s 的 95%% 区间半宽 %(half)s 分，超过 %(max)s 分（样本不足）",
+            key=args[0],
+            half=f"{s['half_width'][args[0]]:.2f}",
+            max=f"{params.get('max_half_width', 0):g}",
+        )
+    if kind == "low_alpha" and args and args[0] in (s.get("alpha") or {}):
+        return _(
+            "%(dimension)s的 Cronbach's α = %(alpha)s，低于 %(min)s（问卷信度）",
+            dimension=label("dimension", args[0]),
+            alpha=f"{s['alpha'][args[0]]:.2f}",
+            min=f"{params.get('alpha_acceptable', 0):.2f}",
+        )
+    if kind == "dimension_missing" and len(args) == 2:
+        other = "online" if args[0] == "in_person" else "in_person"
+        return _(
+            "%(channel)s中%(dimension)s无作答，合并分取%(other)s",
+            channel=label("channel", args[0]),
+            dimension=label("dimension", args[1]),
+            other=label("channel", other),
+        )
+    return text or w

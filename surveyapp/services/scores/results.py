@@ -226,6 +226,7 @@ def survey_record(campaign: Campaign) -> dict[str, Any]:
         "dimensions_by_channel",
         "ci95",
         "half_width",
+        "alpha",
         "sufficient",
         "marginal",
         "warnings",
