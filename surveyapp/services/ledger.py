@@ -135,7 +135,7 @@ def prepare(content: dict) -> Prepared:
 
 _ENTRIES = LedgerEntry.__table__
 _BATCHES = LedgerBatch.__table__
-_INSERT_ENTRY = _ENTRIES.insert().returning(_ENTRIES.c.id)
+INSERT_ENTRY = _ENTRIES.insert().returning(_ENTRIES.c.id)
 
 
 def entry_values(
@@ -158,7 +158,7 @@ def append_prepared(
 ) -> int:
     """Insert one entry in the caller's transaction (no lock); returns its id."""
     return db.session.execute(
-        _INSERT_ENTRY, entry_values(kind, table, row_id, prepared, chain)
+        INSERT_ENTRY, entry_values(kind, table, row_id, prepared, chain)
     ).scalar_one()
 
 
@@ -296,7 +296,7 @@ def _record_flush(session, _flush_context) -> None:
         values = entry_values(
             kind, spec.table, obj.id, prepare(content), spec.chain(obj, connection)
         )
-        written[(spec.table, obj.id)] = connection.execute(_INSERT_ENTRY, values).scalar_one()
+        written[(spec.table, obj.id)] = connection.execute(INSERT_ENTRY, values).scalar_one()
 
 
 #: the system chain's register of campaign chains: one entry per campaign, so that deleting a
@@ -307,7 +307,7 @@ REGISTER = "chains"
 def _register_chain(connection, campaign_id: int) -> None:
     content = prepare({"campaign_id": campaign_id})
     connection.execute(
-        _INSERT_ENTRY, entry_values("chain.open", REGISTER, campaign_id, content, SYSTEM_CHAIN)
+        INSERT_ENTRY, entry_values("chain.open", REGISTER, campaign_id, content, SYSTEM_CHAIN)
     )
 
 

@@ -10,9 +10,11 @@ as the response and its ledger entry, so a link can never count twice.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Integer, String, Text, bindparam, literal_column, select, update
+from sqlalchemy import Integer, String, Text, bindparam, cast, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -124,12 +126,88 @@ def find_link(token: str) -> SurveyLink | None:
     return db.session.scalar(_LINK_BY_TOKEN, {"token": token})
 
 
+@dataclass(frozen=True, slots=True)
+class LinkCard:
+    """What storing a response needs of a link and its campaign (status and window included,
+    so `check_open` takes it as it takes a campaign), read without loading either object."""
+
+    id: int
+    token: str
+    campaign_id: int
+    outlet_id: int
+    single_use: bool
+    used_at: datetime | None
+    revoked_at: datetime | None
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    questionnaire: qbank.Questionnaire
+
+    @classmethod
+    def of(cls, link: SurveyLink) -> LinkCard:
+        """The card of a link already loaded (the survey page has it, with its campaign)."""
+        c = link.campaign
+        return cls(
+            link.id,
+            link.token,
+            link.campaign_id,
+            link.outlet_id,
+            link.single_use,
+            link.used_at,
+            link.revoked_at,
+            c.status,
+            c.opens_at,
+            c.closes_at,
+            questionnaire_for(c),
+        )
+
+
+def find_card(token: str) -> LinkCard | None:
+    """The card of a token's link, or None: one small query on the hot path of every online
+    submission (no ORM objects, the questionnaire read as text and parsed once per campaign)."""
+    if not token or len(token) > 64:
+        return None
+    row = db.session.connection().execute(_CARD_BY_TOKEN, {"token": token}).first()
+    if row is None:
+        return None
+    *fields, raw = row
+    return LinkCard(*fields, questionnaire=_parsed_questionnaire(row.campaign_id, raw))
+
+
+#: campaign id → (the frozen questionnaire's text, its parse): a campaign's questionnaire is
+#: frozen once it leaves draft (the only status taking no response), and the text compared on
+#: every read makes another database's campaign with the same id a miss, never a stale hit
+_PARSED: dict[int, tuple[str, qbank.Questionnaire]] = {}
+
+
+def _parsed_questionnaire(campaign_id: int, raw: str) -> qbank.Questionnaire:
+    hit = _PARSED.get(campaign_id)
+    if hit is not None and hit[0] == raw:
+        return hit[1]
+    parsed = qbank.from_frozen(json.loads(raw))
+    if len(_PARSED) >= _QUESTIONNAIRE_CACHE_SIZE:
+        _PARSED.clear()
+    _PARSED[campaign_id] = (raw, parsed)
+    return parsed
+
+
 #: built once (statement construction costs more CPU than running it); the campaign comes
 #: with the link in the same query, every submission needs both
 _LINK_BY_TOKEN = (
     select(SurveyLink)
     .options(joinedload(SurveyLink.campaign))
     .where(SurveyLink.token == bindparam("token"))
+)
+_LINKS, _CAMPAIGNS = SurveyLink.__table__, Campaign.__table__
+_CARD_BY_TOKEN = (
+    select(
+        *(_LINKS.c[n] for n in ("id", "token", "campaign_id", "outlet_id", "single_use")),
+        *(_LINKS.c[n] for n in ("used_at", "revoked_at")),
+        *(_CAMPAIGNS.c[n] for n in ("status", "opens_at", "closes_at")),
+        cast(_CAMPAIGNS.c.questionnaire, Text).label("questionnaire"),
+    )
+    .join_from(_LINKS, _CAMPAIGNS, _LINKS.c.campaign_id == _CAMPAIGNS.c.id)
+    .where(_LINKS.c.token == bindparam("token"))
 )
 _INSERT_RESPONSE = Response.__table__.insert().returning(Response.__table__.c.id)
 _NEW_RESPONSE = (
@@ -179,7 +257,7 @@ def open_link(token: str) -> SurveyLink:
     return link
 
 
-def check_open(campaign: Campaign, now: datetime | None = None) -> None:
+def check_open(campaign: Campaign | LinkCard, now: datetime | None = None) -> None:
     """Raise unless the campaign is collecting and inside its open/close window."""
     now = now or utcnow()
     if campaign.status == "draft" or (campaign.opens_at and now < campaign.opens_at):
@@ -188,7 +266,7 @@ def check_open(campaign: Campaign, now: datetime | None = None) -> None:
         raise DomainError("campaign_closed")
 
 
-def check_link(link: SurveyLink, *, used_ok: bool = False) -> None:
+def check_link(link: SurveyLink | LinkCard, *, used_ok: bool = False) -> None:
     """Raise when the link is revoked, or single-use and already used (unless `used_ok`: a
     submission through a used code is kept as a second use, see `_write`)."""
     if link.revoked_at is not None:
@@ -399,7 +477,7 @@ def read_start_stamp(stamp: str | None, scope: str, now: datetime | None = None)
     return min(issued, now or utcnow())
 
 
-def link_scope(link: SurveyLink) -> str:
+def link_scope(link: SurveyLink | LinkCard) -> str:
     """The stamp scope of an online link."""
     return f"link:{link.id}"
 
@@ -410,22 +488,25 @@ def interview_scope(campaign_id: int, outlet_id: int, auditor_id: int) -> str:
 
 
 def _salt() -> str:
-    return (
-        current_app.config.get("FINGERPRINT_SALT")
-        or hmac.new(
-            str(current_app.config["SECRET_KEY"]).encode(), b"response-fingerprint", hashlib.sha256
-        ).hexdigest()
-    )
+    """The secret the paradata digests are keyed with (FINGERPRINT_SALT, else from the key)."""
+    config = current_app.config
+    return config.get("FINGERPRINT_SALT") or _derived_salt(str(config["SECRET_KEY"]))
 
 
-def fingerprint(address: str | None, user_agent: str | None) -> str | None:
+@functools.lru_cache(maxsize=4)
+def _derived_salt(secret_key: str) -> str:
+    return hmac.new(secret_key.encode(), b"response-fingerprint", hashlib.sha256).hexdigest()
+
+
+def fingerprint(address: str | None, user_agent: str | None, salt: str | None = None) -> str | None:
     """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
     if not address and not user_agent:
         return None
-    return hashlib.sha256(f"{_salt()}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
+    salt = salt or _salt()
+    return hashlib.sha256(f"{salt}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
 
 
-def network(address: str | None) -> str | None:
+def network(address: str | None, salt: str | None = None) -> str | None:
     """sha256(secret salt | net | the address's network): the same for every post from one
     IPv4 /24 (or IPv6 /64), whatever user agent a script rotates through and whichever address
     of its block it takes; not reversible. Text that is not an address hashes as itself."""
@@ -438,15 +519,20 @@ def network(address: str | None) -> str | None:
     else:
         prefix = 24 if ip.version == 4 else 64
         block = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
-    return hashlib.sha256(f"{_salt()}|net|{block}".encode()).hexdigest()
+    return hashlib.sha256(f"{salt or _salt()}|net|{block}".encode()).hexdigest()
 
 
 # ── writes ───────────────────────────────────────────────────────────────────────────────
 
 
-def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> dict:
+def _build(
+    campaign_id: int,
+    questionnaire: qbank.Questionnaire,
+    sub: Submission,
+    client_id: str | None,
+    **kw,
+) -> dict:
     """The validated response as column values (every column given: the ledger hashes them)."""
-    questionnaire = questionnaire_for(campaign)
     values, comment = validate_answers(questionnaire, sub.answers, sub.comment)
     contact = _contact(sub)
     now = utcnow()
@@ -455,8 +541,9 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
     if done is not None and not ((started or done) <= done <= now):
         done = None
     now = done or now
+    salt = _salt()
     row = {
-        "campaign_id": campaign.id,
+        "campaign_id": campaign_id,
         "outlet_id": None,
         "link_id": None,
         "channel": None,
@@ -465,8 +552,8 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
         "started_at": started,
         "submitted_at": now,
         "duration_s": round((now - started).total_seconds(), 3) if started else None,
-        "fingerprint": fingerprint(sub.address, sub.user_agent),
-        "network": network(sub.address),
+        "fingerprint": fingerprint(sub.address, sub.user_agent, salt),
+        "network": network(sub.address, salt),
         "answers": pack(questionnaire, values),
         "comment": comment,
         "contact_encrypted": contact,
@@ -476,13 +563,11 @@ def _build(campaign: Campaign, sub: Submission, client_id: str | None, **kw) -> 
         "excluded": False,
     }
     row.update(kw)
-    if row["channel"] == "online" and client_id is not None:
-        row["receipt_sha256"] = privacy.receipt_digest(privacy.receipt_code(campaign.id, client_id))
     return row
 
 
-def _store(row: dict, single_use: SurveyLink | None) -> Stored:
-    """Consume the single-use link, insert, record in the ledger, commit — or nothing at all.
+def _store(row: dict, single_use: int | None) -> Stored:
+    """Consume the single-use link (its id), insert, record in the ledger, commit — or nothing.
 
     The ledger content and its hash are computed before the first write; the entry takes no
     lock (services/ledger.py), so submissions to one campaign commit in parallel. A client_id
@@ -495,7 +580,8 @@ def _store(row: dict, single_use: SurveyLink | None) -> Stored:
 
 def _insert(row: dict, prepared: ledger.Prepared) -> int:
     """Insert the response and its ledger entry: one statement on PostgreSQL, two elsewhere."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    connection = db.session.connection()  # Core statements: no ORM object is involved
+    if connection.dialect.name == "postgresql":
         params = {
             **row,
             "l_chain": row["campaign_id"],
@@ -503,17 +589,20 @@ def _insert(row: dict, prepared: ledger.Prepared) -> int:
             "l_hash": prepared.content_hash,
             "l_created": utcnow(),
         }
-        return db.session.execute(_INSERT_RESPONSE_AND_ENTRY, params).scalar_one()
-    row_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
-    ledger.append_prepared("response", "responses", row_id, prepared, row["campaign_id"])
+        return connection.execute(_INSERT_RESPONSE_AND_ENTRY, params).scalar_one()
+    row_id = connection.execute(_INSERT_RESPONSE, row).scalar_one()
+    connection.execute(
+        ledger.INSERT_ENTRY,
+        ledger.entry_values("response", "responses", row_id, prepared, row["campaign_id"]),
+    )
     return row_id
 
 
-def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) -> Stored:
+def _write(row: dict, single_use: int | None, prepared: ledger.Prepared) -> Stored:
     try:
         if single_use is not None:
             taken = db.session.execute(
-                _TAKE_SINGLE_USE, {"link_id": single_use.id, "used_at": row["submitted_at"]}
+                _TAKE_SINGLE_USE, {"link_id": single_use, "used_at": row["submitted_at"]}
             )
             if taken.rowcount != 1:
                 # another phone answered this code first: this answer is kept too, flagged as
@@ -521,9 +610,8 @@ def _write(row: dict, single_use: SurveyLink | None, prepared: ledger.Prepared) 
                 db.session.rollback()
                 stored = _write(row, None, prepared)
                 return replace(stored, reused=stored.created)
-            ledger.record_change(
-                "link.use", "survey_links", single_use, {"used_at": row["submitted_at"]}
-            )
+            link = db.session.get(SurveyLink, single_use)
+            ledger.record_change("link.use", "survey_links", link, {"used_at": row["submitted_at"]})
         row_id = _insert(row, prepared)
         if row["auditor_id"] is not None:
             # an auditor's change of the record is audited; customers' own answers are not
@@ -556,35 +644,35 @@ def _earlier_or_raise(err: Exception, campaign_id: int, client_id: str | None) -
     raise err
 
 
-def submit_online(token: str, sub: Submission, link: SurveyLink | None = None) -> Stored:
+def submit_online(token: str, sub: Submission, card: LinkCard | None = None) -> Stored:
     """Store a customer's response through a survey link (channel online).
 
-    `link` is the token's link when the caller has looked it up already (same token).
+    `card` is the token's link when the caller has read it already (same token).
     """
-    if link is None or link.token != token:
-        link = find_link(token)
-    if link is None:
+    if card is None or card.token != token:
+        card = find_card(token)
+    if card is None:
         raise DomainError("bad_token")
     client_id = _client_id(sub.client_id)
-    campaign_id = link.campaign_id  # read now: the commit expires the link
+    receipt = privacy.receipt_code(card.campaign_id, client_id) if client_id else None
     try:
-        check_open(link.campaign)
-        check_link(link, used_ok=True)
+        check_open(card)
+        check_link(card, used_ok=True)
         row = _build(
-            link.campaign,
+            card.campaign_id,
+            card.questionnaire,
             sub,
             client_id,
-            outlet_id=link.outlet_id,
-            link_id=link.id,
+            outlet_id=card.outlet_id,
+            link_id=card.id,
             channel="online",
+            receipt_sha256=privacy.receipt_digest(receipt) if receipt else None,
         )
     except DomainError as err:
-        stored = _earlier_or_raise(err, campaign_id, client_id)
+        stored = _earlier_or_raise(err, card.campaign_id, client_id)
     else:
-        stored = _store(row, link if link.single_use else None)
-    if client_id is None:
-        return stored
-    return replace(stored, receipt=privacy.receipt_code(campaign_id, client_id))
+        stored = _store(row, card.id if card.single_use else None)
+    return replace(stored, receipt=receipt)
 
 
 def submit_in_person(
@@ -602,7 +690,8 @@ def submit_in_person(
         if not outlet.active:
             raise DomainError("outlet_inactive", "outlet")
         row = _build(
-            campaign,
+            campaign.id,
+            questionnaire_for(campaign),
             sub,
             client_id,
             outlet_id=outlet.id,

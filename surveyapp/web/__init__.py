@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -52,9 +52,19 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _signed_in_cookie() -> bool:
+    """Whether the request carries a session or remember-me cookie: without either, the caller
+    is anonymous, known without loading a user (a customer's submission never loads one)."""
+    cookies, config = request.cookies, current_app.config
+    return (
+        config["SESSION_COOKIE_NAME"] in cookies
+        or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
+    )
+
+
 def _begin_actor() -> None:
     """Tell the services who acts in this request (they never read request or current_user)."""
-    user = current_user if current_user.is_authenticated else None
+    user = current_user if _signed_in_cookie() and current_user.is_authenticated else None
     who = actor.Actor(
         user.id if user else None, user.username if user else None, request.remote_addr
     )

@@ -43,10 +43,10 @@ class TokenForm(Form):
 def require_new_password():
     """before_request: after an admin's reset, every page leads to choosing a new password."""
     if (
-        current_user.is_authenticated
+        not request.path.startswith("/api/")
+        and current_user.is_authenticated
         and current_user.must_change_password
         and request.endpoint not in OPEN_WHILE_CHANGING
-        and not request.path.startswith("/api/")
     ):
         return redirect(url_for("account.password"))
     return None

@@ -323,11 +323,43 @@ def test_retry_of_a_stored_client_id_is_told_it_worked_even_when_refused_now(app
 def test_link_passed_by_the_caller_is_used_only_for_its_own_token(app, make_campaign):
     c = make_campaign()
     _batch, links = campaign_service.issue_single_use(c.outlets[1], 1)
-    outlet_link = service.find_link(outlet_token(c))
+    outlet_card = service.find_card(outlet_token(c))
     stored = service.submit_online(
-        links[0].token, sub(c, client_id="mismatch-01"), link=outlet_link
+        links[0].token, sub(c, client_id="mismatch-01"), card=outlet_card
     )
     assert db.session.get(Response, stored.id).link_id == links[0].id
+
+
+def test_link_card_is_what_the_link_and_campaign_say(app, make_campaign):
+    c = make_campaign()
+    token = outlet_token(c)
+    link = service.find_link(token)
+    card = service.find_card(token)
+    assert card == service.LinkCard.of(link)
+    assert (card.id, card.campaign_id, card.outlet_id, card.status) == (
+        link.id,
+        c.id,
+        link.outlet_id,
+        "collecting",
+    )
+    assert [q.id for q in card.questionnaire.questions] == [
+        q["id"] for q in c.questionnaire["questions"]
+    ]
+    assert service.find_card(token).questionnaire is card.questionnaire  # parsed once
+    assert service.find_card("no-such-token") is None and service.find_card("x" * 65) is None
+
+
+def test_link_card_follows_a_questionnaire_changed_under_the_same_campaign_id(app, make_campaign):
+    c = make_campaign()
+    token = outlet_token(c)
+    before = service.find_card(token).questionnaire
+    # the same campaign id with other questions (another database with the same ids)
+    changed = dict(c.questionnaire)
+    changed["questions"] = [dict(q) for q in c.questionnaire["questions"]][:-1]
+    c.questionnaire = changed
+    db.session.commit()
+    after = service.find_card(token).questionnaire
+    assert len(after.questions) == len(before.questions) - 1
 
 
 def test_questionnaire_parse_is_cached_and_follows_a_changed_questionnaire(app, make_campaign):

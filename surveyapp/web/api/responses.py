@@ -201,9 +201,9 @@ def link_questionnaire_api(token: str):
 def submit_online_api(token: str):
     """Store a customer's response through a survey link; a repeated client_id answers 200."""
     data = body(OnlineResponse)
-    link = responses.find_link(token)
-    started = responses.read_start_stamp(data.started, responses.link_scope(link)) if link else None
-    stored = responses.submit_online(token, _submission(data, started), link=link)
+    card = responses.find_card(token)
+    started = responses.read_start_stamp(data.started, responses.link_scope(card)) if card else None
+    stored = responses.submit_online(token, _submission(data, started), card=card)
     body_, status = _stored(stored)
     return remember_submitted(make_response(jsonify(body_), status), token, data.client_id)
 
