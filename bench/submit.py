@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import uuid
 from pathlib import Path
@@ -16,9 +17,13 @@ from .common import ROOT, Client, Database, Section, Server, Skipped, create_use
 LUA = Path(__file__).with_name("submit.lua")
 CONNECTIONS = 16
 THREADS = 2
-#: minimum ratio of the app's throughput to the baseline's, and the p99 limit
-MIN_RATIO = 0.6
+#: minimum ratio of the app's throughput to the baseline's (issue 15: 0.8× on SQLite, 0.6× on
+#: PostgreSQL, whose server shares the two cores with the app), and the p99 limit
+MIN_RATIO = {"sqlite": 0.8, "postgres": 0.6}
 MAX_P99_MS = 50.0
+#: the load is split into rounds, baseline and app alternating (B A, A B, B A …), so a
+#: neighbour's burst on this shared machine lands on both sides instead of one
+ROUNDS = 3
 
 
 def parse_wrk(output: str) -> dict:
@@ -74,45 +79,44 @@ def _stored(url: str, table: str, run: str) -> int:
         engine.dispose()
 
 
-def _side(
-    section: Section,
-    name: str,
-    server: Server,
-    path: str,
-    body: str,
-    db_url: str,
-    table: str,
-    seconds: float,
-) -> dict:
-    """Warm up, run the load, and count what was stored; figures prefixed with `name`."""
-    run_wrk(server.base, path, body, f"warm{uuid.uuid4().hex[:6]}", 2)
+def _round(server: Server, path: str, body: str, db_url: str, table: str, seconds: float):
+    """One round of load on one side: wrk's summary, with the rows stored under its run id."""
     run = f"run{uuid.uuid4().hex[:8]}"
     res = run_wrk(server.base, path, body, run, seconds)
-    stored = _stored(db_url, table, run)
-    rps = res["created"] / (res["duration_us"] / 1e6)
+    res["stored"] = _stored(db_url, table, run)
+    res["rps"] = res["created"] / (res["duration_us"] / 1e6)
+    return res
+
+
+def _side(section: Section, name: str, rounds: list[dict]) -> float:
+    """The figures of one side over its rounds (prefixed with `name`); its throughput."""
+    created = sum(r["created"] for r in rounds)
+    stored = sum(r["stored"] for r in rounds)
+    rps = created / (sum(r["duration_us"] for r in rounds) / 1e6)
     section.add(f"{name}_throughput", rps, "req/s")
-    section.add(f"{name}_p50", res["p50_us"] / 1000, "ms")
+    section.add(f"{name}_p50", statistics.median(r["p50_us"] for r in rounds) / 1000, "ms")
     section.add(
         f"{name}_p99",
-        res["p99_us"] / 1000,
+        max(r["p99_us"] for r in rounds) / 1000,
         "ms",
+        note="the worst round's",
         **({"op": "<=", "limit": MAX_P99_MS} if name == "app" else {}),
     )
-    errors = sum(res["errors"].values()) - res["errors"]["status"]
-    section.add(f"{name}_acknowledged", res["created"], "rows")
+    errors = sum(sum(r["errors"].values()) - r["errors"]["status"] for r in rounds)
+    refused = sum(r["refused"] + r["repeated"] for r in rounds)
+    section.add(f"{name}_acknowledged", created, "rows")
     section.add(f"{name}_stored", stored, "rows")
     # rows in flight when wrk stopped may be stored without being acknowledged; never fewer
-    section.add(f"{name}_lost", max(0, res["created"] - stored), "rows", op="<=", limit=0)
+    lost = sum(max(0, r["created"] - r["stored"]) for r in rounds)
+    section.add(f"{name}_lost", lost, "rows", op="<=", limit=0)
     section.add(
         f"{name}_unacknowledged_stored",
-        stored - res["created"],
+        stored - created,
         "rows",
-        note=f"≤ {CONNECTIONS} = requests in flight at cut-off",
+        note=f"≤ {CONNECTIONS} a round = requests in flight at cut-off",
     )
-    section.add(
-        f"{name}_refused", res["refused"] + res["repeated"] + errors, "req", op="<=", limit=0
-    )
-    return {"rps": rps, **res}
+    section.add(f"{name}_refused", refused + errors, "req", op="<=", limit=0)
+    return rps
 
 
 def run(db: Database, seconds: float = 15) -> Section:
@@ -136,19 +140,10 @@ def run(db: Database, seconds: float = 15) -> Section:
     sync = os.environ.get("FLASK_SQLITE_SYNCHRONOUS", "FULL")
     base_env = dict(db.env(), BENCH_BASELINE_URL=base_url, BENCH_BASELINE_SYNCHRONOUS=sync)
     body_base = json.dumps({"answers": {"q1": 4, "q2": 5, "q3": None}, "client_id": "CLIENT_ID"})
-    with Server("bench.baseline:app", base_env) as server:
-        base = _side(
-            section,
-            "baseline",
-            server,
-            "/submit",
-            body_base,
-            base_url,
-            "baseline_submissions",
-            seconds,
-        )
-
-    with Server("bench.wsgi:app", db.env()) as server:
+    with (
+        Server("bench.baseline:app", base_env) as base_server,
+        Server("bench.wsgi:app", db.env()) as server,
+    ):
         client = Client(server.base, api_token)
         status, raw, _h = client.request(f"/api/v1/campaigns/{campaign_id}/questionnaire")
         if status != 200:
@@ -164,13 +159,26 @@ def run(db: Database, seconds: float = 15) -> Section:
             raise Skipped("endpoint missing: POST /api/v1/links/<token>/responses")
         if status != 201:
             raise RuntimeError(f"probe submission refused: {status} {raw[:300]!r}")
-        app = _side(section, "app", server, path, body, db.url, "responses", seconds)
+        sides = {
+            "baseline": (base_server, "/submit", body_base, base_url, "baseline_submissions"),
+            "app": (server, path, body, db.url, "responses"),
+        }
+        for target, spath, sbody, _url, _table in sides.values():
+            run_wrk(target.base, spath, sbody, f"warm{uuid.uuid4().hex[:6]}", 2)
+        rounds: dict[str, list[dict]] = {"baseline": [], "app": []}
+        for n in range(ROUNDS):
+            for name in ("baseline", "app") if n % 2 == 0 else ("app", "baseline"):
+                rounds[name].append(_round(*sides[name], seconds / ROUNDS))
+    base_rps = _side(section, "baseline", rounds["baseline"])
+    app_rps = _side(section, "app", rounds["app"])
+    each = [a["rps"] / b["rps"] for a, b in zip(rounds["app"], rounds["baseline"], strict=True)]
     section.add(
         "throughput_ratio",
-        app["rps"] / base["rps"] if base["rps"] else None,
+        app_rps / base_rps if base_rps else None,
         "×",
         op=">=",
-        limit=MIN_RATIO,
+        limit=MIN_RATIO[db.backend],
+        note="rounds " + " ".join(f"{r:.2f}" for r in each),
     )
     section.figures.insert(0, section.figures.pop())  # the ratio first
     return section

@@ -22,7 +22,19 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Integer, String, Text, bindparam, cast, literal_column, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -163,15 +175,39 @@ class LinkCard:
 
 
 def find_card(token: str) -> LinkCard | None:
-    """The card of a token's link, or None: one small query on the hot path of every online
-    submission (no ORM objects, the questionnaire read as text and parsed once per campaign)."""
+    """The card of a token's link as stored now, or None: one small query (no ORM objects,
+    the questionnaire read as text and parsed once per campaign). Remembered for `known_card`."""
     if not token or len(token) > 64:
         return None
     row = db.session.connection().execute(_CARD_BY_TOKEN, {"token": token}).first()
     if row is None:
+        _CARDS.pop(token, None)
         return None
     *fields, raw = row
-    return LinkCard(*fields, questionnaire=_parsed_questionnaire(row.campaign_id, raw))
+    card = LinkCard(*fields, questionnaire=_parsed_questionnaire(row.campaign_id, raw))
+    if len(_CARDS) >= _CARDS_SIZE:
+        _CARDS.clear()
+    _CARDS[token] = card
+    return card
+
+
+def known_card(token: str) -> LinkCard | None:
+    """The card read last for this token in this process, else `find_card`.
+
+    What a link never changes (its id, campaign, outlet, single use) and its campaign's
+    questionnaire (frozen once collecting starts) are sound; its status, window and
+    revocation may be stale, so a response through a remembered card is stored by the
+    guarded insert, which checks them in its own statement (`_GUARD`), and a refusal is
+    decided on the card read again.
+    """
+    card = _CARDS.get(token)
+    return card if card is not None else find_card(token)
+
+
+#: token → its card as last read (see known_card): the outlet QR codes a campaign prints are
+#: few and busy; single-use codes pass once and are dropped with the rest when it fills
+_CARDS: dict[str, LinkCard] = {}
+_CARDS_SIZE = 4096
 
 
 #: campaign id → (the frozen questionnaire's text, its parse): a campaign's questionnaire is
@@ -209,33 +245,71 @@ _CARD_BY_TOKEN = (
     .join_from(_LINKS, _CAMPAIGNS, _LINKS.c.campaign_id == _CAMPAIGNS.c.id)
     .where(_LINKS.c.token == bindparam("token"))
 )
-_INSERT_RESPONSE = Response.__table__.insert().returning(Response.__table__.c.id)
-_NEW_RESPONSE = (
-    Response.__table__.insert()
-    .values(
-        {c.name: bindparam(c.name, type_=c.type) for c in Response.__table__.c if c.name != "id"}
+_RESPONSES = Response.__table__
+_INSERT_RESPONSE = _RESPONSES.insert().returning(_RESPONSES.c.id)
+_COLUMNS = [c.name for c in _RESPONSES.c if c.name != "id"]
+#: what a response through a remembered card needs to be true as it is inserted: the link is
+#: the card's, not revoked, not single-use, its campaign collecting inside its window, with the
+#: card's questionnaire (by version, the content hash the frozen questionnaire carries)
+_GUARD = (
+    select(literal_column("1"))
+    .select_from(_LINKS.join(_CAMPAIGNS, _LINKS.c.campaign_id == _CAMPAIGNS.c.id))
+    .where(
+        _LINKS.c.id == bindparam("g_link", type_=Integer),
+        _LINKS.c.token == bindparam("g_token", type_=String),
+        _LINKS.c.campaign_id == bindparam("campaign_id", type_=Integer),
+        _LINKS.c.outlet_id == bindparam("outlet_id", type_=Integer),
+        _LINKS.c.single_use == false(),
+        _LINKS.c.revoked_at.is_(None),
+        _CAMPAIGNS.c.status == "collecting",
+        or_(_CAMPAIGNS.c.opens_at.is_(None), _CAMPAIGNS.c.opens_at <= bindparam("g_now")),
+        or_(_CAMPAIGNS.c.closes_at.is_(None), _CAMPAIGNS.c.closes_at > bindparam("g_now")),
+        func.coalesce(_CAMPAIGNS.c.questionnaire["version"].as_string(), "")
+        == bindparam("g_version", type_=String),
     )
-    .returning(Response.__table__.c.id)
-    .cte("new_response")
+    .exists()
 )
+
+
+def _new_response(guarded: bool):
+    """INSERT … VALUES, or (guarded) INSERT … SELECT … WHERE the guard holds: no row when not."""
+    if not guarded:
+        return _RESPONSES.insert().values(
+            {n: bindparam(n, type_=_RESPONSES.c[n].type) for n in _COLUMNS}
+        )
+    values = select(*(bindparam(n, type_=_RESPONSES.c[n].type) for n in _COLUMNS)).where(_GUARD)
+    return _RESPONSES.insert().from_select(_COLUMNS, values)
+
+
+_INSERT_GUARDED = _new_response(True).returning(_RESPONSES.c.id)
 _ENTRIES = LedgerEntry.__table__
-#: PostgreSQL: the response and its ledger entry in one round trip (a data-modifying CTE)
-_INSERT_RESPONSE_AND_ENTRY = (
-    _ENTRIES.insert()
-    .from_select(
-        ["chain", "kind", "table_name", "row_id", "content", "content_hash", "created_at"],
-        select(
-            bindparam("l_chain", type_=Integer),
-            literal_column("'response'"),
-            literal_column("'responses'"),
-            _NEW_RESPONSE.c.id,
-            bindparam("l_content", type_=Text),
-            bindparam("l_hash", type_=String),
-            bindparam("l_created", type_=_ENTRIES.c.created_at.type),
-        ),
+_ENTRY = _ENTRIES.insert()  # its id is not needed: no RETURNING to read back
+
+
+def _with_entry(new_response):
+    """PostgreSQL: the response and its ledger entry in one round trip (a data-modifying CTE);
+    no entry when the response was not inserted (its guard failed)."""
+    inserted = new_response.returning(_RESPONSES.c.id).cte("new_response")
+    return (
+        _ENTRIES.insert()
+        .from_select(
+            ["chain", "kind", "table_name", "row_id", "content", "content_hash", "created_at"],
+            select(
+                bindparam("l_chain", type_=Integer),
+                literal_column("'response'"),
+                literal_column("'responses'"),
+                inserted.c.id,
+                bindparam("l_content", type_=Text),
+                bindparam("l_hash", type_=String),
+                bindparam("l_created", type_=_ENTRIES.c.created_at.type),
+            ),
+        )
+        .returning(_ENTRIES.c.row_id)
     )
-    .returning(_ENTRIES.c.row_id)
-)
+
+
+_INSERT_RESPONSE_AND_ENTRY = {False: _with_entry(_new_response(False))}
+_INSERT_RESPONSE_AND_ENTRY[True] = _with_entry(_new_response(True))
 _TAKE_SINGLE_USE = (
     update(SurveyLink.__table__)
     .where(
@@ -498,6 +572,10 @@ def _derived_salt(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"response-fingerprint", hashlib.sha256).hexdigest()
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
+
+
 def fingerprint(address: str | None, user_agent: str | None, salt: str | None = None) -> str | None:
     """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
     if not address and not user_agent:
@@ -512,13 +590,17 @@ def network(address: str | None, salt: str | None = None) -> str | None:
     of its block it takes; not reversible. Text that is not an address hashes as itself."""
     if not address:
         return None
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        block = address
+    stripped = address.strip()
+    if _IPV4.match(stripped):  # what ipaddress would say, without parsing it twice
+        block = stripped.rsplit(".", 1)[0] + ".0/24"
     else:
-        prefix = 24 if ip.version == 4 else 64
-        block = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+        try:
+            ip = ipaddress.ip_address(stripped)
+        except ValueError:
+            block = address
+        else:
+            prefix = 24 if ip.version == 4 else 64
+            block = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
     return hashlib.sha256(f"{salt or _salt()}|net|{block}".encode()).hexdigest()
 
 
@@ -566,39 +648,52 @@ def _build(
     return row
 
 
-def _store(row: dict, single_use: int | None) -> Stored:
+def _store(row: dict, single_use: int | None, guard: dict | None = None) -> Stored | None:
     """Consume the single-use link (its id), insert, record in the ledger, commit — or nothing.
 
+    With `guard` (a remembered card's link, see `known_card`) the insert checks the link and
+    campaign in the same statement, and None means it refused: nothing was written.
     The ledger content and its hash are computed before the first write; the entry takes no
     lock (services/ledger.py), so submissions to one campaign commit in parallel. A client_id
     stored earlier is found by the unique constraint, not by a query beforehand.
     """
     prepared = ledger.prepare(records.response_content(row))
     with write_gate():
-        return _write(row, single_use, prepared)
+        return _write(row, single_use, prepared, guard)
 
 
-def _insert(row: dict, prepared: ledger.Prepared) -> int:
-    """Insert the response and its ledger entry: one statement on PostgreSQL, two elsewhere."""
-    connection = db.session.connection()  # Core statements: no ORM object is involved
+def _insert(
+    row: dict, prepared: ledger.Prepared, guard: dict | None, connection=None
+) -> int | None:
+    """Insert the response and its ledger entry: one statement on PostgreSQL, two elsewhere;
+    None when the guard refused the response (then nothing was inserted)."""
+    connection = connection or db.session.connection()  # Core statements: no ORM object
+    params = row if guard is None else {**row, **guard}
     if connection.dialect.name == "postgresql":
         params = {
-            **row,
+            **params,
             "l_chain": row["campaign_id"],
             "l_content": prepared.content,
             "l_hash": prepared.content_hash,
             "l_created": utcnow(),
         }
-        return connection.execute(_INSERT_RESPONSE_AND_ENTRY, params).scalar_one()
-    row_id = connection.execute(_INSERT_RESPONSE, row).scalar_one()
-    connection.execute(
-        ledger.INSERT_ENTRY,
-        ledger.entry_values("response", "responses", row_id, prepared, row["campaign_id"]),
-    )
+        statement = _INSERT_RESPONSE_AND_ENTRY[guard is not None]
+        return connection.execute(statement, params).scalar_one_or_none()
+    statement = _INSERT_RESPONSE if guard is None else _INSERT_GUARDED
+    row_id = connection.execute(statement, params).scalar_one_or_none()
+    if row_id is not None:
+        connection.execute(
+            _ENTRY,
+            ledger.entry_values("response", "responses", row_id, prepared, row["campaign_id"]),
+        )
     return row_id
 
 
-def _write(row: dict, single_use: int | None, prepared: ledger.Prepared) -> Stored:
+def _write(
+    row: dict, single_use: int | None, prepared: ledger.Prepared, guard: dict | None
+) -> Stored | None:
+    if single_use is None and row["auditor_id"] is None:
+        return _write_alone(row, prepared, guard)
     try:
         if single_use is not None:
             taken = db.session.execute(
@@ -608,11 +703,14 @@ def _write(row: dict, single_use: int | None, prepared: ledger.Prepared) -> Stor
                 # another phone answered this code first: this answer is kept too, flagged as
                 # a second use (a retry of the first one finds it by its client_id instead)
                 db.session.rollback()
-                stored = _write(row, None, prepared)
-                return replace(stored, reused=stored.created)
+                stored = _write(row, None, prepared, guard)
+                return replace(stored, reused=stored.created) if stored else None
             link = db.session.get(SurveyLink, single_use)
             ledger.record_change("link.use", "survey_links", link, {"used_at": row["submitted_at"]})
-        row_id = _insert(row, prepared)
+        row_id = _insert(row, prepared, guard)
+        if row_id is None:
+            db.session.rollback()
+            return None
         if row["auditor_id"] is not None:
             # an auditor's change of the record is audited; customers' own answers are not
             audit.record(
@@ -632,6 +730,17 @@ def _write(row: dict, single_use: int | None, prepared: ledger.Prepared) -> Stor
     return Stored(row_id, True)
 
 
+def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> Stored | None:
+    """A response that writes nothing else (online, multi-use link): the two inserts in a
+    short Core transaction of their own, not the ORM session's (it holds no object to flush)."""
+    try:
+        with db.engine.begin() as connection:
+            row_id = _insert(row, prepared, guard, connection)
+    except IntegrityError as err:
+        return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
+    return None if row_id is None else Stored(row_id, True)
+
+
 def _earlier_or_raise(err: Exception, campaign_id: int, client_id: str | None) -> Stored:
     """A refused retry of a response stored earlier under its client_id answers with that one.
 
@@ -647,13 +756,40 @@ def _earlier_or_raise(err: Exception, campaign_id: int, client_id: str | None) -
 def submit_online(token: str, sub: Submission, card: LinkCard | None = None) -> Stored:
     """Store a customer's response through a survey link (channel online).
 
-    `card` is the token's link when the caller has read it already (same token).
+    `card` is the token's link when the caller has it (same token; it may be stale, as a
+    remembered one may be: see `known_card`). A multi-use link's response is stored by the
+    guarded insert, so what decides it is the link and campaign as they are when it is
+    written; a refusal (by the checks or the guard) is decided again on the card read now.
+    A single-use link's response is decided on the card read now (its use is an UPDATE).
     """
     if card is None or card.token != token:
-        card = find_card(token)
+        card = known_card(token)
     if card is None:
         raise DomainError("bad_token")
     client_id = _client_id(sub.client_id)
+    fresh = False
+    for attempt in range(_READS):
+        if fresh or not card.single_use:
+            stored = _submit_through(card, sub, client_id, fresh, guarded=attempt < _READS - 1)
+            if stored is not None:
+                return stored
+        card, fresh = find_card(token), True
+        if card is None:
+            raise DomainError("bad_token")
+    raise AssertionError("unreachable: the last attempt is unguarded")  # pragma: no cover
+
+
+#: reads of a card a submission may take: the remembered one, then up to two read now (the
+#: guard refusing a card that passed the checks this moment means it changed in between; the
+#: last attempt, on a card read now, is stored without the guard, as before it existed)
+_READS = 3
+
+
+def _submit_through(
+    card: LinkCard, sub: Submission, client_id: str | None, fresh: bool, *, guarded: bool
+) -> Stored | None:
+    """One attempt through `card`: the stored response, or None to decide on a card read now
+    (a stale card's refusal, or the guard's)."""
     receipt = privacy.receipt_code(card.campaign_id, client_id) if client_id else None
     try:
         check_open(card)
@@ -669,10 +805,27 @@ def submit_online(token: str, sub: Submission, card: LinkCard | None = None) -> 
             receipt_sha256=privacy.receipt_digest(receipt) if receipt else None,
         )
     except DomainError as err:
+        if not fresh:
+            return None
         stored = _earlier_or_raise(err, card.campaign_id, client_id)
     else:
-        stored = _store(row, card.id if card.single_use else None)
+        if card.single_use:
+            stored = _store(row, card.id)
+        else:
+            stored = _store(row, None, _guard(card, row["submitted_at"]) if guarded else None)
+        if stored is None:
+            return None
     return replace(stored, receipt=receipt)
+
+
+def _guard(card: LinkCard, now: datetime) -> dict:
+    """The guard's parameters for a response through `card` submitted at `now`."""
+    return {
+        "g_link": card.id,
+        "g_token": card.token,
+        "g_now": now,
+        "g_version": card.questionnaire.version,
+    }
 
 
 def submit_in_person(

@@ -5,6 +5,7 @@ collection, and a customer answers it one part per screen on a phone."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from surveyapp.db import db
@@ -54,7 +55,8 @@ def test_design_preview_and_answer_paged(live_app, live_server, launch):  # noqa
             # the preview beside it shows the saved questionnaire as a phone does
             frame = page.frame_locator("iframe")
             # (the new question sits after 总体评价 in a part of its own: 8 screens)
-            assert frame.locator("#pager .where").inner_text() == "第 1/8 页"
+            # the pager's words are the page script's: wait for them (they are not in the HTML)
+            expect(frame.locator("#pager .where")).to_have_text("第 1/8 页")
             assert "维修后商品能正常使用吗？" in frame.locator("#q-fun1 legend").inner_text()
             width = page.eval_on_selector("iframe", "f => f.getBoundingClientRect().width")
             assert width == 360

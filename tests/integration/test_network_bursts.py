@@ -3,7 +3,11 @@ script rotates through (CONTRACT December: at the latest from the 11th within 10
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from surveyapp.errors import DomainError
 from surveyapp.services import responses as response_service
@@ -90,3 +94,41 @@ def test_a_network_hash_is_stable_and_not_the_address(app):
     assert response_service.network("2001:db8:1:2::5") != response_service.network(
         "2001:db8:1:3::5"
     )
+
+
+def _reference_block(address: str) -> str:
+    """The network block as the ipaddress module alone words it (the fast path must agree)."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    prefix = 24 if ip.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.ip_addresses(v=4).map(str),
+        st.ip_addresses(v=6).map(str),
+        st.lists(st.integers(0, 300), min_size=4, max_size=4).map(lambda p: ".".join(map(str, p))),
+        st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=3, max_size=5).map(
+            ".".join
+        ),
+        st.text(max_size=20),
+    ),
+    st.sampled_from(["", " ", "\n"]),
+)
+def test_the_ipv4_fast_path_hashes_as_ipaddress_would(app, address, pad):
+    from surveyapp.services.responses import _salt
+
+    text = pad + address + pad
+    if not text:
+        return
+    salt = _salt()
+    expected = hashlib.sha256(f"{salt}|net|{_reference_block(text)}".encode()).hexdigest()
+    assert response_service.network(text) == expected

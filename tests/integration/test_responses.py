@@ -412,3 +412,128 @@ def test_write_gate_queues_writers_on_sqlite_files_only(app, db_backend):
             pass
     else:
         assert most[0] > 1  # no gate: writers ran side by side
+
+
+# ── a remembered card: what decides a response is the link and campaign as stored now ───
+
+
+def _remembered(token):
+    """The token's card as this process remembers it (read now, so remembered)."""
+    card = service.find_card(token)
+    assert service.known_card(token) is card
+    return card
+
+
+def test_a_remembered_card_is_used_without_reading_the_link_again(app, make_campaign, monkeypatch):
+    c = make_campaign()
+    token = outlet_token(c)
+    _remembered(token)
+    reads = []
+    monkeypatch.setattr(service, "find_card", lambda t: reads.append(t))
+    stored = service.submit_online(token, sub(c, client_id="remembered-1"))
+    assert stored.created and reads == []
+    assert db.session.get(Response, stored.id).link_id == service.known_card(token).id
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ("close", "campaign_closed"),
+        ("revoke", "link_revoked"),
+        ("window_closed", "campaign_closed"),
+        ("window_not_open", "campaign_not_open"),
+    ],
+)
+def test_a_remembered_card_gone_stale_is_refused_as_the_link_stands_now(
+    app, make_campaign, change, code
+):
+    c = make_campaign()
+    token = outlet_token(c)
+    card = _remembered(token)
+    if change == "close":
+        campaign_service.change_status(c, "closed")
+    elif change == "revoke":
+        campaign_service.revoke_link(db.session.get(SurveyLink, card.id))
+    else:
+        if change == "window_closed":
+            c.closes_at = utcnow() - timedelta(minutes=1)
+        else:
+            c.opens_at = utcnow() + timedelta(hours=1)
+        db.session.commit()
+    before = counts()
+    with pytest.raises(DomainError) as err:
+        service.submit_online(token, sub(c, client_id="stale-card-1"))
+    assert err.value.code == code
+    assert counts() == before  # the guard wrote nothing: no response, no ledger entry
+
+
+def test_a_remembered_card_of_a_closed_campaign_takes_a_response_once_it_reopens(
+    app, make_campaign
+):
+    c = make_campaign()
+    token = outlet_token(c)
+    campaign_service.change_status(c, "closed")
+    assert _remembered(token).status == "closed"
+    campaign_service.change_status(c, "collecting")
+    stored = service.submit_online(token, sub(c, client_id="reopened-01"))
+    assert stored.created
+    assert service.known_card(token).status == "collecting"  # read again, remembered again
+
+
+def test_a_remembered_card_that_names_another_link_stores_under_the_real_one(app, make_campaign):
+    """Another database's card under the same token (tests, a restored backup): the guard
+    refuses it and the response goes to the link the token names here."""
+    from dataclasses import replace as changed
+
+    c = make_campaign()
+    token = outlet_token(c)
+    real = _remembered(token)
+    service._CARDS[token] = changed(real, id=real.id + 1000, outlet_id=real.outlet_id + 1000)
+    stored = service.submit_online(token, sub(c, client_id="other-db-01"))
+    r = db.session.get(Response, stored.id)
+    assert (r.link_id, r.outlet_id) == (real.id, real.outlet_id)
+    assert service.known_card(token) == real
+
+
+def test_a_remembered_card_with_another_questionnaire_is_read_again(app, make_campaign):
+    from dataclasses import replace as changed
+
+    c = make_campaign()
+    token = outlet_token(c)
+    real = _remembered(token)
+    # the same questions in another order: it would accept the answers and pack them wrongly
+    other = changed(
+        real.questionnaire, version="0" * 64, questions=real.questionnaire.questions[::-1]
+    )
+    service._CARDS[token] = changed(real, questionnaire=other)
+    answers = {q: n % 5 + 1 for n, q in enumerate(full_answers(c)) if q.startswith("q")}
+    answers = {**full_answers(c), **answers}
+    stored = service.submit_online(token, sub(c, client_id="other-q-01", answers=answers))
+    values, _comment = service.validate_answers(real.questionnaire, answers)
+    expected = service.pack(real.questionnaire, values)
+    assert db.session.get(Response, stored.id).answers == expected
+    assert expected != service.pack(other, service.validate_answers(other, answers)[0])
+
+
+def test_a_remembered_single_use_card_is_read_again_before_its_use(app, make_campaign):
+    c = make_campaign()
+    _batch, links = campaign_service.issue_single_use(c.outlets[0], 1)
+    token = links[0].token
+    _remembered(token)
+    campaign_service.revoke_link(links[0])
+    before = counts()
+    with pytest.raises(DomainError) as err:
+        service.submit_online(token, sub(c, client_id="single-stale"))
+    assert err.value.code == "link_revoked" and counts() == before
+
+
+def test_a_bad_answer_through_a_stale_card_is_refused_for_the_campaign_first(app, make_campaign):
+    """The order of refusals stays: a closed campaign is said before a bad answer."""
+    c = make_campaign()
+    token = outlet_token(c)
+    _remembered(token)
+    campaign_service.change_status(c, "closed")
+    answers = {**full_answers(c), next(iter(full_answers(c))): 9}
+    with pytest.raises(DomainError) as err:
+        service.submit_online(token, sub(c, client_id="stale-bad-1", answers=answers))
+    assert err.value.code == "campaign_closed"

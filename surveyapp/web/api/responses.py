@@ -201,7 +201,7 @@ def link_questionnaire_api(token: str):
 def submit_online_api(token: str):
     """Store a customer's response through a survey link; a repeated client_id answers 200."""
     data = body(OnlineResponse)
-    card = responses.find_card(token)
+    card = responses.known_card(token)
     started = responses.read_start_stamp(data.started, responses.link_scope(card)) if card else None
     stored = responses.submit_online(token, _submission(data, started), card=card)
     body_, status = _stored(stored)
