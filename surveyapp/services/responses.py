@@ -153,6 +153,8 @@ class LinkCard:
     status: str
     opens_at: datetime | None
     closes_at: datetime | None
+    #: the frozen questionnaire's version as the database reads it (what the guard compares)
+    version: str
     questionnaire: qbank.Questionnaire
 
     @classmethod
@@ -170,8 +172,15 @@ class LinkCard:
             c.status,
             c.opens_at,
             c.closes_at,
+            _stored_version(c.questionnaire),
             questionnaire_for(c),
         )
+
+
+def _stored_version(frozen) -> str:
+    """The version `_VERSION` reads from a frozen questionnaire (a string; else read again)."""
+    version = frozen.get("version") if isinstance(frozen, Mapping) else None
+    return version if isinstance(version, str) else ""
 
 
 def find_card(token: str) -> LinkCard | None:
@@ -235,11 +244,14 @@ _LINK_BY_TOKEN = (
     .where(SurveyLink.token == bindparam("token"))
 )
 _LINKS, _CAMPAIGNS = SurveyLink.__table__, Campaign.__table__
+#: the frozen questionnaire's version as SQL reads it, the same in the card and in the guard
+_VERSION = func.coalesce(_CAMPAIGNS.c.questionnaire["version"].as_string(), "")
 _CARD_BY_TOKEN = (
     select(
         *(_LINKS.c[n] for n in ("id", "token", "campaign_id", "outlet_id", "single_use")),
         *(_LINKS.c[n] for n in ("used_at", "revoked_at")),
         *(_CAMPAIGNS.c[n] for n in ("status", "opens_at", "closes_at")),
+        _VERSION.label("version"),
         cast(_CAMPAIGNS.c.questionnaire, Text).label("questionnaire"),
     )
     .join_from(_LINKS, _CAMPAIGNS, _LINKS.c.campaign_id == _CAMPAIGNS.c.id)
@@ -264,8 +276,7 @@ _GUARD = (
         _CAMPAIGNS.c.status == "collecting",
         or_(_CAMPAIGNS.c.opens_at.is_(None), _CAMPAIGNS.c.opens_at <= bindparam("g_now")),
         or_(_CAMPAIGNS.c.closes_at.is_(None), _CAMPAIGNS.c.closes_at > bindparam("g_now")),
-        func.coalesce(_CAMPAIGNS.c.questionnaire["version"].as_string(), "")
-        == bindparam("g_version", type_=String),
+        bindparam("g_version", type_=String) == _VERSION,
     )
     .exists()
 )
@@ -692,7 +703,9 @@ def _insert(
 def _write(
     row: dict, single_use: int | None, prepared: ledger.Prepared, guard: dict | None
 ) -> Stored | None:
-    if single_use is None and row["auditor_id"] is None:
+    if single_use is None and row["auditor_id"] is None and not db.session().in_transaction():
+        # nothing else to write and the session holds no connection: a second connection
+        # beside the session's would be two per request (a full pool would wait on itself)
         return _write_alone(row, prepared, guard)
     try:
         if single_use is not None:
@@ -824,7 +837,7 @@ def _guard(card: LinkCard, now: datetime) -> dict:
         "g_link": card.id,
         "g_token": card.token,
         "g_now": now,
-        "g_version": card.questionnaire.version,
+        "g_version": card.version,
     }
 
 

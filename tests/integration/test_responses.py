@@ -505,7 +505,7 @@ def test_a_remembered_card_with_another_questionnaire_is_read_again(app, make_ca
     other = changed(
         real.questionnaire, version="0" * 64, questions=real.questionnaire.questions[::-1]
     )
-    service._CARDS[token] = changed(real, questionnaire=other)
+    service._CARDS[token] = changed(real, version=other.version, questionnaire=other)
     answers = {q: n % 5 + 1 for n, q in enumerate(full_answers(c)) if q.startswith("q")}
     answers = {**full_answers(c), **answers}
     stored = service.submit_online(token, sub(c, client_id="other-q-01", answers=answers))
@@ -537,3 +537,67 @@ def test_a_bad_answer_through_a_stale_card_is_refused_for_the_campaign_first(app
     with pytest.raises(DomainError) as err:
         service.submit_online(token, sub(c, client_id="stale-bad-1", answers=answers))
     assert err.value.code == "campaign_closed"
+
+
+@pytest.fixture
+def one_connection_app(make_app):
+    """The app with a pool of one connection: a submission may not need two at once."""
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 2})
+    with app.app_context():
+        yield app
+
+
+@pytest.mark.parametrize("remembered", [False, True])
+def test_a_submission_needs_one_connection_remembered_card_or_not(one_connection_app, remembered):
+    from tests.factories import make_campaign
+
+    c = make_campaign()
+    token = outlet_token(c)
+    if remembered:
+        service.find_card(token)
+    else:
+        service._CARDS.pop(token, None)
+    db.session.remove()
+    client = one_connection_app.test_client()
+    resp = client.post(
+        f"/api/v1/links/{token}/responses",
+        json={"answers": full_answers(c), "client_id": f"one-conn-{remembered:d}-01"},
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)[:300]
+
+
+def test_the_survey_form_submits_on_one_connection(one_connection_app):
+    import re
+
+    from tests.factories import form_data, make_campaign
+
+    c = make_campaign()
+    token = outlet_token(c)
+    db.session.remove()
+    client = one_connection_app.test_client()
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    started = re.search(r'name="started" value="([^"]*)"', html).group(1)
+    resp = client.post(
+        f"/s/{token}?view=all", data=form_data(c, started=started, client_id="one-conn-form-1")
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize("version", [None, True, 7])
+def test_the_guard_passes_whatever_the_stored_version_is(app, make_campaign, monkeypatch, version):
+    """The guard compares the version as the database reads it: a questionnaire stored with an
+    odd version is one guarded insert, not two refusals and an unguarded one."""
+    c = make_campaign()
+    token = outlet_token(c)
+    frozen = dict(c.questionnaire)
+    frozen["version"] = version
+    c.questionnaire = frozen
+    db.session.commit()
+    service.find_card(token)  # remembered
+    guarded = []
+    real = service._store
+    monkeypatch.setattr(
+        service, "_store", lambda *a, **k: guarded.append(a[2] is not None) or real(*a, **k)
+    )
+    stored = service.submit_online(token, sub(c, client_id="odd-version-1"))
+    assert stored.created and guarded == [True]
