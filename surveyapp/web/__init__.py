@@ -23,14 +23,27 @@ from ..services import actor
 from .csp import CSP
 from .errors import api_response, kept_headers, status_of, wants_json
 
+#: every response's security headers, unless the view set its own (a framed preview does)
+_SECURITY = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 
 def _security_headers(resp):
-    resp.headers.setdefault("Content-Security-Policy", CSP)
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "same-origin")
-    resp.headers.setdefault("X-Frame-Options", "DENY")
-    resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    resp.vary.add("Accept-Language")  # pages and error messages follow the browser's language
+    headers = resp.headers
+    present = {key.lower() for key, _value in headers.items()}  # one pass, not one per header
+    for key, value in _SECURITY:
+        if key.lower() not in present:
+            headers.add(key, value)
+    # pages and error messages follow the browser's language
+    if "vary" in present:
+        resp.vary.add("Accept-Language")
+    else:
+        headers.add("Vary", "Accept-Language")
     return resp
 
 
@@ -87,6 +100,9 @@ def _error(status: int, code: str, message: str, e: HTTPException | None = None)
 
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, headers and error handlers."""
+    from .sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
     from . import access, account, admin, api, auth, main, result_words, users
 
     app.json = SafeJSONProvider(app)

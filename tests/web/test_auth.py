@@ -146,3 +146,25 @@ def test_a_copied_session_cookie_stops_working_after_sign_out(make_app):
         == 302
     )
     assert client.get("/campaigns/").status_code == 200
+
+
+def test_the_session_signer_is_made_once_and_follows_a_new_key(app):
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first  # not remade per request
+    cookie = first.dumps({"_user_id": "1.0"})
+
+    def opened() -> dict:
+        with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as ctx:
+            return dict(interface.open_session(app, ctx.request))
+
+    assert opened() == {"_user_id": "1.0"}
+    old_key, old_fallbacks = app.secret_key, app.config.get("SECRET_KEY_FALLBACKS")
+    try:
+        app.secret_key = "another-secret-key-of-32-characters!"
+        assert interface.get_signing_serializer(app) is not first
+        assert opened() == {}  # a cookie signed with the old key signs no one in …
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert opened() == {"_user_id": "1.0"}  # … unless the old key is kept as a fallback
+    finally:
+        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = old_key, old_fallbacks
