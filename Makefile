@@ -35,10 +35,12 @@ demo: db
 	$(FLASK) demo
 
 ## run: set up, load the demo on first run, serve with gunicorn on $(HOST):$(PORT)
+## (--timeout 120: a large campaign's dashboard is remade in the worker after its page is
+## sent, 12–19 s at a million responses, which gunicorn's 30 s default leaves too little room)
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (sign in with the demo account above)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
-		--logger-class surveyapp.access_log.TokenMaskingLogger "app:app"
+		--timeout 120 --logger-class surveyapp.access_log.TokenMaskingLogger "app:app"
 
 ## test: everything but the slow load/crash tests (unit, integration on SQLite and PostgreSQL
 ## when reachable, web, browser): the one to run while working, on every core (pytest-xdist;
