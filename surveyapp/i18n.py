@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import format_date, gettext
 
+from .schemes import load_scheme
 from .vocabulary import VOCABULARIES
 
 #: one catalogue folder per feature (translations/<feature>/<lang>/LC_MESSAGES/messages.po),
@@ -95,3 +96,12 @@ def label(vocabulary: str, value: object) -> str:
     if source is None:
         return str(value)
     return gettext(source) if has_app_context() else source
+
+
+def scheme_title(scheme_id: str, zh: bool = False) -> str:
+    """A scheme's title in the reader's language (the `scheme` vocabulary; a scheme it does not
+    name shows its file's title); `zh`: as its file gives it (what a default campaign title
+    holds)."""
+    if scheme_id in VOCABULARIES["scheme"] and not zh:
+        return label("scheme", scheme_id)
+    return load_scheme(scheme_id).title

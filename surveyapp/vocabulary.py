@@ -67,6 +67,15 @@ LEVELS: Mapping[str, str] = {
     "nine_star": N_("九星级"),
     "ten_star": N_("十星级"),
 }
+#: the shipped schemes' titles as their files give them (schemes/*.toml `title`; a test holds
+#: the two together): here so that the catalogues carry each title in English too, without
+#: editing a scheme file, whose sha256 finalized results refer to
+SCHEMES: Mapping[str, str] = {
+    "cqm-2019": N_("CQM 商品售后服务认证评价规范"),
+    "dni-2026": N_("DNI 软硬件服务售后服务技术规范"),
+    "icas-27922": N_("ICAS 商品售后服务认证检查表"),
+    "xh-2025": N_("XH 售后服务完善度评价认证（十星）"),
+}
 QUESTION_KINDS: Mapping[str, str] = {
     "likert": N_("五级量表"),
     "nps": N_("推荐度（0–10）"),
@@ -164,6 +173,7 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "channel": CHANNELS,
     "dimension": DIMENSIONS,
     "level": LEVELS,
+    "scheme": SCHEMES,
     "question_kind": QUESTION_KINDS,
     "flag": FLAGS,
     "audit_action": AUDIT_ACTIONS,

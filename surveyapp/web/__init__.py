@@ -14,10 +14,9 @@ from werkzeug.routing import IntegerConverter
 from ..db import db
 from ..errors import DomainError
 from ..extensions import login_manager
-from ..i18n import label, local_date, local_time
+from ..i18n import label, local_date, local_time, scheme_title
 from ..messages import message
 from ..models import User
-from ..schemes import load_scheme
 from ..scoring.numbers import shown
 from ..services import actor
 from .csp import CSP
@@ -141,7 +140,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["fixed"] = shown
     app.jinja_env.filters["local_time"] = local_time
     # what a reader sees of a scheme: its title (CQM 商品售后服务认证评价规范), not its id
-    app.jinja_env.filters["scheme_title"] = lambda scheme_id: load_scheme(scheme_id).title
+    app.jinja_env.filters["scheme_title"] = scheme_title
     app.jinja_env.filters["local_date"] = local_date
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

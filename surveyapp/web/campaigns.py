@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import qr
 from ..db import db
 from ..errors import DomainError
-from ..i18n import label, local_date, local_day_start, local_zone
+from ..i18n import label, local_date, local_day_start, local_zone, scheme_title
 from ..messages import field_key, message, sentence
 from ..models import Campaign, Organization, Outlet, SurveyLink, User
 from ..scoring.survey import DIMENSIONS
@@ -88,7 +88,7 @@ def _local_date(value: datetime | None, end: bool = False) -> date | None:
 def _scheme_choices() -> list[tuple[str, str]]:
     from ..schemes import list_schemes
 
-    return [(s.id, f"{s.id} · {s.title}") for s in list_schemes()]
+    return [(s.id, scheme_title(s.id)) for s in list_schemes()]
 
 
 #: the service's field → the form field showing it

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from .. import questionnaire as qbank
 from ..errors import DomainError
+from ..i18n import scheme_title
 from ..messages import message
 from ..question_kinds import KINDS
 from ..schemes import list_schemes, load_scheme
@@ -106,8 +107,8 @@ def _banks() -> list[tuple[str, str]]:
     """(bank, what people read: the schemes that start from it) for the bank menu."""
     users: dict[str, list[str]] = {}
     for scheme in list_schemes():
-        users.setdefault(scheme.questionnaire, []).append(scheme.title)
-    return [(b, "、".join(users.get(b, ())) or b) for b in qbank.bank_names()]
+        users.setdefault(scheme.questionnaire, []).append(scheme_title(scheme.id))
+    return [(b, _("、").join(users.get(b, ())) or b) for b in qbank.bank_names()]
 
 
 def _scheme_bank(campaign) -> str | None:

@@ -284,3 +284,13 @@ def test_gbt_27922_schemes_share_a_bank_on_their_customer_facing_clauses():
         clauses = {q.clause for q in bank.scored}
         assert clauses <= {i.id for i in scheme.items}
         assert all(c.startswith(("5.2.", "5.3.")) for c in clauses)
+
+
+def test_every_shipped_scheme_has_its_title_in_the_vocabulary():
+    """The vocabulary carries each shipped scheme's title (for its English, in the
+    catalogues): it must be the title the scheme file gives, word for word."""
+    from surveyapp.schemes import list_schemes
+    from surveyapp.vocabulary import SCHEMES
+
+    shipped = {s.id: s.title for s in list_schemes()}
+    assert shipped == SCHEMES

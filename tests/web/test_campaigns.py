@@ -356,3 +356,32 @@ def test_outlets_of_another_campaign_cannot_be_touched(client, auditor, make_cam
         assert client.post(path, data=data).status_code in (403, 404)
     db.session.refresh(target)
     assert target.active and target.name == "朝阳服务中心"
+
+
+@pytest.mark.parametrize(
+    "lang, title, other",
+    [
+        ("zh", "CQM 商品售后服务认证评价规范", "CQM Specification"),
+        (
+            "en",
+            "CQM Specification for After-sales Service Certification of Goods",
+            "商品售后服务认证评价规范",
+        ),
+    ],
+)
+def test_scheme_titles_are_in_the_page_language_without_ids(
+    client, auditor, make_campaign, lang, title, other
+):
+    from flask_babel import refresh
+
+    c = make_campaign(auditors=[auditor], title="朝阳区年度评价")
+    q = "?lang=en" if lang == "en" else ""
+    refresh()
+    form = client.get("/campaigns/new" + q).get_data(as_text=True)
+    options = re.findall(r'<option value="cqm-2019"[^>]*>([^<]*)</option>', form)
+    assert options == [title]  # the title alone: no internal id beside it
+    for page in ("/campaigns/" + q, f"/campaigns/{c.id}{q}", f"/campaigns/{c.id}/dashboard{q}"):
+        refresh()
+        html = client.get(page).get_data(as_text=True)
+        assert title in html and other not in html, page
+    refresh()
