@@ -80,10 +80,16 @@ class ResponseExclusion(Base):
     """Who excluded or reinstated a response, when and why (append-only)."""
 
     __tablename__ = "response_exclusions"
-    __table_args__ = (CheckConstraint("action IN ('exclude', 'reinstate')", name="action"),)
+    __table_args__ = (
+        CheckConstraint("action IN ('exclude', 'reinstate')", name="action"),
+        # the newest exclusion of one campaign, for its caches' fingerprint
+        Index("ix_response_exclusions_campaign_id_id", "campaign_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    #: the response's campaign, copied: an exclusion changes only its own campaign's caches
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     action: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -871,9 +871,10 @@ def live_rows(conn, spec, ids=None):
     """Every live row of a ledgered table (or those of `ids`) in id order, streamed: Core
     rows, or ORM objects when the snapshot reads relationships."""
     if not spec.needs_orm:
-        stmt = select(spec.model.__table__).order_by(spec.model.__table__.c.id)
+        table = spec.model.__table__
+        stmt = select(*(table.c[name] for name in spec.read_columns())).order_by(table.c.id)
         if ids is not None:
-            stmt = stmt.where(spec.model.__table__.c.id.in_(ids))
+            stmt = stmt.where(table.c.id.in_(ids))
         with conn.execute(stmt.execution_options(yield_per=5000)) as rows:
             yield from rows
         return

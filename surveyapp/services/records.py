@@ -140,6 +140,15 @@ class Ledgered:
     def sources(self) -> set[str]:
         return {f.source for f in self.fields}
 
+    def read_columns(self) -> list[str]:
+        """The columns verification and migration read of a row (its id, the snapshot's
+        sources, the chain's column), in table order: not every column, so that a migration
+        written before a column was added still reads the table as it stood then."""
+        wanted = {"id", *self.sources(), *self.personal.values()}
+        if self.campaign_column:
+            wanted.add(self.campaign_column)
+        return [c.name for c in self.model.__table__.columns if c.name in wanted]
+
     @property
     def needs_orm(self) -> bool:
         """A snapshot that reads relationships: verification reads ORM objects, not Core rows."""
@@ -201,7 +210,11 @@ _register(
         "response_exclusions",
         ResponseExclusion,
         (F("response_id"), F("action"), F("reason"), F("user_id"), F("at", _ts)),
-        exempt={"id": "the entry's row id"},
+        exempt={
+            "id": "the entry's row id",
+            "campaign_id": "the response's campaign (recorded with the response), copied for "
+            "the caches' fingerprint only: which campaign's caches an exclusion renews",
+        },
         campaign_column=None,
         chain_of=_exclusion_campaign,
     )

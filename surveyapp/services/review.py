@@ -122,7 +122,12 @@ def _reason(reason: str) -> str:
 def _record(uow, response: Response, action: str, reason: str, user: User, **extra):
     """One exclusion row, the response's new state, both in the ledger, and the audit entry."""
     row = ResponseExclusion(
-        response_id=response.id, action=action, reason=reason, user_id=user.id, at=utcnow()
+        response_id=response.id,
+        campaign_id=response.campaign_id,
+        action=action,
+        reason=reason,
+        user_id=user.id,
+        at=utcnow(),
     )
     db.session.add(row)
     response.excluded = action == "exclude"

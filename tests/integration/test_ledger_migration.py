@@ -199,3 +199,69 @@ def test_answers_widen_with_exclusions_kept(fresh):  # noqa: F811
         assert [tuple(r) for r in rows] == [(1, ANSWERS), (2, ANSWERS)]
         tables = sa.inspect(db.engine).get_table_names()
         assert not any(t.startswith("_alembic_tmp") for t in tables)
+
+
+def test_exclusions_get_their_responses_campaign(fresh):  # noqa: F811
+    """Migration b2c6e8a4d017 fills response_exclusions.campaign_id from each response, makes
+    it required and indexes (campaign_id, id); the exclusions stay as they were, on both."""
+    app = fresh()
+    with app.app_context():
+        upgrade(revision="d5b8f2a4c613")
+        when = datetime(2026, 11, 2, 10, 0, 0)
+        js = "CAST(:j AS JSON)" if db.engine.dialect.name == "postgresql" else ":j"
+        with db.engine.begin() as c:
+            _campaign_rows(c, when)
+            c.execute(
+                sa.text(
+                    "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
+                    f" questionnaire, survey_params, created_at) VALUES (2, 1, 'cqm-2019', 'v2',"
+                    f" 'collecting', {js}, {js.replace(':j', ':p')}, :t)"
+                ),
+                {"j": json.dumps({"version": "x", "questions": []}), "p": "{}", "t": when},
+            )
+            c.execute(
+                sa.text(
+                    "INSERT INTO outlets (id, campaign_id, name, created_at, active)"
+                    " VALUES (2, 2, '二店', :t, true)"
+                ),
+                {"t": when},
+            )
+            for i, campaign in ((1, 1), (2, 2), (3, 2)):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO responses (id, campaign_id, outlet_id, channel, client_id,"
+                        " submitted_at, answers, contact_consent, contact_share, excluded)"
+                        " VALUES (:i, :c, :c, 'online', :cid, :t, :a, false, false, true)"
+                    ),
+                    {"i": i, "c": campaign, "cid": f"client-{i:04d}", "t": when, "a": ANSWERS},
+                )
+            c.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, password_hash, role, active, created_at)"
+                    " VALUES (9, 'mig.admin', 'x', 'admin', true, :t)"
+                ),
+                {"t": when},
+            )
+            for response in (3, 1, 2):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO response_exclusions (response_id, action, reason, user_id,"
+                        " at) VALUES (:r, 'exclude', '测试', 9, :t)"
+                    ),
+                    {"r": response, "t": when},
+                )
+        upgrade()
+        rows = db.session.execute(
+            sa.text("SELECT id, response_id, campaign_id FROM response_exclusions ORDER BY id")
+        ).all()
+        assert [tuple(r) for r in rows] == [(1, 3, 2), (2, 1, 1), (3, 2, 2)]
+        inspector = sa.inspect(db.engine)
+        column = next(
+            c for c in inspector.get_columns("response_exclusions") if c["name"] == "campaign_id"
+        )
+        assert column["nullable"] is False
+        indexes = {
+            i["name"]: i["column_names"] for i in inspector.get_indexes("response_exclusions")
+        }
+        assert indexes["ix_response_exclusions_campaign_id_id"] == ["campaign_id", "id"]
+        assert not any(t.startswith("_alembic_tmp") for t in inspector.get_table_names())

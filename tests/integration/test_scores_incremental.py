@@ -136,3 +136,24 @@ def rows_max(c, n: int) -> int:
         select(Response.id).where(Response.campaign_id == c.id).order_by(Response.id)
     ).all()
     return ids[n - 1]
+
+
+def test_an_exclusion_renews_only_its_own_campaigns_caches(app, monkeypatch):
+    """The fingerprint's exclusion part is the campaign's own: an auditor's exclusion in one
+    campaign leaves every other campaign's cached scores and frame as they were."""
+    a, b = make_campaign(), make_campaign()
+    rows_a = add_responses(a, "online", [answers_all(4)] * 3)
+    add_responses(b, "online", [answers_all(3)] * 3)
+    before_a, before_b = cache.fingerprint(a), cache.fingerprint(b)
+    scores.campaign_scores(b)
+    admin = accounts.create_user("own.admin", "admin", "correct-horse")[0]
+    review.exclude(rows_a[0], "测试排除", admin)
+    assert cache.fingerprint(a) != before_a
+    assert cache.fingerprint(b) == before_b
+    computed = []
+    real = cache.frame_at
+    monkeypatch.setattr(cache, "frame_at", lambda *x: computed.append(1) or real(*x))
+    scores.campaign_scores(b)  # answered from the cache: nothing read or computed again
+    assert computed == []
+    review.reinstate(rows_a[0], "恢复", admin)
+    assert cache.fingerprint(b) == before_b

@@ -162,7 +162,8 @@ def fingerprint(campaign: Campaign) -> tuple:
 
     Cheap at a million responses: the newest id per channel comes from the (campaign, channel)
     index; every exclusion or reinstatement adds a response_exclusions row (services only), so
-    that table's max id and count cover changes of `excluded`. On PostgreSQL ids are not
+    the campaign's max exclusion id and count cover changes of `excluded` (an exclusion in
+    another campaign changes nothing here). On PostgreSQL ids are not
     committed in order, so the campaign's count is added there. The database URL and the
     campaign's creation time keep two databases (or restarted ids) apart.
     """
@@ -176,7 +177,11 @@ def fingerprint(campaign: Campaign) -> tuple:
         )
 
     parts = [newest(c) for c in CHANNELS]
-    parts += [select(func.max(x.id)).scalar_subquery(), select(func.count(x.id)).scalar_subquery()]
+    mine = x.campaign_id == campaign.id  # (campaign_id, id) index: this campaign's only
+    parts += [
+        select(func.max(x.id)).where(mine).scalar_subquery(),
+        select(func.count(x.id)).where(mine).scalar_subquery(),
+    ]
     bind = db.session.get_bind()
     if bind.dialect.name != "sqlite":
         parts.append(select(func.count()).where(r.campaign_id == campaign.id).scalar_subquery())
@@ -313,29 +318,17 @@ def whole_or_previous(
                 and took is not None
                 and took >= stale_after
                 and utcnow() - as_of <= max_age
-                and not _excluded_in(campaign, old_fp, fp)
+                and not _excluded_in(old_fp, fp)
             ):
                 return Whole(value, as_of, stale=True)
     return _make_whole(kind, fp, ident, key, make)
 
 
-def _excluded_in(campaign: Campaign, old_fp: tuple, fp: tuple) -> bool:
-    """True when an exclusion or reinstatement recorded since `old_fp` concerns this campaign
-    (the fingerprint's exclusion part counts every campaign's: one elsewhere does not make
-    this campaign's reader wait). Reads only the exclusion rows since, by primary key. For
-    what is shown only: on PostgreSQL an exclusion with a lower id committed later can be
-    missed here, and the page then says its figures are being brought up to date."""
-    if old_fp[_EXCLUSIONS] == fp[_EXCLUSIONS]:
-        return False
-    r, x = Response, ResponseExclusion
-    since = old_fp[_EXCLUSIONS][0] or 0
-    hit = db.session.scalar(
-        select(x.id)
-        .join(r, r.id == x.response_id)
-        .where(x.id > since, (r.campaign_id + 0) == campaign.id)
-        .limit(1)
-    )
-    return hit is not None
+def _excluded_in(old_fp: tuple, fp: tuple) -> bool:
+    """True when an exclusion or reinstatement of this campaign was recorded since `old_fp`
+    (the fingerprint's exclusion part is the campaign's own: one elsewhere does not make this
+    campaign's reader wait)."""
+    return old_fp[_EXCLUSIONS] != fp[_EXCLUSIONS]
 
 
 def refresh_whole(kind: str, campaign: Campaign, key: tuple, make: Callable[[], Any]) -> None:
