@@ -7,6 +7,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -169,6 +170,8 @@ def run(db: Database, seconds: float = 15) -> Section:
         for n in range(ROUNDS):
             for name in ("baseline", "app") if n % 2 == 0 else ("app", "baseline"):
                 rounds[name].append(_round(*sides[name], seconds / ROUNDS))
+    base_cpu = _cpu_per_request(base_env, "baseline", "/submit", body_base)
+    app_cpu = _cpu_per_request(db.env(), "app", path, body)
     base_rps = _side(section, "baseline", rounds["baseline"])
     app_rps = _side(section, "app", rounds["app"])
     each = [a["rps"] / b["rps"] for a, b in zip(rounds["app"], rounds["baseline"], strict=True)]
@@ -181,7 +184,31 @@ def run(db: Database, seconds: float = 15) -> Section:
         note="rounds " + " ".join(f"{r:.2f}" for r in each),
     )
     section.figures.insert(0, section.figures.pop())  # the ratio first
+    section.add("baseline_cpu_per_request", base_cpu, "ms", note="in process (bench/inproc.py)")
+    section.add("app_cpu_per_request", app_cpu, "ms", note="in process (bench/inproc.py)")
+    section.add(
+        "cpu_ratio",
+        base_cpu / app_cpu if app_cpu else None,
+        "×",
+        note="baseline ÷ app CPU per request: the steadier figure on a shared machine",
+    )
     return section
+
+
+def _cpu_per_request(env: dict, side: str, path: str, body: str) -> float:
+    """CPU per request of one side called in process (bench/inproc.py), in ms."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.inproc", path, body],
+        env=dict(env, BENCH_SIDE=side),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("CPUMS "):
+            return float(line.split()[1])
+    raise RuntimeError(f"bench.inproc {side} failed: {(proc.stderr or proc.stdout)[-800:]}")
 
 
 __all__ = ["ROOT", "parse_wrk", "run"]
