@@ -95,7 +95,12 @@ def _side(section: Section, name: str, rounds: list[dict]) -> float:
     stored = sum(r["stored"] for r in rounds)
     rps = created / (sum(r["duration_us"] for r in rounds) / 1e6)
     section.add(f"{name}_throughput", rps, "req/s")
-    section.add(f"{name}_p50", statistics.median(r["p50_us"] for r in rounds) / 1000, "ms")
+    section.add(
+        f"{name}_p50",
+        statistics.median(r["p50_us"] for r in rounds) / 1000,
+        "ms",
+        note="the median of the rounds' medians",
+    )
     section.add(
         f"{name}_p99",
         max(r["p99_us"] for r in rounds) / 1000,
@@ -167,9 +172,10 @@ def run(db: Database, seconds: float = 15) -> Section:
         for target, spath, sbody, _url, _table in sides.values():
             run_wrk(target.base, spath, sbody, f"warm{uuid.uuid4().hex[:6]}", 2)
         rounds: dict[str, list[dict]] = {"baseline": [], "app": []}
+        per_round = max(1, round(seconds / ROUNDS))  # wrk takes whole seconds only
         for n in range(ROUNDS):
             for name in ("baseline", "app") if n % 2 == 0 else ("app", "baseline"):
-                rounds[name].append(_round(*sides[name], seconds / ROUNDS))
+                rounds[name].append(_round(*sides[name], per_round))
     base_cpu = _cpu_per_request(base_env, "baseline", "/submit", body_base)
     app_cpu = _cpu_per_request(db.env(), "app", path, body)
     base_rps = _side(section, "baseline", rounds["baseline"])
@@ -184,14 +190,25 @@ def run(db: Database, seconds: float = 15) -> Section:
         note="rounds " + " ".join(f"{r:.2f}" for r in each),
     )
     section.figures.insert(0, section.figures.pop())  # the ratio first
-    section.add("baseline_cpu_per_request", base_cpu, "ms", note="in process (bench/inproc.py)")
-    section.add("app_cpu_per_request", app_cpu, "ms", note="in process (bench/inproc.py)")
+    where = (
+        "in process (bench/inproc.py), the database's work included"
+        if db.backend == "sqlite"
+        else "the app's process only (bench/inproc.py): PostgreSQL's own CPU is not counted"
+    )
+    section.add("baseline_cpu_per_request", base_cpu, "ms", note=where)
+    section.add("app_cpu_per_request", app_cpu, "ms", note=where)
     section.add(
         "cpu_ratio",
         base_cpu / app_cpu if app_cpu else None,
         "×",
-        note="baseline ÷ app CPU per request: the steadier figure on a shared machine",
+        note="baseline ÷ app CPU per request, steadier than the load test on a shared machine"
+        + (
+            ""
+            if db.backend == "sqlite"
+            else "; flatters the app (its statements cost the server more)"
+        ),
     )
+    section.add("round_seconds", per_round, "s", note=f"{ROUNDS} rounds a side")
     return section
 
 

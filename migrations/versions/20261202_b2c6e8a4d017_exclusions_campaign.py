@@ -30,8 +30,20 @@ def _foreign_keys(on: bool) -> None:
 
 
 def upgrade():
-    with op.batch_alter_table("response_exclusions") as batch:
-        batch.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
+    bind = op.get_bind()
+    orphan = bind.exec_driver_sql(
+        "SELECT x.id FROM response_exclusions x LEFT JOIN responses r ON r.id = x.response_id"
+        " WHERE r.id IS NULL ORDER BY x.id LIMIT 1"
+    ).scalar()
+    if orphan is not None:  # before any change (SQLite's DDL is not transactional here)
+        raise RuntimeError(
+            f"response_exclusions row {orphan} refers to no response: repair or remove it "
+            "(flask verify-ledger names what it should be), then upgrade again"
+        )
+    columns = {c["name"] for c in sa.inspect(bind).get_columns("response_exclusions")}
+    if "campaign_id" not in columns:  # (a retry after a failure further down finds it there)
+        with op.batch_alter_table("response_exclusions") as batch:
+            batch.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
     op.execute(
         "UPDATE response_exclusions SET campaign_id = "
         "(SELECT r.campaign_id FROM responses r WHERE r.id = response_exclusions.response_id)"

@@ -64,6 +64,17 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def campaign_subtitle(campaign) -> list[str]:
+    """What a page names beside a campaign's title: its organization and its scheme, unless
+    the title is the default one, which names both in Chinese (then, on an English page, the
+    scheme in English only)."""
+    organization = campaign.organization.name
+    zh, shown = scheme_title(campaign.scheme_id, zh=True), scheme_title(campaign.scheme_id)
+    if campaign.title == f"{organization} · {zh}":
+        return [] if shown == zh else [shown]
+    return [organization, shown]
+
+
 def _signed_in_cookie() -> bool:
     """Whether the request carries a session or remember-me cookie: without either, the caller
     is anonymous, known without loading a user (a customer's submission never loads one)."""
@@ -141,6 +152,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     # what a reader sees of a scheme: its title (CQM 商品售后服务认证评价规范), not its id
     app.jinja_env.filters["scheme_title"] = scheme_title
+    app.jinja_env.globals["campaign_subtitle"] = campaign_subtitle
     app.jinja_env.filters["local_date"] = local_date
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

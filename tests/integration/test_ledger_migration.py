@@ -265,3 +265,46 @@ def test_exclusions_get_their_responses_campaign(fresh):  # noqa: F811
         }
         assert indexes["ix_response_exclusions_campaign_id_id"] == ["campaign_id", "id"]
         assert not any(t.startswith("_alembic_tmp") for t in inspector.get_table_names())
+
+
+def test_an_exclusion_of_no_response_stops_the_upgrade_before_anything_changes(fresh, capfd):  # noqa: F811
+    """An exclusion row whose response is gone (written with foreign keys off) cannot be given
+    a campaign: the upgrade says which row, and a retry after the repair starts afresh (on
+    SQLite nothing was committed; PostgreSQL's migration is one transaction anyway)."""
+    app = fresh()
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL keeps its foreign keys on: no such row can exist there")
+        upgrade(revision="d5b8f2a4c613")
+        when = datetime(2026, 11, 2, 10, 0, 0)
+        with db.engine.begin() as c:
+            _campaign_rows(c, when)
+            c.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, password_hash, role, active, created_at)"
+                    " VALUES (9, 'mig.admin', 'x', 'admin', true, :t)"
+                ),
+                {"t": when},
+            )
+        with db.engine.connect() as c:
+            c.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction: it holds
+            c.execute(
+                sa.text(
+                    "INSERT INTO response_exclusions (id, response_id, action, reason, user_id,"
+                    " at) VALUES (4, 404, 'exclude', '孤立', 9, :t)"
+                ),
+                {"t": when},
+            )
+            c.commit()
+            c.exec_driver_sql("PRAGMA foreign_keys=ON")
+        with pytest.raises(SystemExit):
+            upgrade()
+        assert "response_exclusions row 4 refers to no response" in capfd.readouterr().err
+        db.session.remove()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("response_exclusions")}
+        assert "campaign_id" not in columns  # nothing half-done
+        with db.engine.begin() as c:
+            c.exec_driver_sql("DELETE FROM response_exclusions WHERE id = 4")
+        upgrade()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("response_exclusions")}
+        assert "campaign_id" in columns

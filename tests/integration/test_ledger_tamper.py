@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, text
 
 from surveyapp.db import db
-from surveyapp.models import Campaign, LedgerBatch, LedgerEntry, SurveyLink
-from surveyapp.services import accounts, anchors, campaigns, ledger, responses
+from surveyapp.models import Campaign, LedgerBatch, LedgerEntry, Response, SurveyLink
+from surveyapp.services import accounts, anchors, campaigns, ledger, responses, review
 
 
 def _answers(campaign) -> dict:
@@ -48,10 +48,12 @@ def world(app):
         scheme_id="cqm-2019",
         outlets=["甲"],
     )
+    excluded = review.exclude(db.session.get(Response, ids[2]), "测试排除", auditor)
     db.session.commit()
     ledger.seal()
     assert ledger.verify()[1] is None
     return {
+        "exclusion": excluded.id,
         "campaign": campaign.id,
         "other": other.id,
         "responses": ids,
@@ -151,6 +153,30 @@ TAMPERINGS = [
         lambda w: {"o": w["other"], "x": w["outlet"]},
         "outlets",
         lambda w: w["outlet"],
+        "campaign_id",
+    ),
+    (
+        "exclusion reason",
+        "UPDATE response_exclusions SET reason = '改过的理由' WHERE id = :x",
+        lambda w: {"x": w["exclusion"]},
+        "response_exclusions",
+        lambda w: w["exclusion"],
+        "reason",
+    ),
+    (
+        "exclusion undone",
+        "UPDATE response_exclusions SET action = 'reinstate' WHERE id = :x",
+        lambda w: {"x": w["exclusion"]},
+        "response_exclusions",
+        lambda w: w["exclusion"],
+        "action",
+    ),
+    (
+        "exclusion moved to another campaign",
+        "UPDATE response_exclusions SET campaign_id = :o WHERE id = :x",
+        lambda w: {"o": w["other"], "x": w["exclusion"]},
+        "response_exclusions",
+        lambda w: w["exclusion"],
         "campaign_id",
     ),
     (

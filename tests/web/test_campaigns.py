@@ -385,3 +385,33 @@ def test_scheme_titles_are_in_the_page_language_without_ids(
         html = client.get(page).get_data(as_text=True)
         assert title in html and other not in html, page
     refresh()
+
+
+@pytest.mark.parametrize(
+    "organization, title, lang, subtitle",
+    [
+        # the default title names both in Chinese: nothing repeated, the scheme in English only
+        ("示例电器有限公司", None, "zh", ""),
+        (
+            "示例电器有限公司",
+            None,
+            "en",
+            " · CQM Specification for After-sales Service Certification of Goods",
+        ),
+        # a title naming a longer company: the organization is still said
+        ("华为", "华为终端有限公司 2026 年度评价", "zh", " · 华为 · CQM 商品售后服务认证评价规范"),
+    ],
+)
+def test_the_subtitle_names_what_the_title_does_not(
+    client, auditor, make_campaign, organization, title, lang, subtitle
+):
+    from flask_babel import refresh
+
+    c = make_campaign(auditors=[auditor], organization=organization, title=title)
+    q = "?lang=en" if lang == "en" else ""
+    for page in (f"/campaigns/{c.id}/dashboard{q}", f"/campaigns/{c.id}/evaluation{q}"):
+        refresh()
+        html = client.get(page).get_data(as_text=True)
+        h1 = re.search(r'<h1>.*?<span class="muted">(.*?)</span></h1>', html, re.S).group(1)
+        assert h1 == c.title + subtitle, page
+    refresh()
