@@ -91,10 +91,23 @@ class Stored:
 # ── readers ──────────────────────────────────────────────────────────────────────────────
 
 
-#: parsed questionnaires by (campaign id, version): a campaign's frozen questionnaire never
-#: changes, and parsing it on every submission is wasted work on the hot path
-_QUESTIONNAIRES: dict[tuple[int, str], tuple[tuple, qbank.Questionnaire]] = {}
+#: parsed frozen questionnaires, by what names one (see `_parse_once`): a campaign's frozen
+#: questionnaire never changes, and parsing it on every submission is wasted work
+_PARSED: dict[tuple, tuple[object, qbank.Questionnaire]] = {}
 _QUESTIONNAIRE_CACHE_SIZE = 256
+
+
+def _parse_once(key: tuple, identity: object, make) -> qbank.Questionnaire:
+    """The parse cached under `key`, while what it was made from still has `identity`; else
+    `make()` (another database's campaign under the same id is a miss, never a stale hit)."""
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] == identity:
+        return hit[1]
+    parsed = make()
+    if len(_PARSED) >= _QUESTIONNAIRE_CACHE_SIZE:
+        _PARSED.clear()
+    _PARSED[key] = (identity, parsed)
+    return parsed
 
 
 def _questionnaire_shape(data) -> tuple:
@@ -119,16 +132,8 @@ def questionnaire_for(campaign: Campaign) -> qbank.Questionnaire:
     data = campaign.questionnaire
     if campaign.id is None or not isinstance(data, Mapping):
         return qbank.from_frozen(data)
-    key = (campaign.id, str(data.get("version", "")))
-    shape = _questionnaire_shape(data)
-    hit = _QUESTIONNAIRES.get(key)
-    if hit is not None and hit[0] == shape:
-        return hit[1]
-    parsed = qbank.from_frozen(data)
-    if len(_QUESTIONNAIRES) >= _QUESTIONNAIRE_CACHE_SIZE:
-        _QUESTIONNAIRES.clear()
-    _QUESTIONNAIRES[key] = (shape, parsed)
-    return parsed
+    key = ("frozen", campaign.id, str(data.get("version", "")))
+    return _parse_once(key, _questionnaire_shape(data), lambda: qbank.from_frozen(data))
 
 
 def find_link(token: str) -> SurveyLink | None:
@@ -157,31 +162,6 @@ class LinkCard:
     version: str
     questionnaire: qbank.Questionnaire
 
-    @classmethod
-    def of(cls, link: SurveyLink) -> LinkCard:
-        """The card of a link already loaded (the survey page has it, with its campaign)."""
-        c = link.campaign
-        return cls(
-            link.id,
-            link.token,
-            link.campaign_id,
-            link.outlet_id,
-            link.single_use,
-            link.used_at,
-            link.revoked_at,
-            c.status,
-            c.opens_at,
-            c.closes_at,
-            _stored_version(c.questionnaire),
-            questionnaire_for(c),
-        )
-
-
-def _stored_version(frozen) -> str:
-    """The version `_VERSION` reads from a frozen questionnaire (a string; else read again)."""
-    version = frozen.get("version") if isinstance(frozen, Mapping) else None
-    return version if isinstance(version, str) else ""
-
 
 def find_card(token: str) -> LinkCard | None:
     """The card of a token's link as stored now, or None: one small query (no ORM objects,
@@ -193,7 +173,8 @@ def find_card(token: str) -> LinkCard | None:
         _CARDS.pop(token, None)
         return None
     *fields, raw = row
-    card = LinkCard(*fields, questionnaire=_parsed_questionnaire(row.campaign_id, raw))
+    parsed = _parse_once(("text", row.campaign_id), raw, lambda: qbank.from_frozen(json.loads(raw)))
+    card = LinkCard(*fields, questionnaire=parsed)
     if len(_CARDS) >= _CARDS_SIZE:
         _CARDS.clear()
     _CARDS[token] = card
@@ -219,23 +200,6 @@ _CARDS: dict[str, LinkCard] = {}
 _CARDS_SIZE = 4096
 
 
-#: campaign id → (the frozen questionnaire's text, its parse): a campaign's questionnaire is
-#: frozen once it leaves draft (the only status taking no response), and the text compared on
-#: every read makes another database's campaign with the same id a miss, never a stale hit
-_PARSED: dict[int, tuple[str, qbank.Questionnaire]] = {}
-
-
-def _parsed_questionnaire(campaign_id: int, raw: str) -> qbank.Questionnaire:
-    hit = _PARSED.get(campaign_id)
-    if hit is not None and hit[0] == raw:
-        return hit[1]
-    parsed = qbank.from_frozen(json.loads(raw))
-    if len(_PARSED) >= _QUESTIONNAIRE_CACHE_SIZE:
-        _PARSED.clear()
-    _PARSED[campaign_id] = (raw, parsed)
-    return parsed
-
-
 #: built once (statement construction costs more CPU than running it); the campaign comes
 #: with the link in the same query, every submission needs both
 _LINK_BY_TOKEN = (
@@ -258,7 +222,6 @@ _CARD_BY_TOKEN = (
     .where(_LINKS.c.token == bindparam("token"))
 )
 _RESPONSES = Response.__table__
-_INSERT_RESPONSE = _RESPONSES.insert().returning(_RESPONSES.c.id)
 _COLUMNS = [c.name for c in _RESPONSES.c if c.name != "id"]
 #: what a response through a remembered card needs to be true as it is inserted: the link is
 #: the card's, not revoked, not single-use, its campaign collecting inside its window, with the
@@ -292,7 +255,8 @@ def _new_response(guarded: bool):
     return _RESPONSES.insert().from_select(_COLUMNS, values)
 
 
-_INSERT_GUARDED = _new_response(True).returning(_RESPONSES.c.id)
+#: the response alone (SQLite, where its ledger entry is a second statement), by guarded
+_INSERT_RESPONSE = {g: _new_response(g).returning(_RESPONSES.c.id) for g in (False, True)}
 _ENTRIES = LedgerEntry.__table__
 _ENTRY = _ENTRIES.insert()  # its id is not needed: no RETURNING to read back
 
@@ -319,8 +283,8 @@ def _with_entry(new_response):
     )
 
 
-_INSERT_RESPONSE_AND_ENTRY = {False: _with_entry(_new_response(False))}
-_INSERT_RESPONSE_AND_ENTRY[True] = _with_entry(_new_response(True))
+#: PostgreSQL: the response and its ledger entry in one statement, by guarded
+_INSERT_RESPONSE_AND_ENTRY = {g: _with_entry(_new_response(g)) for g in (False, True)}
 _TAKE_SINGLE_USE = (
     update(SurveyLink.__table__)
     .where(
@@ -587,15 +551,14 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
 
 
-def fingerprint(address: str | None, user_agent: str | None, salt: str | None = None) -> str | None:
+def fingerprint(address: str | None, user_agent: str | None) -> str | None:
     """sha256(secret salt | address | user agent): spots bursts from one device, not reversible."""
     if not address and not user_agent:
         return None
-    salt = salt or _salt()
-    return hashlib.sha256(f"{salt}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
+    return hashlib.sha256(f"{_salt()}|{address or ''}|{user_agent or ''}".encode()).hexdigest()
 
 
-def network(address: str | None, salt: str | None = None) -> str | None:
+def network(address: str | None) -> str | None:
     """sha256(secret salt | net | the address's network): the same for every post from one
     IPv4 /24 (or IPv6 /64), whatever user agent a script rotates through and whichever address
     of its block it takes; not reversible. Text that is not an address hashes as itself."""
@@ -612,7 +575,7 @@ def network(address: str | None, salt: str | None = None) -> str | None:
         else:
             prefix = 24 if ip.version == 4 else 64
             block = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
-    return hashlib.sha256(f"{salt or _salt()}|net|{block}".encode()).hexdigest()
+    return hashlib.sha256(f"{_salt()}|net|{block}".encode()).hexdigest()
 
 
 # ── writes ───────────────────────────────────────────────────────────────────────────────
@@ -634,7 +597,6 @@ def _build(
     if done is not None and not ((started or done) <= done <= now):
         done = None
     now = done or now
-    salt = _salt()
     row = {
         "campaign_id": campaign_id,
         "outlet_id": None,
@@ -645,8 +607,8 @@ def _build(
         "started_at": started,
         "submitted_at": now,
         "duration_s": round((now - started).total_seconds(), 3) if started else None,
-        "fingerprint": fingerprint(sub.address, sub.user_agent, salt),
-        "network": network(sub.address, salt),
+        "fingerprint": fingerprint(sub.address, sub.user_agent),
+        "network": network(sub.address),
         "answers": pack(questionnaire, values),
         "comment": comment,
         "contact_encrypted": contact,
@@ -690,8 +652,7 @@ def _insert(
         }
         statement = _INSERT_RESPONSE_AND_ENTRY[guard is not None]
         return connection.execute(statement, params).scalar_one_or_none()
-    statement = _INSERT_RESPONSE if guard is None else _INSERT_GUARDED
-    row_id = connection.execute(statement, params).scalar_one_or_none()
+    row_id = connection.execute(_INSERT_RESPONSE[guard is not None], params).scalar_one_or_none()
     if row_id is not None:
         connection.execute(
             _ENTRY,

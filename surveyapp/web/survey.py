@@ -296,7 +296,7 @@ def page(token: str):
         ask = few_answers_question(link.campaign, sub)
         if ask is None:
             try:
-                stored = responses.submit_online(token, sub, card=responses.LinkCard.of(link))
+                stored = responses.submit_online(token, sub)
                 thanks_url = url_for(".thanks", token=token, reused=1 if stored.reused else None)
                 return remember_submitted(redirect(thanks_url, 303), token, sub.client_id)
             except DomainError as err:
