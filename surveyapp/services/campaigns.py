@@ -144,6 +144,11 @@ def _check_window(opens_at: datetime | None, closes_at: datetime | None) -> None
         raise DomainError("closes_before_opens", "closes_at")
 
 
+def default_title(organization: str, scheme_title: str) -> str:
+    """The title a campaign gets when none is given: "<organization> · <scheme title>"."""
+    return f"{organization} · {scheme_title}"
+
+
 def create_campaign(
     *,
     organization: Mapping | int,
@@ -183,7 +188,7 @@ def create_campaign(
     campaign = Campaign(
         organization=org,
         scheme_id=scheme.id,
-        title=_text(title, "title", 200, False) or f"{org.name} · {scheme.title}",
+        title=_text(title, "title", 200, False) or default_title(org.name, scheme.title),
         evaluation_date=_date(evaluation_date, "evaluation_date"),
         opens_at=opens,
         closes_at=closes,

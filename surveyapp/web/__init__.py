@@ -19,6 +19,7 @@ from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
 from ..services import actor
+from ..services.campaigns import default_title
 from .csp import CSP
 from .errors import api_response, kept_headers, status_of, wants_json
 
@@ -70,7 +71,7 @@ def campaign_subtitle(campaign) -> list[str]:
     scheme in English only)."""
     organization = campaign.organization.name
     zh, shown = scheme_title(campaign.scheme_id, zh=True), scheme_title(campaign.scheme_id)
-    if campaign.title == f"{organization} · {zh}":
+    if campaign.title == default_title(organization, zh):
         return [] if shown == zh else [shown]
     return [organization, shown]
 
