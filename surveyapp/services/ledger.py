@@ -45,7 +45,7 @@ from sqlalchemy import Integer, bindparam, event, func, literal_column, select, 
 from sqlalchemy.orm import Session, attributes
 
 from ..db import UTCDateTime, db, utcnow, write_gate
-from ..models import LedgerBatch, LedgerEntry, Response, ResponseExclusion
+from ..models import LedgerBatch, LedgerEntry
 from .records import LEDGERED, SYSTEM_CHAIN
 
 log = logging.getLogger(__name__)
@@ -688,25 +688,28 @@ def _verify_on(conn, anchor: list[Head] | None) -> Report:
 
 
 def _verify_copies(conn) -> Mismatch | None:
-    """Columns kept out of a snapshot because they copy a recorded one still equal it: an
-    exclusion's campaign is its response's (records.py; the caches' fingerprint reads it)."""
-    x, r = ResponseExclusion.__table__.c, Response.__table__.c
-    wrong = conn.execute(
-        select(x.id, x.campaign_id, r.campaign_id)
-        .join_from(ResponseExclusion.__table__, Response.__table__, r.id == x.response_id)
-        .where(x.campaign_id != r.campaign_id)
-        .order_by(x.id)
-        .limit(1)
-    ).first()
-    if wrong is None:
-        return None
-    return Mismatch(
-        None,
-        "response_exclusions",
-        wrong[0],
-        f"campaign_id: ledger {wrong[2]!r} != live {wrong[1]!r} (the campaign of the response"
-        " it excludes, as recorded)",
-    )
+    """Every exempt column that copies a recorded one (`Ledgered.copies`: an exclusion's
+    campaign is its response's, kept for the caches' fingerprint) still equals its source."""
+    for table, spec in sorted(LEDGERED.items()):
+        own = spec.model.__table__
+        for column, (key, source_table, source_column) in sorted(spec.copies.items()):
+            source = LEDGERED[source_table].model.__table__
+            wrong = conn.execute(
+                select(own.c.id, own.c[column], source.c[source_column])
+                .join_from(own, source, source.c.id == own.c[key])
+                .where(own.c[column] != source.c[source_column])
+                .order_by(own.c.id)
+                .limit(1)
+            ).first()
+            if wrong is not None:
+                return Mismatch(
+                    None,
+                    table,
+                    wrong[0],
+                    f"{column}: ledger {wrong[2]!r} != live {wrong[1]!r} (a copy of"
+                    f" {source_table}.{source_column}, as recorded)",
+                )
+    return None
 
 
 def _verify_register(conn) -> Mismatch | None:

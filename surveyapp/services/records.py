@@ -126,6 +126,9 @@ class Ledgered:
     chain_of: Callable | None = None
     #: keys holding digests of personal data, and the columns they digest
     personal: Mapping[str, str] = field(default_factory=dict)
+    #: exempt columns that copy a recorded one: column -> (foreign key column, the ledgered
+    #: table it names, the column copied); verification checks each copy equals its source
+    copies: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def snapshot(self, row) -> dict:
         return {f.name: f.encode(_get(row, f.source)) for f in self.fields}
@@ -217,6 +220,7 @@ _register(
         },
         campaign_column=None,
         chain_of=_exclusion_campaign,
+        copies={"campaign_id": ("response_id", "responses", "campaign_id")},
     )
 )
 
