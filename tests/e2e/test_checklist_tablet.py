@@ -8,7 +8,7 @@ from surveyapp.db import db
 from surveyapp.models import Campaign, Evaluation
 from surveyapp.services import accounts, evaluations
 from tests import factories
-from tests.helpers import sign_in
+from tests.helpers import signed_in_page
 
 
 def _fill(page, item, value):
@@ -50,12 +50,15 @@ def test_checklist_saves_itself_and_finalizes(live_app, live_server, launch):  #
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(
-                viewport={"width": 800, "height": 1200}, has_touch=True, locale="zh-CN"
+            context, page = signed_in_page(
+                browser,
+                live_server,
+                "tablet.li",
+                errors,
+                viewport={"width": 800, "height": 1200},
+                has_touch=True,
+                locale="zh-CN",
             )
-            page = context.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            sign_in(page, live_server, "tablet.li")
             page.goto(url)
             for item in items[:12]:
                 _fill(page, item, f"{item.points:g}")

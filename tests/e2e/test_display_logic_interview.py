@@ -10,7 +10,7 @@ from surveyapp.models import Response
 from surveyapp.services import accounts, questionnaires
 from surveyapp.services import campaigns as campaign_service
 from surveyapp.services import responses as response_service
-from tests.helpers import sign_in
+from tests.helpers import signed_in_page
 from tests.integration.test_question_kinds import sheet
 
 
@@ -52,12 +52,15 @@ def test_the_next_interview_starts_without_the_last_follow_up(live_app, live_ser
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(
-                viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN"
+            context, page = signed_in_page(
+                browser,
+                live_server,
+                "field.li",
+                errors,
+                viewport={"width": 360, "height": 740},
+                is_mobile=True,
+                locale="zh-CN",
             )
-            page = context.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            sign_in(page, live_server, "field.li")
             page.goto(f"{live_server}/interview/{cid}/{oid}?view=all")
             context.set_offline(True)
             _answer_scored(page, questions, "2")

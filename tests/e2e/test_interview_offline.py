@@ -9,7 +9,7 @@ from surveyapp.models import Response
 from surveyapp.services import accounts
 from surveyapp.services import responses as response_service
 from tests import factories
-from tests.helpers import sign_in
+from tests.helpers import signed_in_page
 
 
 def _answer_all(page, questions, value):
@@ -35,15 +35,16 @@ def test_two_offline_interviews_arrive_once(live_app, live_server, launch):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(
+            context, page = signed_in_page(
+                browser,
+                live_server,
+                "field.wang",
+                errors,
                 viewport={"width": 360, "height": 740},
                 is_mobile=True,
                 has_touch=True,
                 locale="zh-CN",
             )
-            page = context.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            sign_in(page, live_server, "field.wang")
             page.goto(f"{live_server}/interview/{cid}/{oid}")
             context.set_offline(True)
             for value in ("5", "4"):
