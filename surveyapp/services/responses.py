@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import questionnaire as qbank
-from ..db import db, utcnow, write_gate
+from ..db import DriverStatement, db, utcnow, write_gate
 from ..errors import DomainError, Problem
 from ..models import Campaign, LedgerEntry, Outlet, Response, SurveyLink, User
 from ..question_kinds import kind_of
@@ -285,6 +285,24 @@ def _with_entry(new_response):
 
 #: PostgreSQL: the response and its ledger entry in one statement, by guarded
 _INSERT_RESPONSE_AND_ENTRY = {g: _with_entry(_new_response(g)) for g in (False, True)}
+_DRIVER_RESPONSE = {g: DriverStatement(s) for g, s in _INSERT_RESPONSE.items()}
+_DRIVER_BOTH = {g: DriverStatement(s) for g, s in _INSERT_RESPONSE_AND_ENTRY.items()}
+_DRIVER_ENTRY = DriverStatement(
+    _ENTRY.values(
+        {
+            n: bindparam(n, type_=_ENTRIES.c[n].type)
+            for n in (
+                "chain",
+                "kind",
+                "table_name",
+                "row_id",
+                "content",
+                "content_hash",
+                "created_at",
+            )
+        }
+    )
+)
 _TAKE_SINGLE_USE = (
     update(SurveyLink.__table__)
     .where(
@@ -664,7 +682,7 @@ def _insert(
 def _write(
     row: dict, single_use: int | None, prepared: ledger.Prepared, guard: dict | None
 ) -> Stored | None:
-    if single_use is None and row["auditor_id"] is None and not db.session().in_transaction():
+    if single_use is None and row["auditor_id"] is None and not _session_in_transaction():
         # nothing else to write and the session holds no connection: a second connection
         # beside the session's would be two per request (a full pool would wait on itself)
         return _write_alone(row, prepared, guard)
@@ -704,15 +722,57 @@ def _write(
     return Stored(row_id, True)
 
 
+def _session_in_transaction() -> bool:
+    """Whether this request's ORM session holds a transaction (without making a session to
+    ask: a request that never used one has none)."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
 def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> Stored | None:
-    """A response that writes nothing else (online, multi-use link): the two inserts in a
-    short Core transaction of their own, not the ORM session's (it holds no object to flush)."""
+    """A response that writes nothing else (online, multi-use link): the inserts in a short
+    transaction of their own on a pooled DBAPI connection, not the ORM session's (it holds no
+    object to flush), through statements compiled once (`DriverStatement`)."""
+    engine = db.engine
+    dialect = engine.dialect
+    raw = engine.raw_connection()
     try:
-        with db.engine.begin() as connection:
-            row_id = _insert(row, prepared, guard, connection)
-    except IntegrityError as err:
+        cursor = raw.cursor()
+        try:
+            row_id = _insert_driver(cursor, dialect, row, prepared, guard)
+            raw.commit()
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.IntegrityError as err:
+        raw.rollback()
         return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
     return None if row_id is None else Stored(row_id, True)
+
+
+def _insert_driver(cursor, dialect, row: dict, prepared: ledger.Prepared, guard: dict | None):
+    """`_insert` on a DBAPI cursor: the response's id, None when the guard refused it."""
+    params = row if guard is None else {**row, **guard}
+    if dialect.name == "postgresql":
+        params = {
+            **params,
+            "l_chain": row["campaign_id"],
+            "l_content": prepared.content,
+            "l_hash": prepared.content_hash,
+            "l_created": utcnow(),
+        }
+        found = _DRIVER_BOTH[guard is not None].execute(cursor, dialect, params).fetchone()
+        return None if found is None else found[0]
+    found = _DRIVER_RESPONSE[guard is not None].execute(cursor, dialect, params).fetchone()
+    if found is None:
+        return None
+    row_id = found[0]
+    entry = ledger.entry_values("response", "responses", row_id, prepared, row["campaign_id"])
+    _DRIVER_ENTRY.execute(cursor, dialect, entry)
+    return row_id
 
 
 def _earlier_or_raise(err: Exception, campaign_id: int, client_id: str | None) -> Stored:

@@ -611,3 +611,66 @@ def test_the_guard_passes_whatever_the_stored_version_is(app, make_campaign, mon
     )
     stored = service.submit_online(token, sub(c, client_id="odd-version-1"))
     assert stored.created and guarded == [True]
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_the_driver_statements_store_what_connection_execute_stores(app, make_campaign, guarded):
+    """The submission's inserts on a DBAPI cursor (DriverStatement) leave the same stored
+    values, byte for byte as the database returns them, as the same Core statements run by
+    SQLAlchemy: timestamps, booleans, NULLs and text alike, in the response and its entry."""
+    import re
+
+    from sqlalchemy import text
+
+    c = make_campaign()
+    card = service.find_card(outlet_token(c))
+    started = utcnow() - timedelta(seconds=40)
+    rows, prepared = [], []
+    for n in range(2):
+        submission = sub(
+            c, comment="好 'x'", contact="138 0000 0000", contact_consent=True, started_at=started
+        )
+        row = service._build(
+            c.id,
+            card.questionnaire,
+            submission,
+            f"driver-{guarded:d}-{n}",
+            outlet_id=card.outlet_id,
+            link_id=card.id,
+            channel="online",
+        )
+        if n:
+            row = {**rows[0], "client_id": row["client_id"]}  # the same values but the id
+        rows.append(row)
+        prepared.append(ledger.prepare({"n": n}))
+    guard = service._guard(card, rows[0]["submitted_at"]) if guarded else None
+    with db.engine.begin() as connection:
+        by_sqlalchemy = service._insert(rows[0], prepared[0], guard, connection)
+    by_driver = service._write_alone(rows[1], prepared[1], guard).id
+    assert by_driver == by_sqlalchemy + 1
+
+    def stored(table, where, row_id, leave):
+        raw = (
+            db.session.execute(
+                text(f"SELECT * FROM {table} WHERE {where}"),  # noqa: S608
+                {"i": row_id},
+            )
+            .mappings()
+            .one()
+        )
+        return {k: v for k, v in raw.items() if k not in leave}
+
+    first = stored("responses", "id = :i", by_sqlalchemy, {"id", "client_id"})
+    assert first["started_at"] is not None and first["contact_encrypted"] is not None
+    assert stored("responses", "id = :i", by_driver, {"id", "client_id"}) == first
+    entry, leave = "table_name = 'responses' AND row_id = :i", {"id", "row_id", "content_hash"}
+    by_driver_entry = stored("ledger_entries", entry, by_driver, leave)
+    assert by_driver_entry.pop("content") == '{"n":1}'
+    by_sqlalchemy_entry = stored("ledger_entries", entry, by_sqlalchemy, leave)
+    assert by_sqlalchemy_entry.pop("content") == '{"n":0}'
+
+    def shape(value):  # a timestamp's type and, as text, its digits' layout
+        return type(value), re.sub(r"\d", "0", str(value))
+
+    assert shape(by_driver_entry.pop("created_at")) == shape(by_sqlalchemy_entry.pop("created_at"))
+    assert by_driver_entry == by_sqlalchemy_entry
