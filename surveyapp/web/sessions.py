@@ -11,7 +11,9 @@ from flask.sessions import SecureCookieSessionInterface
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session; the serializer is remade only when the keys change."""
+    """Flask's signed-cookie session; the serializer is remade only when the keys change, and
+    a request that brings no session cookie and leaves the session untouched (a customer's
+    submission) is passed through without the cookie's settings being worked out."""
 
     def __init__(self) -> None:
         self._made: tuple[tuple, object] | None = None
@@ -24,3 +26,16 @@ class SessionInterface(SecureCookieSessionInterface):
         serializer = super().get_signing_serializer(app)
         self._made = (keys, serializer)
         return serializer
+
+    def open_session(self, app, request):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()  # what Flask's opens for a request without the cookie
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if not session and not session.modified:
+            # nothing to set or delete; what Flask's concludes, without the cookie's settings
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)

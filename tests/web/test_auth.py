@@ -168,3 +168,40 @@ def test_the_session_signer_is_made_once_and_follows_a_new_key(app):
         assert opened() == {"_user_id": "1.0"}  # … unless the old key is kept as a fallback
     finally:
         app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = old_key, old_fallbacks
+
+
+def test_a_request_without_the_session_cookie_is_passed_through_as_flask_would(app):
+    """No cookie: untouched, read or changed, the session answers with the headers Flask's
+    own interface gives (no Set-Cookie; Vary: Cookie once read; the cookie once changed), and
+    a remembered language is read back on the next request."""
+    from flask import session
+    from flask.sessions import SecureCookieSessionInterface
+
+    ours, flasks = app.session_interface, SecureCookieSessionInterface()
+
+    def answered(interface, touch) -> tuple:
+        with app.test_request_context() as ctx:
+            s = interface.open_session(app, ctx.request)
+            assert dict(s) == {} and not s.modified
+            touch(s)
+            response = app.response_class("")
+            interface.save_session(app, s, response)
+            return sorted(response.vary), response.headers.get("Set-Cookie", "")[:8]
+
+    touches = {
+        "untouched": lambda s: None,
+        "read": lambda s: setattr(s, "accessed", True),
+        "changed": lambda s: (setattr(s, "accessed", True), s.__setitem__("lang", "en")),
+    }
+    seen = {name: answered(ours, touch) for name, touch in touches.items()}
+    assert seen == {name: answered(flasks, touch) for name, touch in touches.items()}
+    assert seen == {
+        "untouched": ([], ""),
+        "read": (["Cookie"], ""),
+        "changed": (["Cookie"], "session="),
+    }
+    client = app.test_client()
+    client.get("/login?lang=en")
+    with client:
+        client.get("/login")
+        assert session["lang"] == "en"
