@@ -653,14 +653,22 @@ def _store(row: dict, single_use: int | None, guard: dict | None = None) -> Stor
         return _write(row, single_use, prepared, guard)
 
 
-def _insert(
-    row: dict, prepared: ledger.Prepared, guard: dict | None, connection=None
-) -> int | None:
+def _insert(row: dict, prepared: ledger.Prepared, guard: dict | None, cursor=None) -> int | None:
     """Insert the response and its ledger entry: one statement on PostgreSQL, two elsewhere;
-    None when the guard refused the response (then nothing was inserted)."""
-    connection = connection or db.session.connection()  # Core statements: no ORM object
+    None when the guard refused the response (then nothing was inserted).
+
+    On `cursor` (a DBAPI cursor), else in the ORM session's transaction, through statements
+    compiled once (`DriverStatement`): no compile-cache lookup or execution context each time.
+    """
+    if cursor is None:
+        cursor = db.session.connection().connection.cursor()
+        try:
+            return _insert(row, prepared, guard, cursor)
+        finally:
+            cursor.close()
+    dialect = db.engine.dialect
     params = row if guard is None else {**row, **guard}
-    if connection.dialect.name == "postgresql":
+    if dialect.name == "postgresql":
         params = {
             **params,
             "l_chain": row["campaign_id"],
@@ -668,15 +676,14 @@ def _insert(
             "l_hash": prepared.content_hash,
             "l_created": utcnow(),
         }
-        statement = _INSERT_RESPONSE_AND_ENTRY[guard is not None]
-        return connection.execute(statement, params).scalar_one_or_none()
-    row_id = connection.execute(_INSERT_RESPONSE[guard is not None], params).scalar_one_or_none()
-    if row_id is not None:
-        connection.execute(
-            _ENTRY,
-            ledger.entry_values("response", "responses", row_id, prepared, row["campaign_id"]),
-        )
-    return row_id
+        found = _DRIVER_BOTH[guard is not None].execute(cursor, dialect, params).fetchone()
+        return None if found is None else found[0]
+    found = _DRIVER_RESPONSE[guard is not None].execute(cursor, dialect, params).fetchone()
+    if found is None:
+        return None
+    entry = ledger.entry_values("response", "responses", found[0], prepared, row["campaign_id"])
+    _DRIVER_ENTRY.execute(cursor, dialect, entry)
+    return found[0]
 
 
 def _write(
@@ -713,7 +720,8 @@ def _write(
                 commit=False,
             )
         db.session.commit()
-    except IntegrityError as err:
+    except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError) as err:
+        # the inserts run on the DBAPI cursor (the driver's error), the rest through the ORM
         db.session.rollback()
         return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
     except BaseException:
@@ -731,18 +739,17 @@ def _session_in_transaction() -> bool:
 def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> Stored | None:
     """A response that writes nothing else (online, multi-use link): the inserts in a short
     transaction of their own on a pooled DBAPI connection, not the ORM session's (it holds no
-    object to flush), through statements compiled once (`DriverStatement`)."""
+    object to flush)."""
     engine = db.engine
-    dialect = engine.dialect
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         try:
-            row_id = _insert_driver(cursor, dialect, row, prepared, guard)
+            row_id = _insert(row, prepared, guard, cursor)
             raw.commit()
         finally:
             cursor.close()
-    except dialect.loaded_dbapi.IntegrityError as err:
+    except engine.dialect.loaded_dbapi.IntegrityError as err:
         raw.rollback()
         return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
     except BaseException:
@@ -751,28 +758,6 @@ def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> St
     finally:
         raw.close()
     return None if row_id is None else Stored(row_id, True)
-
-
-def _insert_driver(cursor, dialect, row: dict, prepared: ledger.Prepared, guard: dict | None):
-    """`_insert` on a DBAPI cursor: the response's id, None when the guard refused it."""
-    params = row if guard is None else {**row, **guard}
-    if dialect.name == "postgresql":
-        params = {
-            **params,
-            "l_chain": row["campaign_id"],
-            "l_content": prepared.content,
-            "l_hash": prepared.content_hash,
-            "l_created": utcnow(),
-        }
-        found = _DRIVER_BOTH[guard is not None].execute(cursor, dialect, params).fetchone()
-        return None if found is None else found[0]
-    found = _DRIVER_RESPONSE[guard is not None].execute(cursor, dialect, params).fetchone()
-    if found is None:
-        return None
-    row_id = found[0]
-    entry = ledger.entry_values("response", "responses", row_id, prepared, row["campaign_id"])
-    _DRIVER_ENTRY.execute(cursor, dialect, entry)
-    return row_id
 
 
 def _earlier_or_raise(err: Exception, campaign_id: int, client_id: str | None) -> Stored:

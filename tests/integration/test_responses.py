@@ -644,8 +644,25 @@ def test_the_driver_statements_store_what_connection_execute_stores(app, make_ca
         rows.append(row)
         prepared.append(ledger.prepare({"n": n}))
     guard = service._guard(card, rows[0]["submitted_at"]) if guarded else None
-    with db.engine.begin() as connection:
-        by_sqlalchemy = service._insert(rows[0], prepared[0], guard, connection)
+    with db.engine.begin() as connection:  # the same statements, run by SQLAlchemy
+        params = rows[0] if guard is None else {**rows[0], **guard}
+        if connection.dialect.name == "postgresql":
+            params = {
+                **params,
+                "l_chain": c.id,
+                "l_content": prepared[0].content,
+                "l_hash": prepared[0].content_hash,
+                "l_created": utcnow(),
+            }
+            by_sqlalchemy = connection.execute(
+                service._INSERT_RESPONSE_AND_ENTRY[guarded], params
+            ).scalar_one()
+        else:
+            by_sqlalchemy = connection.execute(
+                service._INSERT_RESPONSE[guarded], params
+            ).scalar_one()
+            entry = ledger.entry_values("response", "responses", by_sqlalchemy, prepared[0], c.id)
+            connection.execute(service._ENTRY, entry)
     by_driver = service._write_alone(rows[1], prepared[1], guard).id
     assert by_driver == by_sqlalchemy + 1
 
