@@ -257,7 +257,8 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with 2 sync workers on loopback, as `make run` serves the app."""
+    """gunicorn with 2 sync workers on loopback, as `make run` serves the app (its access log
+    to stdout, through the token-masking logger)."""
 
     def __init__(
         self, wsgi: str, env: Mapping[str, str], workers: int = 2, log: Path | None = None
@@ -286,6 +287,7 @@ class Server:
                     "-",
                     "--timeout",
                     "300",
+                    *self._logger(),
                     self.wsgi,
                 ],
                 env=self.env,
@@ -306,6 +308,13 @@ class Server:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not become ready: {self.log.read_text()[-1500:]}")
+
+    def _logger(self) -> list[str]:
+        """The app gets the access logger `make run` gives it (survey tokens masked); the
+        baseline, which serves no token, gunicorn's own."""
+        if self.wsgi.startswith("bench.baseline"):
+            return []
+        return ["--logger-class", "surveyapp.access_log.TokenMaskingLogger"]
 
     def worker_pids(self) -> list[int]:
         """The worker processes (children of the gunicorn master)."""

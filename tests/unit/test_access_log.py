@@ -19,6 +19,8 @@ def test_mask_cuts_tokens_in_paths_and_referers():
     )
     assert mask(f"http://127.0.0.1:5000/s/{TOKEN}/thanks") == "http://127.0.0.1:5000/s/AFYW…/thanks"
     assert mask("/campaigns/12/dashboard") == "/campaigns/12/dashboard"
+    assert mask(f"/s/{TOKEN}?next=/links/{TOKEN}") == "/s/AFYW…?next=/links/AFYW…"
+    assert mask("/s/short-one") == "/s/short-one"  # fewer than 16 characters: not a token
     assert mask(None) is None
 
 
