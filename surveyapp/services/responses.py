@@ -649,6 +649,10 @@ def _store(row: dict, single_use: int | None, guard: dict | None = None) -> Stor
     stored earlier is found by the unique constraint, not by a query beforehand.
     """
     prepared = ledger.prepare(records.response_content(row))
+    if single_use is None and row["auditor_id"] is None and not _session_in_transaction():
+        # nothing else to write and the session holds no connection: a second connection
+        # beside the session's would be two per request (a full pool would wait on itself)
+        return _write_alone(row, prepared, guard)
     with write_gate():
         return _write(row, single_use, prepared, guard)
 
@@ -689,10 +693,6 @@ def _insert(row: dict, prepared: ledger.Prepared, guard: dict | None, cursor=Non
 def _write(
     row: dict, single_use: int | None, prepared: ledger.Prepared, guard: dict | None
 ) -> Stored | None:
-    if single_use is None and row["auditor_id"] is None and not _session_in_transaction():
-        # nothing else to write and the session holds no connection: a second connection
-        # beside the session's would be two per request (a full pool would wait on itself)
-        return _write_alone(row, prepared, guard)
     try:
         if single_use is not None:
             taken = db.session.execute(
@@ -739,22 +739,24 @@ def _session_in_transaction() -> bool:
 def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> Stored | None:
     """A response that writes nothing else (online, multi-use link): the inserts in a short
     transaction of their own on a pooled DBAPI connection, not the ORM session's (it holds no
-    object to flush)."""
+    object to flush). Only the inserts and the commit (or rollback) hold the write gate: the
+    other workers' writes wait on it, not on this one's pool checkout and return."""
     engine = db.engine
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         try:
-            row_id = _insert(row, prepared, guard, cursor)
-            raw.commit()
+            with write_gate():
+                try:
+                    row_id = _insert(row, prepared, guard, cursor)
+                    raw.commit()
+                except BaseException:
+                    raw.rollback()
+                    raise
         finally:
             cursor.close()
     except engine.dialect.loaded_dbapi.IntegrityError as err:
-        raw.rollback()
         return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
-    except BaseException:
-        raw.rollback()
-        raise
     finally:
         raw.close()
     return None if row_id is None else Stored(row_id, True)
