@@ -138,10 +138,14 @@ _BATCHES = LedgerBatch.__table__
 INSERT_ENTRY = _ENTRIES.insert().returning(_ENTRIES.c.id)
 
 
+#: the columns an appended entry is given (`entry_values`); its id and batch come later
+ENTRY_FIELDS = ("chain", "kind", "table_name", "row_id", "content", "content_hash", "created_at")
+
+
 def entry_values(
     kind: str, table: str, row_id: int, prepared: Prepared, chain: int = SYSTEM_CHAIN
 ) -> dict:
-    """The column values of an entry (for executemany and the submission's CTE)."""
+    """The column values of an entry (`ENTRY_FIELDS`; for executemany and the submission)."""
     return {
         "chain": chain,
         "kind": kind,

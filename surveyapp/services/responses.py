@@ -268,7 +268,7 @@ def _with_entry(new_response):
     return (
         _ENTRIES.insert()
         .from_select(
-            ["chain", "kind", "table_name", "row_id", "content", "content_hash", "created_at"],
+            list(ledger.ENTRY_FIELDS),
             select(
                 bindparam("l_chain", type_=Integer),
                 literal_column("'response'"),
@@ -288,20 +288,7 @@ _INSERT_RESPONSE_AND_ENTRY = {g: _with_entry(_new_response(g)) for g in (False, 
 _DRIVER_RESPONSE = {g: DriverStatement(s) for g, s in _INSERT_RESPONSE.items()}
 _DRIVER_BOTH = {g: DriverStatement(s) for g, s in _INSERT_RESPONSE_AND_ENTRY.items()}
 _DRIVER_ENTRY = DriverStatement(
-    _ENTRY.values(
-        {
-            n: bindparam(n, type_=_ENTRIES.c[n].type)
-            for n in (
-                "chain",
-                "kind",
-                "table_name",
-                "row_id",
-                "content",
-                "content_hash",
-                "created_at",
-            )
-        }
-    )
+    _ENTRY.values({n: bindparam(n, type_=_ENTRIES.c[n].type) for n in ledger.ENTRY_FIELDS})
 )
 _TAKE_SINGLE_USE = (
     update(SurveyLink.__table__)
