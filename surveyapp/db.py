@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -120,24 +121,32 @@ class DriverStatement:
     For the one write path hot enough to feel SQLAlchemy's per-execution work (an online
     submission: two inserts, ~0.1 ms of compile-cache lookup, execution context and result
     wrapping each). The SQL is SQLAlchemy's own, compiled with named parameters; each bind is
-    processed by its type's own bind processor for the dialect (`UTCDateTime` included), so
-    what is stored is what `Connection.execute` would store.
+    processed by its type's own bind processor for the dialect (`UTCDateTime` included), None
+    too, as `Connection.execute` does, so what is stored is what it would store. Statements
+    whose SQL is finished at execution time (expanding IN lists, literal binds) are refused.
     """
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, list[tuple[str, bool, object, object]]]] = {}
+        self._compiled: dict[object, tuple[str, list[tuple[str, bool, object, object]]]] = {}
 
     def _for(self, dialect) -> tuple[str, list[tuple[str, bool, object, object]]]:
-        compiled = self._compiled.get(dialect.name)
+        compiled = self._compiled.get(dialect)
         if compiled is None:
             named = type(dialect)(paramstyle="named" if dialect.name == "sqlite" else None)
             c = self.statement.compile(dialect=named)
+            if c.literal_execute_params or c.post_compile_params:
+                raise ValueError("DriverStatement: the SQL would be finished at execution")
             binds = [
-                (name, bp.required, bp.value, bp.type.dialect_impl(dialect).bind_processor(dialect))
+                (
+                    name,
+                    bp.required,
+                    bp.effective_value,
+                    bp.type.dialect_impl(dialect).bind_processor(dialect),
+                )
                 for bp, name in c.bind_names.items()
             ]
-            compiled = self._compiled[dialect.name] = (str(c), binds)
+            compiled = self._compiled[dialect] = (str(c), binds)
         return compiled
 
     def execute(self, cursor, dialect, values: dict):
@@ -145,8 +154,8 @@ class DriverStatement:
         sql, binds = self._for(dialect)
         params = {}
         for name, required, default, process in binds:
-            value = values[name] if required else default
-            params[name] = value if process is None or value is None else process(value)
+            value = values[name] if required else values.get(name, default)
+            params[name] = value if process is None else process(value)
         cursor.execute(sql, params)
         return cursor
 
@@ -177,6 +186,36 @@ def _private_file(name: str | None) -> None:
             f.chmod(0o600)
 
 
+def _socket_first_ping(full_ping):
+    """PostgreSQL's pool pre-ping without a round trip when the connection's socket is quiet.
+
+    A pooled connection the server has ended (a restart, a crash, `pg_terminate_backend`,
+    an idle timeout) has something to read: the server's termination notice or the socket's
+    end. An idle connection in good standing has nothing. So the ping asks the socket first
+    (`select` with no wait, ≈ 2 µs) and sends `SELECT 1` only when it is not quiet or the
+    connection is not idle and in good standing; a ping that fails that way is the pool's
+    usual disconnect: the connection is replaced before use. Sending `SELECT 1` on every
+    checkout was a round trip per request, ≈ 10 % of a submission's time on PostgreSQL.
+    """
+    from psycopg import pq
+
+    def do_ping(dbapi_connection) -> bool:
+        try:
+            pgconn = dbapi_connection.pgconn
+            idle = (
+                not dbapi_connection.closed
+                and pgconn.status == pq.ConnStatus.OK
+                and pgconn.transaction_status == pq.TransactionStatus.IDLE
+            )
+            if idle and not select.select([pgconn.socket], [], [], 0)[0]:
+                return True
+        except Exception:  # noqa: BLE001, S110 — anything odd about the socket: ask the server
+            pass
+        return full_ping(dbapi_connection)
+
+    return do_ping
+
+
 def init_app(app) -> None:
     """Bind the database and migrations to the app; SQLite gets WAL, FKs and synchronous=FULL."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -189,6 +228,10 @@ def init_app(app) -> None:
     db.init_app(app)
     migrations = str(Path(__file__).resolve().parent.parent / "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
+    if make_url(uri).get_driver_name() == "psycopg" and opts.get("pool_pre_ping"):
+        with app.app_context():
+            dialect = db.engine.dialect
+            dialect.do_ping = _socket_first_ping(dialect.do_ping)
     if uri.startswith("sqlite"):
         _private_file(make_url(uri).database)
         sync = app.config.get("SQLITE_SYNCHRONOUS", "FULL")

@@ -727,8 +727,11 @@ def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> St
     """A response that writes nothing else (online, multi-use link): the inserts in a short
     transaction of their own on a pooled DBAPI connection, not the ORM session's (it holds no
     object to flush). Only the inserts and the commit (or rollback) hold the write gate: the
-    other workers' writes wait on it, not on this one's pool checkout and return."""
+    other workers' writes wait on it, not on this one's pool checkout and return. The
+    connection is back in the pool before a refused client_id looks up its earlier response
+    (that read takes a connection of its own: holding both would be two per request)."""
     engine = db.engine
+    refused = None
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -743,9 +746,11 @@ def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> St
         finally:
             cursor.close()
     except engine.dialect.loaded_dbapi.IntegrityError as err:
-        return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
+        refused = err
     finally:
         raw.close()
+    if refused is not None:
+        return _earlier_or_raise(refused, row["campaign_id"], row["client_id"])
     return None if row_id is None else Stored(row_id, True)
 
 

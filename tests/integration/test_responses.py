@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from surveyapp.db import db, utcnow
@@ -574,6 +575,12 @@ def test_a_submission_needs_one_connection_remembered_card_or_not(one_connection
         json={"answers": full_answers(c), "client_id": f"one-conn-{remembered:d}-01"},
     )
     assert resp.status_code == 201, resp.get_data(as_text=True)[:300]
+    again = client.post(  # refused by the unique client_id: its earlier response, read after
+        f"/api/v1/links/{token}/responses",  # the insert's connection is back in the pool
+        json={"answers": full_answers(c), "client_id": f"one-conn-{remembered:d}-01"},
+    )
+    assert again.status_code == 200, again.get_data(as_text=True)[:300]
+    assert again.get_json()["id"] == resp.get_json()["id"]
 
 
 def test_the_survey_form_submits_on_one_connection(one_connection_app):
@@ -691,3 +698,48 @@ def test_the_driver_statements_store_what_connection_execute_stores(app, make_ca
 
     assert shape(by_driver_entry.pop("created_at")) == shape(by_sqlalchemy_entry.pop("created_at"))
     assert by_driver_entry == by_sqlalchemy_entry
+
+
+def test_the_pool_pings_postgresql_only_when_the_socket_is_not_quiet(app, db_backend):
+    """A pooled connection in good standing is checked out without a round trip; one the
+    server ended (pg_terminate_backend, as a restart does) is noticed and replaced before use."""
+    if db_backend != "postgres":
+        pytest.skip("the socket-first ping is PostgreSQL's (SQLite pools have no pre-ping)")
+    from sqlalchemy import text
+
+    engine = db.engine
+    dialect = engine.dialect
+    sent = []
+    quiet_ping = dialect.do_ping
+    assert "_socket_first_ping" in quiet_ping.__qualname__  # what init_app gives the engine
+
+    def counting(conn):  # the full ping (SELECT 1), counted
+        sent.append(1)
+        return type(dialect).do_ping(dialect, conn)
+
+    from surveyapp.db import _socket_first_ping
+
+    dialect.do_ping = _socket_first_ping(counting)  # behind the socket check, as init_app sets
+    try:
+        db.session.remove()
+        with engine.connect() as c:
+            pid = c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as c:  # the same pooled connection, quiet: no SELECT 1
+            assert c.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid
+        assert sent == []
+        killer = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+        with killer.connect() as k:
+            assert k.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+            for _ in range(200):  # until the backend is gone (a wait, not a timed assertion)
+                gone = not k.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
+                ).scalar_one()
+                if gone:
+                    break
+                time.sleep(0.01)
+        killer.dispose()
+        with engine.connect() as c:  # noticed at checkout: a new connection, no error
+            assert c.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+        assert sent  # the socket was not quiet: the full ping was asked and failed
+    finally:
+        dialect.do_ping = quiet_ping
