@@ -224,6 +224,9 @@ def init_app(app) -> None:
         opts.setdefault("connect_args", {}).setdefault("timeout", 30)
     else:
         opts.setdefault("pool_pre_ping", True)
+        # a connection dropped without a word (a firewall's idle timeout) leaves its socket
+        # quiet, which the socket-first ping takes for alive: none is kept longer than this
+        opts.setdefault("pool_recycle", 1800)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
     db.init_app(app)
     migrations = str(Path(__file__).resolve().parent.parent / "migrations")
