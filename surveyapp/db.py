@@ -160,13 +160,14 @@ class DriverStatement:
         return cursor
 
 
-def _sqlite_pragmas(synchronous: str):
+def _sqlite_pragmas(synchronous: str, autocheckpoint: int):
     def on_connect(dbapi_connection, _record):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint:d}")
         cur.close()
 
     return on_connect
@@ -240,8 +241,11 @@ def init_app(app) -> None:
         sync = app.config.get("SQLITE_SYNCHRONOUS", "FULL")
         if sync not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {sync!r}")
+        pages = app.config.get("SQLITE_WAL_AUTOCHECKPOINT", 1000)
+        if not isinstance(pages, int) or isinstance(pages, bool) or not 100 <= pages <= 100_000:
+            raise ValueError(f"SQLITE_WAL_AUTOCHECKPOINT must be 100–100000 pages, not {pages!r}")
         with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_pragmas(sync))
+            event.listen(db.engine, "connect", _sqlite_pragmas(sync, pages))
 
 
 __all__ = [

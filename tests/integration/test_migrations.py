@@ -44,3 +44,12 @@ def _pragmas():
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 4000
+
+
+@pytest.mark.parametrize("pages", [0, 99, "4000", True, 200_000])
+def test_a_wal_checkpoint_setting_out_of_range_is_refused_at_start(make_app, pages, db_backend):
+    if db_backend != "sqlite":
+        pytest.skip("a SQLite setting")
+    with pytest.raises(ValueError, match="SQLITE_WAL_AUTOCHECKPOINT"):
+        make_app(SQLITE_WAL_AUTOCHECKPOINT=pages)
