@@ -258,7 +258,10 @@ def _new_response(guarded: bool):
 #: the response alone (SQLite, where its ledger entry is a second statement), by guarded
 _INSERT_RESPONSE = {g: _new_response(g).returning(_RESPONSES.c.id) for g in (False, True)}
 _ENTRIES = LedgerEntry.__table__
-_ENTRY = _ENTRIES.insert()  # its id is not needed: no RETURNING to read back
+#: the entry beside a response (SQLite); its id is not needed: no RETURNING to read back
+_ENTRY = _ENTRIES.insert().values(
+    {n: bindparam(n, type_=_ENTRIES.c[n].type) for n in ledger.ENTRY_FIELDS}
+)
 
 
 def _with_entry(new_response):
@@ -287,9 +290,7 @@ def _with_entry(new_response):
 _INSERT_RESPONSE_AND_ENTRY = {g: _with_entry(_new_response(g)) for g in (False, True)}
 _DRIVER_RESPONSE = {g: DriverStatement(s) for g, s in _INSERT_RESPONSE.items()}
 _DRIVER_BOTH = {g: DriverStatement(s) for g, s in _INSERT_RESPONSE_AND_ENTRY.items()}
-_DRIVER_ENTRY = DriverStatement(
-    _ENTRY.values({n: bindparam(n, type_=_ENTRIES.c[n].type) for n in ledger.ENTRY_FIELDS})
-)
+_DRIVER_ENTRY = DriverStatement(_ENTRY)
 _TAKE_SINGLE_USE = (
     update(SurveyLink.__table__)
     .where(
@@ -658,15 +659,8 @@ def _insert(row: dict, prepared: ledger.Prepared, guard: dict | None, cursor=Non
         finally:
             cursor.close()
     dialect = db.engine.dialect
-    params = row if guard is None else {**row, **guard}
+    params = _insert_params(row, prepared, guard, with_entry=dialect.name == "postgresql")
     if dialect.name == "postgresql":
-        params = {
-            **params,
-            "l_chain": row["campaign_id"],
-            "l_content": prepared.content,
-            "l_hash": prepared.content_hash,
-            "l_created": utcnow(),
-        }
         found = _DRIVER_BOTH[guard is not None].execute(cursor, dialect, params).fetchone()
         return None if found is None else found[0]
     found = _DRIVER_RESPONSE[guard is not None].execute(cursor, dialect, params).fetchone()
@@ -675,6 +669,29 @@ def _insert(row: dict, prepared: ledger.Prepared, guard: dict | None, cursor=Non
     entry = ledger.entry_values("response", "responses", found[0], prepared, row["campaign_id"])
     _DRIVER_ENTRY.execute(cursor, dialect, entry)
     return found[0]
+
+
+def _insert_params(
+    row: dict, prepared: ledger.Prepared, guard: dict | None, *, with_entry: bool
+) -> dict:
+    """The parameters of the response's insert (`_INSERT_RESPONSE`), or, `with_entry`, of the
+    insert that also writes its ledger entry (`_INSERT_RESPONSE_AND_ENTRY`)."""
+    params = row if guard is None else {**row, **guard}
+    if not with_entry:
+        return params
+    return {
+        **params,
+        "l_chain": row["campaign_id"],
+        "l_content": prepared.content,
+        "l_hash": prepared.content_hash,
+        "l_created": utcnow(),
+    }
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """The integrity errors a refused insert raises: SQLAlchemy's (the ORM's flush) and the
+    driver's (the inserts run on its cursor)."""
+    return (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError)
 
 
 def _write(
@@ -707,8 +724,7 @@ def _write(
                 commit=False,
             )
         db.session.commit()
-    except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError) as err:
-        # the inserts run on the DBAPI cursor (the driver's error), the rest through the ORM
+    except _refusals() as err:
         db.session.rollback()
         return _earlier_or_raise(err, row["campaign_id"], row["client_id"])
     except BaseException:
@@ -745,7 +761,7 @@ def _write_alone(row: dict, prepared: ledger.Prepared, guard: dict | None) -> St
                     raise
         finally:
             cursor.close()
-    except engine.dialect.loaded_dbapi.IntegrityError as err:
+    except _refusals() as err:
         refused = err
     finally:
         raw.close()

@@ -652,15 +652,9 @@ def test_the_driver_statements_store_what_connection_execute_stores(app, make_ca
         prepared.append(ledger.prepare({"n": n}))
     guard = service._guard(card, rows[0]["submitted_at"]) if guarded else None
     with db.engine.begin() as connection:  # the same statements, run by SQLAlchemy
-        params = rows[0] if guard is None else {**rows[0], **guard}
-        if connection.dialect.name == "postgresql":
-            params = {
-                **params,
-                "l_chain": c.id,
-                "l_content": prepared[0].content,
-                "l_hash": prepared[0].content_hash,
-                "l_created": utcnow(),
-            }
+        postgres = connection.dialect.name == "postgresql"
+        params = service._insert_params(rows[0], prepared[0], guard, with_entry=postgres)
+        if postgres:
             by_sqlalchemy = connection.execute(
                 service._INSERT_RESPONSE_AND_ENTRY[guarded], params
             ).scalar_one()
