@@ -91,11 +91,16 @@ def _round(server: Server, path: str, body: str, db_url: str, table: str, second
     return res
 
 
-def _side(section: Section, name: str, rounds: list[dict]) -> float:
-    """The figures of one side over its rounds (prefixed with `name`); its throughput."""
+def _pooled_rps(rounds: list[dict]) -> float:
+    """Acknowledged requests per second over every round together."""
+    return sum(r["created"] for r in rounds) / (sum(r["duration_us"] for r in rounds) / 1e6)
+
+
+def _side(section: Section, name: str, rounds: list[dict]) -> None:
+    """The figures of one side over its rounds (prefixed with `name`)."""
     created = sum(r["created"] for r in rounds)
     stored = sum(r["stored"] for r in rounds)
-    rps = created / (sum(r["duration_us"] for r in rounds) / 1e6)
+    rps = _pooled_rps(rounds)
     section.add(f"{name}_throughput", rps, "req/s")
     section.add(
         f"{name}_p50",
@@ -125,7 +130,6 @@ def _side(section: Section, name: str, rounds: list[dict]) -> float:
         note=f"≤ {CONNECTIONS} a round = requests in flight at cut-off",
     )
     section.add(f"{name}_refused", refused + errors, "req", op="<=", limit=0)
-    return rps
 
 
 def run(db: Database, seconds: float = 15) -> Section:
@@ -181,8 +185,6 @@ def run(db: Database, seconds: float = 15) -> Section:
                 rounds[name].append(_round(*sides[name], per_round))
     base_cpu = _cpu_per_request(base_env, "baseline", "/submit", body_base)
     app_cpu = _cpu_per_request(db.env(), "app", path, body)
-    base_rps = _side(section, "baseline", rounds["baseline"])
-    app_rps = _side(section, "app", rounds["app"])
     each = [a["rps"] / b["rps"] for a, b in zip(rounds["app"], rounds["baseline"], strict=True)]
     section.add(
         "throughput_ratio",
@@ -192,14 +194,15 @@ def run(db: Database, seconds: float = 15) -> Section:
         limit=MIN_RATIO[db.backend],
         note="the median of the paired rounds' " + " ".join(f"{r:.2f}" for r in each),
     )
+    base_rps = _pooled_rps(rounds["baseline"])
     section.add(
         "throughput_ratio_pooled",
-        app_rps / base_rps if base_rps else None,
+        _pooled_rps(rounds["app"]) / base_rps if base_rps else None,
         "×",
         note="every round's requests ÷ every round's seconds, app over baseline",
     )
-    section.figures[:0] = section.figures[-2:]  # the ratios first
-    del section.figures[-2:]
+    _side(section, "baseline", rounds["baseline"])
+    _side(section, "app", rounds["app"])
     where = (
         "in process (bench/inproc.py), the database's work included"
         if db.backend == "sqlite"
