@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -13,11 +15,12 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Table,
+    Text,
 )
 from sqlalchemy import (
     true as sa_true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..db import Base, UTCDateTime, utcnow
 from ..vocabulary import check_sql
@@ -64,6 +67,10 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     #: the questionnaire frozen when the campaign was created: {"version":…, "questions":[…]}
     questionnaire: Mapped[dict] = mapped_column(JSON)
+    #: the questionnaire's version as text (`version_text`), set with it: what a submission's
+    #: guarded insert compares, without PostgreSQL parsing the whole questionnaire each time.
+    #: Not recorded in the ledger on its own: verification checks it against the questionnaire
+    questionnaire_version: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: SurveyParams.as_dict() of the scheme at creation, so S is reproducible later
     survey_params: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -75,6 +82,20 @@ class Campaign(Base):
     #: secondary table has no order of its own: PostgreSQL returns it as its pages lie)
     auditors: Mapped[list[User]] = relationship(secondary=campaign_auditors, order_by="User.id")
     viewers: Mapped[list[User]] = relationship(secondary=campaign_viewers, order_by="User.id")
+
+    @validates("questionnaire")
+    def _keep_version(self, _key: str, value: dict) -> dict:
+        self.questionnaire_version = version_text(value)
+        return value
+
+
+def version_text(questionnaire: object) -> str:
+    """A frozen questionnaire's version as `campaigns.questionnaire_version` holds it: the
+    text of a string (the bank file's sha256), "" when there is none, else its JSON."""
+    version = questionnaire.get("version") if isinstance(questionnaire, Mapping) else None
+    if version is None:
+        return ""
+    return version if isinstance(version, str) else json.dumps(version)
 
 
 class Outlet(Base):

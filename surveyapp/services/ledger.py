@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Integer, bindparam, event, func, literal_column, select, update
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Session, attributes, load_only
 
 from ..db import UTCDateTime, db, utcnow, write_gate
 from ..models import LedgerBatch, LedgerEntry
@@ -693,7 +693,9 @@ def _verify_on(conn, anchor: list[Head] | None) -> Report:
 
 def _verify_copies(conn) -> Mismatch | None:
     """Every exempt column that copies a recorded one (`Ledgered.copies`: an exclusion's
-    campaign is its response's, kept for the caches' fingerprint) still equals its source."""
+    campaign is its response's, kept for the caches' fingerprint) still equals its source, and
+    every one derived from a recorded column of its row (`Ledgered.derived`: a campaign's
+    questionnaire version) still equals what its source gives."""
     for table, spec in sorted(LEDGERED.items()):
         own = spec.model.__table__
         for column, (key, source_table, source_column) in sorted(spec.copies.items()):
@@ -712,6 +714,18 @@ def _verify_copies(conn) -> Mismatch | None:
                     wrong[0],
                     f"{column}: ledger {wrong[2]!r} != live {wrong[1]!r} (a copy of"
                     f" {source_table}.{source_column}, as recorded)",
+                )
+        for column, (source_column, derive) in sorted(spec.derived.items()):
+            stmt = select(own.c.id, own.c[source_column], own.c[column]).order_by(own.c.id)
+            with conn.execute(stmt) as rows:
+                wrong = next(((i, s, v) for i, s, v in rows if derive(s) != v), None)
+            if wrong is not None:
+                return Mismatch(
+                    None,
+                    table,
+                    wrong[0],
+                    f"{column}: ledger {derive(wrong[1])!r} != live {wrong[2]!r} (derived"
+                    f" from {table}.{source_column}, as recorded)",
                 )
     return None
 
@@ -910,7 +924,9 @@ def live_rows(conn, spec, ids=None):
             yield from rows
         return
     with Session(bind=conn) as session:
-        stmt = select(spec.model).order_by(spec.model.id)
+        # the read columns only here too: a migration reads the table as it stood then
+        columns = [getattr(spec.model, name) for name in spec.read_columns()]
+        stmt = select(spec.model).options(load_only(*columns)).order_by(spec.model.id)
         if ids is not None:
             stmt = stmt.where(spec.model.id.in_(ids))
         yield from session.execute(stmt).scalars()

@@ -41,6 +41,7 @@ from ..models import (
     SurveyLink,
     User,
 )
+from ..models.campaigns import version_text
 
 #: the chain of system-wide records (users, roles, organizations)
 SYSTEM_CHAIN = 0
@@ -129,6 +130,9 @@ class Ledgered:
     #: exempt columns that copy a recorded one: column -> (foreign key column, the ledgered
     #: table it names, the column copied); verification checks each copy equals its source
     copies: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    #: exempt columns derived from a recorded column of the same row: column -> (the recorded
+    #: column, the function giving the derived value); verification checks each row's
+    derived: Mapping[str, tuple[str, Callable]] = field(default_factory=dict)
 
     def snapshot(self, row) -> dict:
         return {f.name: f.encode(_get(row, f.source)) for f in self.fields}
@@ -268,8 +272,13 @@ _register(
             F("auditor_ids", _ids, "auditors", delta=True),
             F("viewer_ids", _ids, "viewers", delta=True),
         ),
-        exempt={"id": "the entry's row id"},
+        exempt={
+            "id": "the entry's row id",
+            "questionnaire_version": "the questionnaire's version (recorded in it), kept as "
+            "text beside it for the submission guard's comparison",
+        },
         campaign_column="id",
+        derived={"questionnaire_version": ("questionnaire", version_text)},
     )
 )
 

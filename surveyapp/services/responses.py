@@ -29,7 +29,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     false,
-    func,
     literal_column,
     or_,
     select,
@@ -158,7 +157,7 @@ class LinkCard:
     status: str
     opens_at: datetime | None
     closes_at: datetime | None
-    #: the frozen questionnaire's version as the database reads it (what the guard compares)
+    #: the frozen questionnaire's version as stored beside it (what the guard compares)
     version: str
     questionnaire: qbank.Questionnaire
 
@@ -208,8 +207,10 @@ _LINK_BY_TOKEN = (
     .where(SurveyLink.token == bindparam("token"))
 )
 _LINKS, _CAMPAIGNS = SurveyLink.__table__, Campaign.__table__
-#: the frozen questionnaire's version as SQL reads it, the same in the card and in the guard
-_VERSION = func.coalesce(_CAMPAIGNS.c.questionnaire["version"].as_string(), "")
+#: the frozen questionnaire's version (kept beside it, `version_text`), the same in the card
+#: and in the guard: a column, not the questionnaire's JSON, which PostgreSQL would parse
+#: whole (8.8 KB) in every guarded insert
+_VERSION = _CAMPAIGNS.c.questionnaire_version
 _CARD_BY_TOKEN = (
     select(
         *(_LINKS.c[n] for n in ("id", "token", "campaign_id", "outlet_id", "single_use")),

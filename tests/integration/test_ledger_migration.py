@@ -308,3 +308,36 @@ def test_an_exclusion_of_no_response_stops_the_upgrade_before_anything_changes(f
         upgrade()
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("response_exclusions")}
         assert "campaign_id" in columns
+
+
+def test_campaigns_get_their_questionnaires_version_beside_it(fresh):  # noqa: F811
+    """Migration e4f7b9c2a618 keeps each campaign's questionnaire version in a column (text:
+    the string itself, "" for none, else its JSON), on both, as verify-ledger derives it."""
+    app = fresh()
+    with app.app_context():
+        upgrade(revision="c8e4a2f6b913")
+        when = datetime(2026, 12, 2, 7, 0, 0)
+        js = "CAST(:j AS JSON)" if db.engine.dialect.name == "postgresql" else ":j"
+        with db.engine.begin() as c:
+            _campaign_rows(c, when)  # campaign 1, version "x"
+            for campaign, version in ((2, None), (3, 7), (4, "ab" * 32)):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO campaigns (id, organization_id, scheme_id, title, status,"
+                        f" questionnaire, survey_params, created_at) VALUES (:i, 1, 'cqm-2019',"
+                        f" 'v', 'draft', {js}, {js.replace(':j', ':p')}, :t)"
+                    ),
+                    {
+                        "i": campaign,
+                        "j": json.dumps({"version": version, "questions": []}),
+                        "p": "{}",
+                        "t": when,
+                    },
+                )
+        upgrade()
+        rows = db.session.execute(
+            sa.text("SELECT id, questionnaire_version FROM campaigns ORDER BY id")
+        ).all()
+        assert [tuple(r) for r in rows] == [(1, "x"), (2, ""), (3, "7"), (4, "ab" * 32)]
+        with db.engine.connect() as c:
+            assert ledger._verify_copies(c) is None

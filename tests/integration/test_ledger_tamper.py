@@ -124,6 +124,14 @@ TAMPERINGS = [
         "questionnaire_sha256",
     ),
     (
+        "questionnaire version beside the questionnaire",
+        "UPDATE campaigns SET questionnaire_version = 'another' WHERE id = :c",
+        lambda w: {"c": w["campaign"]},
+        "campaigns",
+        lambda w: w["campaign"],
+        "questionnaire_version",
+    ),
+    (
         "status",
         "UPDATE campaigns SET status = 'draft' WHERE id = :c",
         lambda w: {"c": w["campaign"]},
