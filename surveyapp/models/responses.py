@@ -43,7 +43,10 @@ class Response(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("survey_links.id"), index=True)
+    #: not indexed: nothing looks responses up by their link (a campaign's are read through
+    #: its own indexes, and links are revoked, never deleted), and every submission paid for
+    #: the index (migration f9a3d5b1c740)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("survey_links.id"))
     channel: Mapped[str] = mapped_column(String(16))
     #: browser-generated uuid; makes a retried submit idempotent
     client_id: Mapped[str | None] = mapped_column(String(64))
