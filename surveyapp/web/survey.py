@@ -9,6 +9,7 @@ client_id through the JSON endpoint.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Mapping
@@ -233,6 +234,7 @@ def _language() -> dict:
 REMEMBER_SUBMITTED = 24 * 3600
 
 
+@functools.lru_cache(maxsize=4096)  # the outlet codes a campaign prints are few and busy
 def submitted_cookie(token: str) -> str:
     """The name of the cookie remembering this phone's response to this link."""
     return "sv_" + hashlib.sha256(token.encode()).hexdigest()[:16]
