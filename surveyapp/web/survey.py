@@ -52,10 +52,13 @@ def _token_key() -> str:
 
 
 def _client_key() -> str:
-    cid = request.form.get("client_id") if request.form else None
-    if cid is None and request.is_json:
+    # by the body's type: a JSON submission is not also parsed as a form (werkzeug would read
+    # and buffer its stream for a form it does not hold)
+    if request.is_json:
         body = request.get_json(silent=True)
         cid = body.get("client_id") if isinstance(body, dict) else None
+    else:
+        cid = request.form.get("client_id")
     if not isinstance(cid, str) or not cid:
         return "addr:" + get_remote_address()
     return "client:" + cid[:64]

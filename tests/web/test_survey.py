@@ -169,6 +169,23 @@ def test_page_rate_limit_is_a_generous_ceiling(make_app, make_campaign):
         assert "请求过于频繁" in client.get(f"/s/{outlet_token(c)}").get_data(as_text=True)
 
 
+def test_the_form_is_rate_limited_per_client_id_as_the_api_is(make_app, make_campaign):
+    """The per-client limit reads the form's client_id (the API's is read from its JSON):
+    one phone resending is limited, other phones on the same address are not."""
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        SURVEY_RATE_PER_CLIENT="2 per minute",
+        SURVEY_RATE_PER_ADDRESS="1000 per minute",
+    )
+    with app.app_context():
+        c = make_campaign()
+        token = outlet_token(c)
+        client = app.test_client()
+        send = lambda cid: client.post(f"/s/{token}", data=form_data(c, client_id=cid))  # noqa: E731
+        assert [send("form-same-01").status_code for _ in range(3)] == [303, 303, 429]
+        assert [send(f"form-other-{i:02d}").status_code for i in range(5)] == [303] * 5
+
+
 def test_back_and_send_again_counts_once(client, make_campaign):
     """After the thank-you page, Back shows the form again: sending it again stores nothing new,
     with JavaScript (the API) or without (the form), and the page says so."""
