@@ -6,6 +6,11 @@ This keeps each message in the feature that holds it, adds a new message to the 
 already holds most messages of the same source file (else by its folder, else `core`; shared
 vocabulary and error sentences always go to `core`), and
 moves messages no longer in the code to the obsolete (`#~`) section, keeping their English.
+
+The scheme files (schemes/*.toml) are code too: their part, group and item titles, which the
+checklist and the report show, are extracted as messages (msgid = the Chinese as the file writes
+it) into the `schemes` catalogue, so a scheme file stays Chinese only and unchanged (finalized
+results refer to its sha256) and a new title is a message that still needs English.
 """
 
 from __future__ import annotations
@@ -19,9 +24,24 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from .schemes import load_scheme_file, reader_texts
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "surveyapp" / "translations"
-METHODS = [("surveyapp/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def extract_scheme(fileobj, keywords, comment_tags, options):
+    """Babel's extraction method for a scheme file: every title a reader sees, as a message
+    (the question banks under schemes/questions carry their English in the file instead)."""
+    for text in reader_texts(load_scheme_file(fileobj.name)):
+        yield 0, None, text, []
+
+
+METHODS = [
+    ("surveyapp/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("schemes/*.toml", extract_scheme),
+]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {
     "_": None,
@@ -41,6 +61,7 @@ FOLDER_FEATURE = {
     "templates/survey": "surveys",
     "templates/campaigns": "surveys",
     "templates/interview": "surveys",
+    "schemes": "schemes",
 }
 DEFAULT_FEATURE = "core"
 

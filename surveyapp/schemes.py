@@ -108,6 +108,7 @@ __all__ = [
     "list_schemes",
     "load_scheme",
     "load_scheme_file",
+    "reader_texts",
 ]
 
 
@@ -581,6 +582,13 @@ def load_scheme(scheme_id: str, directory: Path | str | None = None) -> Scheme:
             return scheme
     known = ", ".join(s.id for s in schemes)
     raise SchemeError(f"unknown scheme {scheme_id!r} (known: {known})")
+
+
+def reader_texts(scheme: Scheme) -> list[str]:
+    """The texts of a scheme that readers see (part, group and item titles), each once, in file
+    order: the messages whose English the `schemes` catalogue holds (`make i18n` extracts them)."""
+    titles = [x.title for x in (*scheme.parts, *scheme.groups, *scheme.items)]
+    return list(dict.fromkeys(titles))
 
 
 def clear_cache() -> None:

@@ -53,3 +53,25 @@ def test_catalogues_compile():
 
     compile_catalogues()
     assert list((ROOT / "surveyapp" / "translations").glob("*/en/LC_MESSAGES/messages.mo"))
+
+
+def test_every_scheme_title_is_a_message_with_english():
+    """The scheme files stay Chinese only (finalized results name their sha256): each part,
+    group and item title is extracted from them as a message and has English without Chinese."""
+    import re
+
+    from surveyapp.schemes import list_schemes
+
+    code, en = extracted(), english()
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for scheme in list_schemes():
+        for node in (*scheme.parts, *scheme.groups, *scheme.items):
+            where = f"{scheme.id} {node.id} {node.title}"
+            assert code.get(node.title, "").startswith("schemes/"), f"not extracted: {where}"
+            assert en.get(node.title), f"no English for {where}"
+            assert not cjk.search(en[node.title]), f"Chinese left in the English of {where}"
+    # the clause titles auditors know, worded once for every scheme that uses them
+    assert en["售后服务网点"] == "After-sales service outlets"
+    assert en["配送服务"] == "Delivery service"
+    assert en["技术支持"] == "Technical support"
+    assert en["维修、保养"] == "Repair and maintenance"

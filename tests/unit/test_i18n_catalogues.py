@@ -65,3 +65,25 @@ def test_the_real_catalogues_are_up_to_date(tmp_path):
     shutil.copytree(i18n_catalogues.TRANSLATIONS, copy)
     report = i18n_catalogues.update(copy)
     assert report.lines() == ["every catalogue is up to date"]
+
+
+def test_a_scheme_files_titles_are_messages_of_the_schemes_catalogue(tmp_path):
+    """Part, group and item titles of schemes/*.toml go to `schemes`, in file order, each once;
+    the question banks (schemes/questions, English in the file) are not read."""
+    import shutil
+
+    from surveyapp.schemes import SCHEME_DIR, load_scheme
+
+    catalogues = _tree(tmp_path)
+    d = catalogues / "schemes" / "en" / "LC_MESSAGES"
+    d.mkdir(parents=True)
+    body = 'msgid "基本要求"\nmsgstr "Basic requirements"\n'
+    (d / "messages.po").write_text(PO.format(feature="schemes", body=body), encoding="utf-8")
+    (tmp_path / "schemes" / "questions").mkdir(parents=True)
+    shutil.copy(SCHEME_DIR / "cqm-2019.toml", tmp_path / "schemes")
+    shutil.copy(SCHEME_DIR / "questions" / "default.toml", tmp_path / "schemes" / "questions")
+    report = i18n_catalogues.update(catalogues, root=tmp_path)
+    titles = [i.title for i in load_scheme("cqm-2019").items]
+    assert report.added["schemes"] == titles[1:]  # 基本要求 was there already
+    assert report.untranslated["schemes"] == titles[1:]  # and `make i18n` fails until translated
+    assert _read(catalogues, "schemes").get("基本要求").string == "Basic requirements"
