@@ -98,6 +98,16 @@ def label(vocabulary: str, value: object) -> str:
     return gettext(source) if has_app_context() else source
 
 
+def scheme_text(text: str | None) -> str:
+    """A part, group or item title of a scheme in the reader's language: as the scheme file
+    writes it on Chinese pages, its English from the `schemes` catalogue on English ones (the
+    file stays Chinese only; `make i18n` extracts its titles); empty for none."""
+    if not text:
+        return ""
+    # gettext() itself, not the templates' _(): a title may hold a bare % (10%配置…)
+    return gettext(text) if has_app_context() else text
+
+
 def scheme_title(scheme_id: str, zh: bool = False) -> str:
     """A scheme's title in the reader's language (the `scheme` vocabulary; a scheme it does not
     name shows its file's title); `zh`: as its file gives it (what a default campaign title

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from ..db import db
 from ..errors import DomainError
 from ..extensions import login_manager
-from ..i18n import label, local_date, local_time, scheme_title
+from ..i18n import label, local_date, local_time, scheme_text, scheme_title
 from ..messages import message
 from ..models import User
 from ..scoring.numbers import shown
@@ -151,8 +151,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["source"] = result_words.source
     app.jinja_env.filters["fixed"] = shown
     app.jinja_env.filters["local_time"] = local_time
-    # what a reader sees of a scheme: its title (CQM 商品售后服务认证评价规范), not its id
-    app.jinja_env.filters["scheme_title"] = scheme_title
+    # what a reader sees of a scheme: its title (CQM 商品售后服务认证评价规范), not its id, and
+    # its part, group and item titles (基本要求), each in the reader's language
+    app.jinja_env.filters.update(scheme_title=scheme_title, scheme_text=scheme_text)
     app.jinja_env.globals["campaign_subtitle"] = campaign_subtitle
     app.jinja_env.filters["local_date"] = local_date
     app.register_blueprint(auth.bp)

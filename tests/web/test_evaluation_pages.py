@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
+import flask_babel
 import pytest
+from babel.messages.pofile import read_po
 
 from surveyapp.db import db
+from surveyapp.i18n import TRANSLATIONS, scheme_text
 from surveyapp.models import Evaluation
+from surveyapp.schemes import load_scheme
 from surveyapp.services import evaluations, scores
 from tests.scores_fixtures import (
     add_responses,
@@ -277,3 +282,122 @@ def _two_auditors(app, make_user, second_name):
         return client.post(f"/campaigns/{c.id}/evaluation", data=data)
 
     return c, second, a, b, post
+
+
+# ---- scheme titles in the reader's language (the `schemes` catalogue) ----------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SCHEMES = ["cqm-2019", "dni-2026", "icas-27922", "xh-2025"]
+#: the checklist's group headings and item titles (the clause note after <br> stays as written)
+HEADING = re.compile(r'<tr class="group"><th colspan="\d+">(.*?)</th></tr>')
+ITEM_TITLE = re.compile(
+    r'<tr class="item[^"]*" id="item-[^"]+">\s*<td class="clause">.*?</td>\s*<td>(.*?)(?:<br>|</td>)',
+    re.S,
+)
+#: the report's first-level indicator rows
+INDICATOR = re.compile(r'<tr><td>([^<]*)</td><td class="num">')
+
+
+def _english() -> dict[str, str]:
+    """The schemes catalogue as written (not through the app that is under test)."""
+    with (TRANSLATIONS / "schemes" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return {m.id: m.string for m in read_po(f) if m.id}
+
+
+def _full_marks(scheme) -> dict:
+    """An input giving every required item its maximum, the rest of five_star_input kept."""
+    top = {
+        i.id: (max(i.options) if i.mode == "options" else i.points)
+        for i in scheme.items
+        if i.required
+    }
+    return {**five_star_input(), "scores": {k: float(v) for k, v in top.items()}}
+
+
+def _get(client, url: str, lang: str) -> str:
+    flask_babel.refresh()  # the tests share one app context, where the locale is cached
+    html = client.get(f"{url}?lang={lang}").get_data(as_text=True)
+    flask_babel.refresh()
+    return html
+
+
+def _indicators(html: str) -> list[str]:
+    """The rows of the report's first-level indicator table (the section's first table)."""
+    section = html.split('<section class="card">')[2]
+    return _shown(INDICATOR, section.split("</table>")[0])
+
+
+def _shown(pattern: re.Pattern, html: str) -> list[str]:
+    return [" ".join(unescape(m).split()) for m in pattern.findall(html)]
+
+
+@pytest.mark.parametrize("scheme_id", SCHEMES)
+def test_checklist_titles_in_each_language(client, login, app, make_user, scheme_id):
+    """Chinese pages show the scheme file's titles as written; English ones the catalogue's
+    English, with no Chinese left in a heading or an item title."""
+    scores.clear_cache()
+    auditor = make_user("auditor", username="a1")[0]
+    c = make_campaign(scheme_id, auditors=[auditor])
+    login("a1")
+    scheme, en = load_scheme(scheme_id), _english()
+    groups = list(dict.fromkeys(i.group for i in scheme.items if i.group))
+    url = f"/campaigns/{c.id}/evaluation"
+
+    zh = _get(client, url, "zh")
+    assert _shown(HEADING, zh) == [
+        f"{g} {scheme.group_map[g].title}（{scheme.group_map[g].points} 分）" for g in groups
+    ]
+    assert _shown(ITEM_TITLE, zh) == [i.title for i in scheme.items]
+
+    english = _get(client, url, "en")
+    headings, titles = _shown(HEADING, english), _shown(ITEM_TITLE, english)
+    assert headings == [
+        f"{g} {en[scheme.group_map[g].title]} ({scheme.group_map[g].points} points)" for g in groups
+    ]
+    assert titles == [en[i.title] for i in scheme.items]
+    assert not [t for t in headings + titles if CJK.search(t)]
+    if scheme_id == "cqm-2019":
+        for word in ("After-sales service outlets", "Delivery service", "Technical support"):
+            assert word in titles
+    elif scheme_id == "icas-27922":
+        assert "5.2.2 Technical support (6 points)" in headings
+
+
+@pytest.mark.parametrize("scheme_id", SCHEMES)
+def test_report_indicators_in_each_language(client, login, app, make_user, scheme_id):
+    """The report's first-level indicators: as the scheme file writes them, or in English."""
+    scores.clear_cache()
+    auditor = make_user("auditor", username="a1")[0]
+    c = make_campaign(scheme_id, auditors=[auditor])
+    add_responses(c, "in_person", [answers_all(5)] * 2)
+    add_responses(c, "online", [answers_all(4)] * 2)
+    scheme, en = load_scheme(scheme_id), _english()
+    evaluations.put_input(c, _full_marks(scheme), auditor)
+    login("a1")
+    url = f"/campaigns/{c.id}/report"
+    first_level = [(n.id, n.title) for n in scheme.first_level]
+
+    assert _indicators(_get(client, url, "zh")) == [f"{i} {t}" for i, t in first_level]
+    english = _indicators(_get(client, url, "en"))
+    assert english == [f"{i} {en[t]}" for i, t in first_level]
+    assert not [t for t in english if CJK.search(t)]
+    if scheme_id == "cqm-2019":
+        assert "4.1.5 Repair and maintenance" in english
+
+
+def test_scheme_text_in_each_language(app):
+    """The helper: the file's text on Chinese pages, English on English ones; a bare % is text."""
+    percent = (
+        "按服务管理人员总数的10%配置售后服务管理师，负责对售后服务工作的管理和对售后服务活动的指导"
+    )
+    with app.test_request_context("/?lang=zh"):
+        flask_babel.refresh()  # the locale cached in the shared app context
+        assert scheme_text("配送服务") == "配送服务" and scheme_text(percent) == percent
+    with app.test_request_context("/?lang=en"):
+        flask_babel.refresh()
+        assert scheme_text("配送服务") == "Delivery service"
+        assert scheme_text(percent).startswith(
+            "Certified after-sales service managers are appointed at 10% "
+        )
+        assert scheme_text(None) == "" and scheme_text("不在目录里的标题") == "不在目录里的标题"
+        flask_babel.refresh()

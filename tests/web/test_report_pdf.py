@@ -105,3 +105,27 @@ def test_the_reports_show_comment_counts_and_the_unhappy_dimensions(client, logi
     assert "留言的顾客中，给这些维度打分低于 60 分的人数：功能性 1、经济性 1" in html
     text = "\n".join(p[0] for p in _pages(client.get(f"/campaigns/{finalized.id}/report.pdf").data))
     assert "低于 60 分" in text and "时间性" in text
+
+
+def test_the_english_report_pdf_names_the_indicators_in_english(client, login, finalized):
+    """The first-level indicators' titles: the scheme file's Chinese in the Chinese PDF, the
+    `schemes` catalogue's English in the English one."""
+    import flask_babel
+
+    from surveyapp.schemes import load_scheme
+
+    login("pdf.auditor")
+    url = f"/campaigns/{finalized.id}/report.pdf"
+    texts = {}
+    for lang in ("zh", "en"):
+        flask_babel.refresh()  # the tests share one app context, where the locale is cached
+        body = client.get(f"{url}?lang={lang}").data
+        texts[lang] = " ".join("\n".join(p[0] for p in _pages(body)).split())
+    flask_babel.refresh()
+    indicators = load_scheme("cqm-2019").first_level
+    for node in indicators:
+        assert f"{node.id} {node.title}" in texts["zh"]
+        assert f"{node.id} {node.title}" not in texts["en"]
+    assert "4.1.2 After-sales service outlets" in texts["en"]
+    assert "4.1.5 Repair and maintenance" in texts["en"]
+    assert "4.1.8 Handling of complaints and feedback" in texts["en"]
