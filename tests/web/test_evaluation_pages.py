@@ -401,3 +401,22 @@ def test_scheme_text_in_each_language(app):
         )
         assert scheme_text(None) == "" and scheme_text("不在目录里的标题") == "不在目录里的标题"
         flask_babel.refresh()
+
+
+def test_the_evaluation_history_names_levels_in_the_readers_language(client, login, setup):
+    """A finalized result stores its level's Chinese name; the history shows the level's label."""
+    c = setup["campaign"]
+    evaluations.put_input(c, five_star_input(), setup["auditor"])
+    evaluations.finalize(c, setup["auditor"])
+    evaluations.put_input(
+        c, {**five_star_input(), "evaluation_date": "2026-10-16"}, setup["auditor"]
+    )
+    login("auditor1")
+    url = f"/campaigns/{c.id}/evaluation"
+    history = {
+        lang: _get(client, url, lang).split('<section class="card"><h2>')[-1]
+        for lang in ("zh", "en")
+    }
+    assert history["zh"].startswith("评价记录") and "五星级" in history["zh"]
+    assert history["en"].startswith("Evaluation history") and "Five stars" in history["en"]
+    assert not CJK.search(history["en"])
