@@ -5,6 +5,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from surveyapp.i18n_catalogues import extract
+from tests.helpers import CJK, catalogue_english
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,13 +15,7 @@ def extracted() -> dict[str, str]:
 
 
 def english() -> dict[str, str]:
-    out = {}
-    for po in (ROOT / "surveyapp" / "translations").glob("*/en/LC_MESSAGES/messages.po"):
-        with po.open("rb") as f:
-            for m in read_po(f):
-                if m.id and m.string:
-                    out[m.id if isinstance(m.id, str) else m.id[0]] = m.string
-    return out
+    return catalogue_english()
 
 
 def test_every_message_has_english():
@@ -58,18 +53,15 @@ def test_catalogues_compile():
 def test_every_scheme_title_is_a_message_with_english():
     """The scheme files stay Chinese only (finalized results name their sha256): each part,
     group and item title is extracted from them as a message and has English without Chinese."""
-    import re
-
     from surveyapp.schemes import list_schemes
 
     code, en = extracted(), english()
-    cjk = re.compile(r"[\u4e00-\u9fff]")
     for scheme in list_schemes():
         for node in (*scheme.parts, *scheme.groups, *scheme.items):
             where = f"{scheme.id} {node.id} {node.title}"
             assert code.get(node.title, "").startswith("schemes/"), f"not extracted: {where}"
             assert en.get(node.title), f"no English for {where}"
-            assert not cjk.search(en[node.title]), f"Chinese left in the English of {where}"
+            assert not CJK.search(en[node.title]), f"Chinese left in the English of {where}"
     # the clause titles auditors know, worded once for every scheme that uses them
     assert en["售后服务网点"] == "After-sales service outlets"
     assert en["配送服务"] == "Delivery service"

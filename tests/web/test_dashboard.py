@@ -10,6 +10,7 @@ import pytest
 from surveyapp.db import db
 from surveyapp.models import Response, ResponseExclusion
 from surveyapp.services import scores
+from tests.helpers import CJK, get_in
 from tests.scores_fixtures import add_responses, answers_all, make_campaign, role_users
 
 
@@ -235,15 +236,12 @@ def test_review_at_scale_filter_words_and_bulk(client, login, setup, make_campai
 def test_english_charts_have_no_chinese_words(client, login, setup):
     """Titles, axes, legends, dimension names and notes of every chart come from the catalogues;
     only customer-entered names (outlets) and question texts of a Chinese-only bank may stay."""
-    import flask_babel
-
     login(setup["admin"].username)
     c = setup["campaign"]
-    html = client.get(f"/campaigns/{c.id}/dashboard?lang=en").get_data(as_text=True)
+    html = get_in(client, f"/campaigns/{c.id}/dashboard", "en").get_data(as_text=True)
     blocks = dict(
         re.findall(r'<script type="application/json" id="fig-([a-z_]+)">(.*?)</script>', html, re.S)
     )
-    cjk = re.compile(r"[\u4e00-\u9fff]")
     outlets = {o.name for o in c.outlets}
     for name, body in blocks.items():
         fig = json.loads(body.replace("<\\/", "</"))
@@ -256,13 +254,12 @@ def test_english_charts_have_no_chinese_words(client, login, setup):
             if name in ("dimensions", "drivers"):
                 words += [str(v) for v in (trace.get("x") or []) + (trace.get("text") or [])]
         shown = [w for w in words if w and w not in outlets]
-        assert not [w for w in shown if cjk.search(w)], (name, shown)
+        assert not [w for w in shown if CJK.search(w)], (name, shown)
     assert "Functionality" in blocks["dimensions"]
     # the headline chart is drawn by the server (SVG): its words too
     svg = re.search(r'<svg class="svg-chart".*?</svg>', html, re.S).group(0)
-    assert "S in person" in svg and "S online" in svg and not cjk.search(svg)
+    assert "S in person" in svg and "S online" in svg and not CJK.search(svg)
     # Chinese readers get Chinese days on the time axes; English readers theirs
     assert '"tickformat":"%b %-d"' in blocks["over_time"]
-    flask_babel.refresh()  # the tests' shared app context keeps the locale it computed
-    zh = client.get(f"/campaigns/{c.id}/dashboard?lang=zh").get_data(as_text=True)
+    zh = get_in(client, f"/campaigns/{c.id}/dashboard", "zh").get_data(as_text=True)
     assert '"tickformat":"%-m月%-d日"' in zh.replace("\\u6708", "月").replace("\\u65e5", "日")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import flask_babel
-
 from surveyapp.web.result_words import warning
+from tests.helpers import get_in
 from tests.scores_fixtures import add_responses, answers_all, make_campaign
 
 
@@ -15,9 +14,7 @@ def test_the_warnings_are_worded_in_each_language(app, client, make_user, login)
     add_responses(c, "online", [answers_all(4)] * 3)
     zh = client.get(f"/campaigns/{c.id}/dashboard").get_data(as_text=True)
     assert "电子问卷有效答卷 3 份，少于 30 份（样本不足）" in zh
-    flask_babel.refresh()  # the tests share one app context, where the locale is cached
-    en = client.get(f"/campaigns/{c.id}/dashboard?lang=en").get_data(as_text=True)
-    flask_babel.refresh()
+    en = get_in(client, f"/campaigns/{c.id}/dashboard", "en").get_data(as_text=True)
     assert "Online questionnaire: 3 valid responses, fewer than 30 (sample too small)" in en
     assert "有效答卷 3 份" not in en
 

@@ -7,13 +7,13 @@ from html import unescape
 
 import flask_babel
 import pytest
-from babel.messages.pofile import read_po
 
 from surveyapp.db import db
-from surveyapp.i18n import TRANSLATIONS, scheme_text
+from surveyapp.i18n import scheme_text
 from surveyapp.models import Evaluation
 from surveyapp.schemes import load_scheme
 from surveyapp.services import evaluations, scores
+from tests.helpers import CJK, catalogue_english, get_in
 from tests.scores_fixtures import (
     add_responses,
     answers_all,
@@ -286,7 +286,6 @@ def _two_auditors(app, make_user, second_name):
 
 # ---- scheme titles in the reader's language (the `schemes` catalogue) ----------------------
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 SCHEMES = ["cqm-2019", "dni-2026", "icas-27922", "xh-2025"]
 #: the checklist's group headings and item titles (the clause note after <br> stays as written)
 HEADING = re.compile(r'<tr class="group"><th colspan="\d+">(.*?)</th></tr>')
@@ -296,12 +295,6 @@ ITEM_TITLE = re.compile(
 )
 #: the report's first-level indicator rows
 INDICATOR = re.compile(r'<tr><td>([^<]*)</td><td class="num">')
-
-
-def _english() -> dict[str, str]:
-    """The schemes catalogue as written (not through the app that is under test)."""
-    with (TRANSLATIONS / "schemes" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        return {m.id: m.string for m in read_po(f) if m.id}
 
 
 def _full_marks(scheme) -> dict:
@@ -315,10 +308,7 @@ def _full_marks(scheme) -> dict:
 
 
 def _get(client, url: str, lang: str) -> str:
-    flask_babel.refresh()  # the tests share one app context, where the locale is cached
-    html = client.get(f"{url}?lang={lang}").get_data(as_text=True)
-    flask_babel.refresh()
-    return html
+    return get_in(client, url, lang).get_data(as_text=True)
 
 
 def _indicators(html: str) -> list[str]:
@@ -339,7 +329,7 @@ def test_checklist_titles_in_each_language(client, login, app, make_user, scheme
     auditor = make_user("auditor", username="a1")[0]
     c = make_campaign(scheme_id, auditors=[auditor])
     login("a1")
-    scheme, en = load_scheme(scheme_id), _english()
+    scheme, en = load_scheme(scheme_id), catalogue_english("schemes")
     groups = list(dict.fromkeys(i.group for i in scheme.items if i.group))
     url = f"/campaigns/{c.id}/evaluation"
 
@@ -371,7 +361,7 @@ def test_report_indicators_in_each_language(client, login, app, make_user, schem
     c = make_campaign(scheme_id, auditors=[auditor])
     add_responses(c, "in_person", [answers_all(5)] * 2)
     add_responses(c, "online", [answers_all(4)] * 2)
-    scheme, en = load_scheme(scheme_id), _english()
+    scheme, en = load_scheme(scheme_id), catalogue_english("schemes")
     evaluations.put_input(c, _full_marks(scheme), auditor)
     login("a1")
     url = f"/campaigns/{c.id}/report"

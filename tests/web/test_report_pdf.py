@@ -110,18 +110,15 @@ def test_the_reports_show_comment_counts_and_the_unhappy_dimensions(client, logi
 def test_the_english_report_pdf_names_the_indicators_in_english(client, login, finalized):
     """The first-level indicators' titles: the scheme file's Chinese in the Chinese PDF, the
     `schemes` catalogue's English in the English one."""
-    import flask_babel
-
     from surveyapp.schemes import load_scheme
+    from tests.helpers import get_in
 
     login("pdf.auditor")
     url = f"/campaigns/{finalized.id}/report.pdf"
     texts = {}
     for lang in ("zh", "en"):
-        flask_babel.refresh()  # the tests share one app context, where the locale is cached
-        body = client.get(f"{url}?lang={lang}").data
+        body = get_in(client, url, lang).data
         texts[lang] = " ".join("\n".join(p[0] for p in _pages(body)).split())
-    flask_babel.refresh()
     indicators = load_scheme("cqm-2019").first_level
     for node in indicators:
         assert f"{node.id} {node.title}" in texts["zh"]
