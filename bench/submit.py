@@ -193,10 +193,8 @@ def run(db: Database, seconds: float = 15) -> Section:
                 rounds[name].append(_round(*sides[name], per_round))
     base_cpu = _cpu_per_request(base_env, "baseline", "/submit", body_base)
     app_cpu = _cpu_per_request(db.env(), "app", path, body)
-    # as make run serves it, limits on (their ceilings raised above what one address sends
-    # here): beside the load test's figures, which run with limits off so as not to be refused
-    limited = dict(db.env(), **LIMITS_ON)
-    app_cpu_limited = _cpu_per_request(limited, "app", path, body)
+    # the load test runs with limits off (wrk's one address would be refused): CPU only here
+    app_cpu_limited = _cpu_per_request(dict(db.env(), **LIMITS_ON), "app", path, body)
     each = [a["rps"] / b["rps"] for a, b in zip(rounds["app"], rounds["baseline"], strict=True)]
     section.add(
         "throughput_ratio",
