@@ -89,23 +89,25 @@ def local_date(value) -> str:
     return format_date(day, "long")
 
 
+def _translated(source: str) -> str:
+    """A catalogue message in the reader's language; the Chinese source outside an app (the CLI
+    speaks Chinese first). gettext() itself, not the templates' _(), which would format a bare
+    % in the text."""
+    return gettext(source) if has_app_context() else source
+
+
 def label(vocabulary: str, value: object) -> str:
     """The label of a vocabulary id (status, role, level, …) in the current language; the id
     itself when the vocabulary does not know it."""
     source = VOCABULARIES.get(vocabulary, {}).get(str(value))
-    if source is None:
-        return str(value)
-    return gettext(source) if has_app_context() else source
+    return str(value) if source is None else _translated(source)
 
 
 def scheme_text(text: str | None) -> str:
     """A part, group or item title of a scheme in the reader's language: as the scheme file
     writes it on Chinese pages, its English from the `schemes` catalogue on English ones (the
     file stays Chinese only; `make i18n` extracts its titles); empty for none."""
-    if not text:
-        return ""
-    # gettext() itself, not the templates' _(): a title may hold a bare % (10%配置…)
-    return gettext(text) if has_app_context() else text
+    return _translated(text) if text else ""  # a title may hold a bare % (10%配置…)
 
 
 def scheme_title(scheme_id: str, zh: bool = False) -> str:
