@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import uuid
 from collections.abc import Mapping
 
@@ -55,12 +56,23 @@ def _client_key() -> str:
     # by the body's type: a JSON submission is not also parsed as a form (werkzeug would read
     # and buffer its stream for a form it does not hold)
     if request.is_json:
-        body = request.get_json(silent=True)
-        cid = body.get("client_id") if isinstance(body, dict) else None
-    else:
-        cid = request.form.get("client_id")
+        return client_key(request.get_data(), get_remote_address())
+    return _key_of(request.form.get("client_id"), get_remote_address())
+
+
+def client_key(raw: bytes, address: str) -> str:
+    """The per-client limit's key of a JSON body (the Flask view's and web/submit_path.py's):
+    its client_id, or the address when it names none (or is not JSON)."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        body = None
+    return _key_of(body.get("client_id") if isinstance(body, dict) else None, address)
+
+
+def _key_of(cid: object, address: str) -> str:
     if not isinstance(cid, str) or not cid:
-        return "addr:" + get_remote_address()
+        return "addr:" + address
     return "client:" + cid[:64]
 
 

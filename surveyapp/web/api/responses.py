@@ -152,7 +152,10 @@ class LinkQuestionnaire(QuestionnaireOut):
     started: str = Field(description="send back as `started` with the response")
 
 
-def _submission(data: _Response, started_at: datetime | None) -> Submission:
+def _submission(
+    data: _Response, started_at: datetime | None, address: str | None, user_agent: str
+) -> Submission:
+    """The service's submission of a validated body, from this address and user agent."""
     return Submission(
         answers=data.answers,
         comment=data.comment,
@@ -161,8 +164,8 @@ def _submission(data: _Response, started_at: datetime | None) -> Submission:
         contact_consent=data.contact_consent,
         contact_share=data.contact_share,
         started_at=started_at,
-        address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent", "")[:400],
+        address=address,
+        user_agent=user_agent[:400],
     )
 
 
@@ -203,7 +206,8 @@ def submit_online_api(token: str):
     data = body(OnlineResponse)
     card = responses.known_card(token)
     started = responses.read_start_stamp(data.started, responses.link_scope(card)) if card else None
-    stored = responses.submit_online(token, _submission(data, started), card=card)
+    sub = _submission(data, started, request.remote_addr, request.headers.get("User-Agent", ""))
+    stored = responses.submit_online(token, sub, card=card)
     body_, status = _stored(stored)
     return remember_submitted(make_response(jsonify(body_), status), token, data.client_id)
 
@@ -226,7 +230,12 @@ def store_in_person(campaign, user):
     of interviews finished without signal); a resent client_id answers 200 with the same id."""
     data = body(InPersonResponse)
     sub = replace(
-        _submission(data, _started_at(data.started_at)),
+        _submission(
+            data,
+            _started_at(data.started_at),
+            request.remote_addr,
+            request.headers.get("User-Agent", ""),
+        ),
         completed_at=_started_at(data.completed_at),
     )
     return _stored(responses.submit_in_person(campaign, data.outlet, user, sub))
