@@ -17,10 +17,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from . import config
 
     config.configure(app, test_config)
-    if app.config.get("PROXY_FIX"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from . import db
 
@@ -52,4 +48,15 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     # the sealer thread starts with the first request of each worker process (gunicorn forks
     # after loading the app, and threads do not survive a fork)
     app.before_request(lambda: ledger.start_sealer(app))
+
+    from .web.submit_path import SubmitPath, answer_the_layer
+
+    # customers' submissions stored outside Flask's request cycle (web/submit_path.py), inside
+    # ProxyFix, which must give it the client's address as it gives Flask
+    app.wsgi_app = SubmitPath(app, app.wsgi_app)
+    app.before_request(answer_the_layer)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app

@@ -1,0 +1,246 @@
+"""The customers' submission, `POST /api/v1/links/<token>/responses`, outside Flask's request
+cycle when it is stored.
+
+It is the one route a busy campaign calls at scale, and Flask's cycle around it (request
+context, URL matching, the hooks, the session, the limiter's route resolution, jsonify) was a
+third of its CPU: 0.89–0.94 ms in process against 0.61–0.65 ms without it (docs/performance.md).
+This WSGI layer, inside ProxyFix and around Flask, stores a customer's response itself when
+everything is in order and hands every other request to Flask, body intact:
+
+- It takes only the plain case: `POST`, a JSON body of a stated length within
+  MAX_CONTENT_LENGTH, a trusted Host, no session or remember-me cookie (a signed-in caller is
+  an actor the services must know: Flask's path). Anything else is Flask's, untouched.
+- It stores through the same code as the view (`OnlineResponse`, `_submission`, `_stored`,
+  `responses.submit_online`, `remember_submitted`, the security headers): one validation, one
+  guarded insert, one answer. A request it refuses — invalid, a link unknown, not open, closed,
+  used — is handed to Flask, which decides it again and answers in the one error contract
+  (words in the reader's language, status from web/errors.py): a refusal writes nothing, so
+  deciding it twice is safe. Any other failure (the database's) is not decided twice (a commit
+  whose answer was lost may have stored the response): Flask answers it 500, as its view would.
+- Rate limits are the view's (`survey.submit_limits`): the same three limits, the same keys,
+  scopes, order and storage as Flask-Limiter's decorators, so the form and the API keep sharing
+  one count, hit once a request. A request handed on after its limits were hit carries them in
+  its environ (`COUNTED`): Flask-Limiter leaves it alone (a request filter) and a breached limit
+  is answered 429 by Flask, with Retry-After and the X-RateLimit-* headers as Flask-Limiter sets
+  them. When the store fails, Flask's path counts the request (its own fallback and errors).
+
+`SUBMIT_FAST_PATH = False` sends every request through Flask; tests compare the two.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from dataclasses import dataclass
+
+from flask import Flask, request
+from limits import RateLimitItem, parse_many
+from pydantic import ValidationError
+from werkzeug.exceptions import InternalServerError, SecurityError, TooManyRequests
+from werkzeug.wrappers import Request
+from werkzeug.wsgi import get_host
+
+from ..errors import DomainError
+from ..extensions import limiter
+
+#: the route (api bp `/api/v1`, rule `/links/<token>/responses`: a token has no slash)
+_ROUTE = re.compile(r"/api/v1/links/([^/]+)/responses")
+#: environ key of a request whose limits were hit here (a client cannot send one: the server
+#: names every header HTTP_*)
+COUNTED = "surveyapp.submit_limits"
+#: environ key of a request the layer failed on, for Flask to answer 500
+FAILED = "surveyapp.submit_failed"
+#: (config key, scope, key of the request) of survey.submit_limits, in Flask-Limiter's order
+#: (the order its decorators were applied, innermost first; tests/web/test_submit_path.py)
+_LIMITS = (
+    ("SURVEY_RATE_PER_ADDRESS", "survey-address", "address"),
+    ("SURVEY_RATE_PER_CLIENT", "survey-client", "client"),
+    ("SURVEY_RATE_PER_LINK", "survey-link", "link"),
+)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The limits hit for one request: the headers to send, and the breach, if any."""
+
+    headers: tuple[tuple[str, str], ...]
+    retry_after: int
+    breached: bool
+
+
+class SubmitPath:
+    """WSGI: a customer's submission stored here when it can be, any other request Flask's."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+        self._parsed: dict[str, list[RateLimitItem]] = {}
+
+    def __call__(self, environ, start_response):
+        match = _ROUTE.fullmatch(environ.get("PATH_INFO", ""))
+        if match is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi_app(environ, start_response)
+        config = self.app.config
+        req = Request(environ)
+        length = req.content_length
+        if (
+            not config.get("SUBMIT_FAST_PATH", True)
+            or not req.is_json
+            or length is None
+            or length > (config.get("MAX_CONTENT_LENGTH") or length)
+            or config["SESSION_COOKIE_NAME"] in req.cookies
+            or config.get("REMEMBER_COOKIE_NAME", "remember_token") in req.cookies
+            or not _trusted(environ, config.get("TRUSTED_HOSTS"))
+        ):
+            return self.wsgi_app(environ, start_response)
+        raw = environ["wsgi.input"].read(length)
+        # Flask reads the same bytes again if it takes the request over
+        environ["wsgi.input"] = io.BytesIO(raw)
+        if len(raw) != length:  # the client sent less than it said: Flask's 400
+            return self.wsgi_app(environ, start_response)
+        with self.app.app_context():
+            answered = self._store(environ, req, match.group(1), raw)
+        if answered is None:
+            return self._flask(environ, start_response)
+        return answered(environ, start_response)
+
+    def _store(self, environ, req: Request, token: str, raw: bytes):
+        """The stored response's answer, or None for Flask to decide the request."""
+        from ..services import actor, ledger, responses
+        from . import _security_headers
+        from .api.responses import OnlineResponse, _stored, _submission
+        from .survey import remember_submitted
+
+        ledger.start_sealer(self.app)
+        address = req.remote_addr
+        try:
+            counted = self._hit_limits(token, raw, address or "127.0.0.1")
+        except Exception:  # the store is down: Flask-Limiter's fallback and errors decide
+            return None
+        if counted is not None:
+            environ[COUNTED] = counted
+            if counted.breached:
+                return None
+        who = actor.begin(actor.Actor(None, None, address))
+        try:
+            try:
+                data = OnlineResponse.model_validate_json(raw)
+                card = responses.known_card(token)
+                scope = responses.link_scope(card) if card else None
+                started = responses.read_start_stamp(data.started, scope) if card else None
+                sub = _submission(data, started, address, req.headers.get("User-Agent", ""))
+                stored = responses.submit_online(token, sub, card=card)
+            except (DomainError, ValidationError):
+                # refused (invalid, not open, closed, used): nothing was written; Flask decides
+                # it again and answers in the error contract, in the reader's language
+                return None
+            except Exception:
+                # not decided twice (a commit whose answer was lost may have stored it): the
+                # error Flask's view would have answered, 500, logged as Flask logs one
+                self.app.logger.exception("Exception on %s [POST]", environ.get("PATH_INFO"))
+                environ[FAILED] = True
+                return None
+            doc, status = _stored(stored)
+            resp = self.app.json.response(doc)
+            resp.status_code = status
+            remember_submitted(resp, token, data.client_id)
+            _security_headers(resp)
+            resp.vary.add("Cookie")  # as Flask's session says of every answer it looked at
+            if counted is not None:
+                _limit_headers(resp.headers, counted)
+            return resp
+        finally:
+            actor.end(who)
+
+    def _flask(self, environ, start_response):
+        """Flask's answer; the limits' headers added when they were counted here."""
+        counted = environ.get(COUNTED)
+        if counted is None:
+            return self.wsgi_app(environ, start_response)
+
+        def with_limits(status, headers, exc_info=None):
+            kept = [(k, v) for k, v in headers if k.lower() != "retry-after"]
+            return start_response(status, kept + list(_header_pairs(counted)), exc_info)
+
+        return self.wsgi_app(environ, with_limits)
+
+    def _items(self, text: str) -> list[RateLimitItem]:
+        items = self._parsed.get(text)
+        if items is None:
+            items = self._parsed[text] = parse_many(text)
+        return items
+
+    def _hit_limits(self, token: str, raw: bytes, address: str) -> Counted | None:
+        """Hit survey.submit_limits as Flask-Limiter's decorators do; None when limits are off."""
+        from .survey import RATE_DEFAULTS, client_key
+
+        if not (limiter.enabled and limiter.initialized):
+            return None
+        config = self.app.config
+        keys = {"link": "link:" + token[:64], "client": client_key(raw, address)}
+        keys["address"] = address
+        prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
+        limits = [
+            (item, [*([prefix] if prefix else []), keys[which], scope])
+            for name, scope, which in _LIMITS
+            for item in self._items(config.get(name) or RATE_DEFAULTS[name])
+        ]
+        limits.sort(key=lambda pair: pair[0])  # as Flask-Limiter orders a route's limits
+        strategy, header, breached = limiter.limiter, None, False
+        for item, args in limits:
+            if not strategy.hit(item, *args):
+                header, breached = (item, args), True
+                if config.get("RATELIMIT_FAIL_ON_FIRST_BREACH", True):
+                    break
+        header = header or limits[0]
+        reset, remaining = strategy.get_window_stats(*header[:1], *header[1])
+        reset_at = int(reset + 1)
+        pairs: tuple[tuple[str, str], ...] = ()
+        if config.get("RATELIMIT_HEADERS_ENABLED"):
+            pairs = (
+                ("X-RateLimit-Limit", str(header[0].amount)),
+                ("X-RateLimit-Remaining", str(remaining)),
+                ("X-RateLimit-Reset", str(reset_at)),
+            )
+        return Counted(pairs, int(reset_at - time.time()), breached)
+
+
+def _trusted(environ, hosts) -> bool:
+    """Whether the request's Host is one Flask would serve (else Flask's 400)."""
+    if hosts is None:
+        return True
+    try:
+        get_host(environ, hosts)
+    except SecurityError:
+        return False
+    return True
+
+
+def _header_pairs(counted: Counted):
+    yield from counted.headers
+    if counted.headers:
+        yield ("Retry-After", str(counted.retry_after))
+
+
+def _limit_headers(headers, counted: Counted) -> None:
+    for key, value in _header_pairs(counted):
+        headers[key] = value
+
+
+def exempt_counted() -> bool:
+    """Flask-Limiter's request filter: a request whose limits were hit here is not hit again."""
+    return COUNTED in request.environ
+
+
+def answer_the_layer() -> None:
+    """Flask's before_request: a request whose limit broke in the layer is answered 429, one
+    it failed on 500, before the view runs (neither is decided twice)."""
+    environ = request.environ
+    counted = environ.get(COUNTED)
+    if counted is not None and counted.breached:
+        raise TooManyRequests(retry_after=max(counted.retry_after, 0))
+    if environ.get(FAILED):
+        raise InternalServerError()
+
+
+limiter.request_filter(exempt_counted)
