@@ -8,8 +8,10 @@ This WSGI layer, inside ProxyFix and around Flask, stores a customer's response 
 everything is in order and hands every other request to Flask, body intact:
 
 - It takes only the plain case: `POST`, a JSON body of a stated length within
-  MAX_CONTENT_LENGTH, a trusted Host, no session or remember-me cookie (a signed-in caller is
-  an actor the services must know: Flask's path). Anything else is Flask's, untouched.
+  MAX_CONTENT_LENGTH, a trusted Host, a caller who is not signed in (no remember-me cookie, no
+  user in the session: a signed-in caller is an actor the services must know, Flask's path).
+  The survey page's own session, holding its CSRF token, is a customer's: taken here, as it
+  is what a phone sends. Anything else is Flask's, untouched.
 - It stores through the same code as the view (`OnlineResponse`, `_submission`, `_stored`,
   `responses.submit_online`, `remember_submitted`, the security headers): one validation, one
   guarded insert, one answer. A request it refuses — invalid, a link unknown, not open, closed,
@@ -88,9 +90,9 @@ class SubmitPath:
             or not req.is_json
             or length is None
             or length > (config.get("MAX_CONTENT_LENGTH") or length)
-            or config["SESSION_COOKIE_NAME"] in req.cookies
             or config.get("REMEMBER_COOKIE_NAME", "remember_token") in req.cookies
             or not _trusted(environ, config.get("TRUSTED_HOSTS"))
+            or self._signed_in(req)
         ):
             return self.wsgi_app(environ, start_response)
         raw = environ["wsgi.input"].read(length)
@@ -103,6 +105,15 @@ class SubmitPath:
         if answered is None:
             return self._flask(environ, start_response)
         return answered(environ, start_response)
+
+    def _signed_in(self, req: Request) -> bool:
+        """Whether the request's session names a user (or is one Flask would renew): Flask's
+        to know. A customer's phone brings a session too, holding only the survey page's CSRF
+        token: anonymous, as Flask-Login finds it."""
+        if self.app.config["SESSION_COOKIE_NAME"] not in req.cookies:
+            return False
+        session = self.app.session_interface.open_session(self.app, req)
+        return session is None or "_user_id" in session or session.permanent
 
     def _store(self, environ, req: Request, token: str, raw: bytes):
         """The stored response's answer, or None for Flask to decide the request."""

@@ -133,20 +133,13 @@ def test_what_it_does_not_store_flask_answers_with_the_same_words(make_app, make
         assert len(calls) == 2 * 6
 
 
-def test_a_signed_in_caller_and_other_methods_are_flask_s(
-    app, client, make_campaign, login, make_user
-):
+def test_other_methods_and_a_forged_host_are_flask_s(app, client, make_campaign):
     c = make_campaign()
     url = f"/api/v1/links/{outlet_token(c)}/responses"
     calls = _flask_calls(app)
     assert client.get(url).status_code == 405
     forged = client.post(url, json={"answers": full_answers(c)}, headers={"Host": "evil.example"})
     assert forged.status_code == 400 and calls == [url, url] and _stored() == 0
-    user, _token = make_user("auditor", "walks-the-link")
-    login("walks-the-link")
-    calls.clear()
-    assert client.post(url, json={"answers": full_answers(c)}).status_code == 201
-    assert calls == [url]  # the session's actor is Flask's to know
 
 
 def test_each_limit_counts_a_request_once(make_app, make_campaign):
@@ -238,3 +231,39 @@ def test_a_failure_it_cannot_decide_again_is_flask_s_500_once(make_app, make_cam
         resp = app.test_client().post(url, json={"answers": full_answers(c)})
         assert resp.status_code == 500 and resp.json["error"]["code"]
         assert len(calls) == 1
+
+
+def test_a_phone_that_opened_the_survey_page_is_stored_by_the_layer(make_app, make_campaign):
+    """The survey page leaves its CSRF token in a session cookie, which the phone's JSON
+    submission carries: that caller is anonymous and stored by the layer, answered as Flask
+    answers it; a session naming a user is Flask's."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        c = make_campaign()
+        token = outlet_token(c)
+        url = f"/api/v1/links/{token}/responses"
+        client = app.test_client()
+        page = client.get(f"/s/{token}")
+        assert "session=" in page.headers["Set-Cookie"]
+        calls = _flask_calls(app)
+        n = iter(range(10))
+
+        def send():
+            body = {"answers": full_answers(c), "client_id": f"page-phone-{next(n):02d}"}
+            return client.post(url, json=body)
+
+        fast, flask = _both(app, send)
+        assert fast.status_code == flask.status_code == 201
+        assert calls == [url]  # the second only
+        _same_answer(fast, flask)
+        assert "session=" not in fast.headers.get("Set-Cookie", "")
+
+
+def test_a_session_naming_a_user_is_flask_s(app, client, make_campaign, make_user, login):
+    c = make_campaign()
+    url = f"/api/v1/links/{outlet_token(c)}/responses"
+    make_user("auditor", "tries-the-link")
+    login("tries-the-link")
+    calls = _flask_calls(app)
+    assert client.post(url, json={"answers": full_answers(c)}).status_code == 201
+    assert calls == [url]
