@@ -2,8 +2,8 @@
 
 `python -m bench.inproc <path> <body>` (environment as the bench servers get it) posts the
 body (its CLIENT_ID replaced by a fresh id each time) to `path` of `bench.wsgi:app`, or of
-`bench.baseline:app` with BENCH_SIDE=baseline, and prints `CPUMS <ms>`: the least of three
-runs' process CPU time per request. The same machine noise reaches both sides less than a
+`bench.baseline:app` with BENCH_SIDE=baseline, with the cookies in BENCH_COOKIE, and prints
+`CPUMS <ms>`: the least of three runs' process CPU time per request. The same machine noise reaches both sides less than a
 load test's (no scheduler contention between a server, its workers and wrk), so the ratio of
 the two is the steadier figure beside the throughput ratio.
 """
@@ -25,6 +25,7 @@ def main(path: str, body: str) -> None:
     else:
         from .wsgi import app
     statuses: list[str] = []
+    cookie = os.environ.get("BENCH_COOKIE", "")  # what a phone sends (bench/submit.py)
 
     def start_response(status, _headers, _exc=None):
         statuses.append(status)
@@ -40,6 +41,7 @@ def main(path: str, body: str) -> None:
             "HTTP_HOST": "127.0.0.1:8000",
             "HTTP_USER_AGENT": "bench-inproc",
             "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_COOKIE": cookie,
             "CONTENT_TYPE": "application/json",
             "CONTENT_LENGTH": str(len(data)),
             "wsgi.input": io.BytesIO(data),

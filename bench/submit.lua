@@ -1,9 +1,11 @@
 -- wrk script: POST one JSON response per request, each with a unique client_id.
--- Set by the runner: BENCH_PATH, BENCH_BODY (JSON with the placeholder CLIENT_ID), BENCH_RUN.
+-- Set by the runner: BENCH_PATH, BENCH_BODY (JSON with the placeholder CLIENT_ID), BENCH_RUN,
+-- and BENCH_COOKIE: the cookies a phone sends, those the survey page left (its CSRF session).
 local threads = {}
 local path = os.getenv("BENCH_PATH")
 local template = os.getenv("BENCH_BODY")
 local run = os.getenv("BENCH_RUN")
+local cookie = os.getenv("BENCH_COOKIE")
 
 function setup(thread)
   table.insert(threads, thread)
@@ -17,6 +19,7 @@ function init(args)
   bad = 0
   prefix = run .. "-" .. tid .. "-"
   headers = { ["Content-Type"] = "application/json" }
+  if cookie and cookie ~= "" then headers["Cookie"] = cookie end
 end
 
 function request()

@@ -45,12 +45,13 @@ def parse_wrk(output: str) -> dict:
     raise ValueError(f"no BENCHJSON line in wrk output: {output[-500:]!r}")
 
 
-def run_wrk(url: str, path: str, body: str, run: str, seconds: float) -> dict:
-    """Drive `url` with wrk (2 threads, 16 connections) for `seconds`; the parsed summary."""
+def run_wrk(url: str, path: str, body: str, run: str, seconds: float, cookie: str = "") -> dict:
+    """Drive `url` with wrk (2 threads, 16 connections) for `seconds`, each request with the
+    `cookie` header when given; the parsed summary."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise Skipped("wrk not installed (apt-get install -y wrk)")
-    env = dict(os.environ, BENCH_PATH=path, BENCH_BODY=body, BENCH_RUN=run)
+    env = dict(os.environ, BENCH_PATH=path, BENCH_BODY=body, BENCH_RUN=run, BENCH_COOKIE=cookie)
     proc = subprocess.run(
         [
             wrk,
@@ -90,10 +91,12 @@ def _stored(url: str, table: str, run: str) -> int:
         engine.dispose()
 
 
-def _round(server: Server, path: str, body: str, db_url: str, table: str, seconds: float):
+def _round(
+    server: Server, path: str, body: str, db_url: str, table: str, seconds: float, cookie: str
+):
     """One round of load on one side: wrk's summary, with the rows stored under its run id."""
     run = f"run{uuid.uuid4().hex[:8]}"
-    res = run_wrk(server.base, path, body, run, seconds)
+    res = run_wrk(server.base, path, body, run, seconds, cookie)
     res["stored"] = _stored(db_url, table, run)
     res["rps"] = res["created"] / (res["duration_us"] / 1e6)
     return res
@@ -180,21 +183,26 @@ def run(db: Database, seconds: float = 15) -> Section:
             raise Skipped("endpoint missing: POST /api/v1/links/<token>/responses")
         if status != 201:
             raise RuntimeError(f"probe submission refused: {status} {raw[:300]!r}")
+        # what a phone sends with its submission: the cookies the survey page left (its CSRF
+        # session), to both sides alike
+        phone = Client(server.base)
+        phone.request(f"/s/{token}")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in phone.jar)
         sides = {
             "baseline": (base_server, "/submit", body_base, base_url, "baseline_submissions"),
             "app": (server, path, body, db.url, "responses"),
         }
         for target, spath, sbody, _url, _table in sides.values():
-            run_wrk(target.base, spath, sbody, f"warm{uuid.uuid4().hex[:6]}", 2)
+            run_wrk(target.base, spath, sbody, f"warm{uuid.uuid4().hex[:6]}", 2, cookie)
         rounds: dict[str, list[dict]] = {"baseline": [], "app": []}
         per_round = max(1, round(seconds / ROUNDS))  # wrk takes whole seconds only
         for n in range(ROUNDS):
             for name in ("baseline", "app") if n % 2 == 0 else ("app", "baseline"):
-                rounds[name].append(_round(*sides[name], per_round))
-    base_cpu = _cpu_per_request(base_env, "baseline", "/submit", body_base)
-    app_cpu = _cpu_per_request(db.env(), "app", path, body)
+                rounds[name].append(_round(*sides[name], per_round, cookie))
+    base_cpu = _cpu_per_request(base_env, "baseline", "/submit", body_base, cookie)
+    app_cpu = _cpu_per_request(db.env(), "app", path, body, cookie)
     # the load test runs with limits off (wrk's one address would be refused): CPU only here
-    app_cpu_limited = _cpu_per_request(dict(db.env(), **LIMITS_ON), "app", path, body)
+    app_cpu_limited = _cpu_per_request(dict(db.env(), **LIMITS_ON), "app", path, body, cookie)
     each = [a["rps"] / b["rps"] for a, b in zip(rounds["app"], rounds["baseline"], strict=True)]
     section.add(
         "throughput_ratio",
@@ -241,11 +249,11 @@ def run(db: Database, seconds: float = 15) -> Section:
     return section
 
 
-def _cpu_per_request(env: dict, side: str, path: str, body: str) -> float:
+def _cpu_per_request(env: dict, side: str, path: str, body: str, cookie: str) -> float:
     """CPU per request of one side called in process (bench/inproc.py), in ms."""
     proc = subprocess.run(
         [sys.executable, "-m", "bench.inproc", path, body],
-        env=dict(env, BENCH_SIDE=side),
+        env=dict(env, BENCH_SIDE=side, BENCH_COOKIE=cookie),
         cwd=ROOT,
         capture_output=True,
         text=True,
