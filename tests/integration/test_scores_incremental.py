@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from surveyapp.db import db
 from surveyapp.models import Response
-from surveyapp.services import accounts, review, scores
+from surveyapp.services import accounts, ledger, review, scores
 from surveyapp.services.scores import cache, loading
-from tests.scores_fixtures import add_responses, answers_all, make_campaign
+from tests.scores_fixtures import T0, add_responses, answers_all, make_campaign, pack_answers
 
 
 def same(a, b) -> None:
@@ -157,3 +159,38 @@ def test_an_exclusion_renews_only_its_own_campaigns_caches(app, monkeypatch):
     assert computed == []
     review.reinstate(rows_a[0], "恢复", admin)
     assert cache.fingerprint(b) == before_b
+
+
+def test_a_response_committed_after_a_larger_id_changes_the_fingerprint(app):
+    """PostgreSQL hands ids out before commit: a response that commits after one with a larger
+    id leaves the campaign's newest id as it was, and must still change the fingerprint (the
+    campaign's ledger chain grows with it)."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite commits one writer at a time: ids commit in order")
+    c = make_campaign()
+    add_responses(c, "online", [answers_all(4)])
+    late = Session(db.engine)
+    try:
+        late.add(
+            Response(
+                campaign_id=c.id,
+                outlet_id=c.outlets[0].id,
+                channel="online",
+                client_id="committed-late",
+                submitted_at=T0,
+                answers=pack_answers(answers_all(3)),
+                excluded=False,
+            )
+        )
+        late.flush()  # its id (and its ledger entry) taken, not committed
+        add_responses(c, "online", [answers_all(5)])  # a larger id, committed first
+        before = cache.fingerprint(c)
+        late.commit()
+    finally:
+        late.close()
+    after = cache.fingerprint(c)
+    assert after != before
+    assert len(cache.frame_at(c, after)) == 3
+    # sealing moves entries into a batch, the chain's length stays: still warm
+    assert ledger.seal() >= 3
+    assert cache.fingerprint(c) == after
