@@ -167,6 +167,19 @@ AUDIT_ACTIONS: Mapping[str, str] = {
     "audit.export": N_("导出审计日志"),
 }
 
+#: the events the levels' criteria count (scoring/model.py EVENT_NAMES_ZH, as the seeds name them)
+EVENTS = {
+    "liability_accident": N_("责任事故"),
+    "major_complaint": N_("重大投诉"),
+    "negative_publicity": N_("售后服务方面负面信息"),
+}
+#: the survey measures the levels' criteria compare (scoring/model.py SURVEY_MEASURE_NAMES_ZH)
+MEASURES = {
+    "S": N_("顾客感知调查 S"),
+    "S_in_person": N_("当面问卷调查 S当面"),
+    "S_online": N_("电子问卷调查 S电子"),
+}
+
 VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "status": STATUSES,
     "role": ROLES,
@@ -180,6 +193,8 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "followup": FOLLOWUPS,
     "score_band": SCORE_BANDS,
     "driver_quadrant": DRIVER_QUADRANTS,
+    "event": EVENTS,
+    "measure": MEASURES,
 }
 
 

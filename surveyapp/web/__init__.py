@@ -145,9 +145,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["may_change"] = lambda campaign: access.can_write(current_user, campaign)
     app.jinja_env.globals["may_call_back"] = lambda c: access.may_call_back(current_user, c)
-    app.jinja_env.globals["criteria_rows"] = result_words.criteria_rows
-    app.jinja_env.globals["not_reached"] = result_words.not_reached
-    app.jinja_env.globals["warning_words"] = result_words.warning
+    # an evaluation result in the reader's words: its conditions, the level not reached, how
+    # the score was reached, the scores' warnings
+    app.jinja_env.globals.update(
+        criteria_rows=result_words.criteria_rows,
+        not_reached=result_words.not_reached,
+        explanation=result_words.explanation,
+        warning_words=result_words.warning,
+    )
     app.jinja_env.filters["source"] = result_words.source
     app.jinja_env.filters["fixed"] = shown
     app.jinja_env.filters["local_time"] = local_time
