@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -77,13 +87,15 @@ def campaign_subtitle(campaign) -> list[str]:
 
 
 def _signed_in_cookie() -> bool:
-    """Whether the request carries a session or remember-me cookie: without either, the caller
-    is anonymous, known without loading a user (a customer's submission never loads one)."""
+    """Whether the caller may be signed in: a remember-me cookie, or a session naming a user.
+    Without either, the caller is anonymous, known without loading a user: a customer's
+    submission never loads one, also with the survey page's session holding only its CSRF
+    token (loading it, Flask-Login's session protection rewrote that session's cookie for
+    nothing; web/submit_path.py answers such a submission the same way)."""
     cookies, config = request.cookies, current_app.config
-    return (
-        config["SESSION_COOKIE_NAME"] in cookies
-        or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
-    )
+    if config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+        return True
+    return config["SESSION_COOKIE_NAME"] in cookies and "_user_id" in session
 
 
 def _begin_actor() -> None:

@@ -24,7 +24,11 @@ everything is in order and hands every other request to Flask, body intact:
   one count, hit once a request. A request handed on after its limits were hit carries them in
   its environ (`COUNTED`): Flask-Limiter leaves it alone (a request filter) and a breached limit
   is answered 429 by Flask, with Retry-After and the X-RateLimit-* headers as Flask-Limiter sets
-  them. When the store fails, Flask's path counts the request (its own fallback and errors).
+  them. When the store fails, Flask's path counts the request (its own fallback and errors;
+  a store failing between two of the three hits counts the first ones twice, once here). With
+  limiter settings the layer does not reproduce (`_LIMITER_SETTINGS`: limits of the whole app,
+  meta or default limits, an in-memory fallback, other header names), every submission is
+  Flask's.
 
 `SUBMIT_FAST_PATH = False` sends every request through Flask; tests compare the two.
 """
@@ -43,6 +47,7 @@ from werkzeug.exceptions import InternalServerError, SecurityError, TooManyReque
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_host
 
+from ..access_log import mask
 from ..errors import DomainError
 from ..extensions import limiter
 
@@ -53,6 +58,21 @@ _ROUTE = re.compile(r"/api/v1/links/([^/]+)/responses")
 COUNTED = "surveyapp.submit_limits"
 #: environ key of a request the layer failed on, for Flask to answer 500
 FAILED = "surveyapp.submit_failed"
+#: Flask-Limiter settings the layer does not reproduce (limits of the whole app, meta limits,
+#: default limits, an in-memory fallback, other header names or an HTTP-date Retry-After): set,
+#: every submission is Flask's
+_LIMITER_SETTINGS = (
+    "RATELIMIT_APPLICATION",
+    "RATELIMIT_META",
+    "RATELIMIT_DEFAULT",
+    "RATELIMIT_IN_MEMORY_FALLBACK",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "RATELIMIT_HEADER_LIMIT",
+    "RATELIMIT_HEADER_REMAINING",
+    "RATELIMIT_HEADER_RESET",
+    "RATELIMIT_HEADER_RETRY_AFTER",
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE",
+)
 #: (config key, scope, key of the request) of survey.submit_limits, in Flask-Limiter's order
 #: (the order its decorators were applied, innermost first; tests/web/test_submit_path.py)
 _LIMITS = (
@@ -80,7 +100,9 @@ class SubmitPath:
 
     def __call__(self, environ, start_response):
         match = _ROUTE.fullmatch(environ.get("PATH_INFO", ""))
-        if match is None or environ.get("REQUEST_METHOD") != "POST":
+        # PATH_INFO is latin-1 text of the path's bytes; a token is ASCII (werkzeug decodes
+        # anything else as UTF-8 for the view: Flask's)
+        if match is None or environ.get("REQUEST_METHOD") != "POST" or not match[1].isascii():
             return self.wsgi_app(environ, start_response)
         config = self.app.config
         req = Request(environ)
@@ -92,6 +114,7 @@ class SubmitPath:
             or length > (config.get("MAX_CONTENT_LENGTH") or length)
             or config.get("REMEMBER_COOKIE_NAME", "remember_token") in req.cookies
             or not _trusted(environ, config.get("TRUSTED_HOSTS"))
+            or any(config.get(key) for key in _LIMITER_SETTINGS)
             or self._signed_in(req)
         ):
             return self.wsgi_app(environ, start_response)
@@ -146,22 +169,28 @@ class SubmitPath:
                 # it again and answers in the error contract, in the reader's language
                 return None
             except Exception:
-                # not decided twice (a commit whose answer was lost may have stored it): the
-                # error Flask's view would have answered, 500, logged as Flask logs one
-                self.app.logger.exception("Exception on %s [POST]", environ.get("PATH_INFO"))
-                environ[FAILED] = True
-                return None
-            doc, status = _stored(stored)
-            resp = self.app.json.response(doc)
-            resp.status_code = status
-            remember_submitted(resp, token, data.client_id)
-            _security_headers(resp)
-            resp.vary.add("Cookie")  # as Flask's session says of every answer it looked at
-            if counted is not None:
-                _limit_headers(resp.headers, counted)
+                return self._failed(environ)
+            try:
+                doc, status = _stored(stored)
+                resp = self.app.json.response(doc)
+                resp.status_code = status
+                remember_submitted(resp, token, data.client_id)
+                _security_headers(resp)
+                resp.vary.add("Cookie")  # as Flask's session says of every answer it looked at
+                if counted is not None:
+                    _limit_headers(resp.headers, counted)
+            except Exception:  # after the commit: never decided again
+                return self._failed(environ)
             return resp
         finally:
             actor.end(who)
+
+    def _failed(self, environ) -> None:
+        """Not decided twice (a commit whose answer was lost may have stored the response): the
+        error Flask's view would have answered, 500, logged as Flask logs one (the token masked,
+        as the access log masks it)."""
+        self.app.logger.exception("Exception on %s [POST]", mask(environ.get("PATH_INFO")))
+        environ[FAILED] = True
 
     def _flask(self, environ, start_response):
         """Flask's answer; the limits' headers added when they were counted here."""

@@ -14,8 +14,15 @@ from surveyapp.services import campaigns as campaign_service
 from surveyapp.web.submit_path import SubmitPath
 from tests.factories import form_data, full_answers, outlet_token
 
-#: headers whose values differ between two requests by nature
-_VARYING = {"date", "set-cookie", "content-length", "x-ratelimit-remaining", "x-ratelimit-reset"}
+#: headers whose values differ between two requests by nature (the time, a count, the id)
+_VARYING = {
+    "date",
+    "set-cookie",
+    "content-length",
+    "retry-after",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+}
 
 
 def _flask_calls(app) -> list[str]:
@@ -46,6 +53,8 @@ def _both(app, send):
 
 def _same_answer(fast, flask) -> None:
     assert fast.status_code == flask.status_code
+    cookies = lambda r: sorted(c.split("=", 1)[0] for c in r.headers.getlist("Set-Cookie"))  # noqa: E731
+    assert cookies(fast) == cookies(flask)
     headers = lambda r: sorted(  # noqa: E731
         (k.lower(), v if k.lower() not in _VARYING else "") for k, v in r.headers.items()
     )
@@ -236,27 +245,29 @@ def test_a_failure_it_cannot_decide_again_is_flask_s_500_once(make_app, make_cam
 def test_a_phone_that_opened_the_survey_page_is_stored_by_the_layer(make_app, make_campaign):
     """The survey page leaves its CSRF token in a session cookie, which the phone's JSON
     submission carries: that caller is anonymous and stored by the layer, answered as Flask
-    answers it; a session naming a user is Flask's."""
+    answers it (sent outside any app context, as a server sends them: Flask-Login loads the
+    caller afresh for each request)."""
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         c = make_campaign()
-        token = outlet_token(c)
-        url = f"/api/v1/links/{token}/responses"
-        client = app.test_client()
-        page = client.get(f"/s/{token}")
-        assert "session=" in page.headers["Set-Cookie"]
-        calls = _flask_calls(app)
-        n = iter(range(10))
+        token, answers = outlet_token(c), full_answers(c)
+    url = f"/api/v1/links/{token}/responses"
+    client = app.test_client()
+    page = client.get(f"/s/{token}")
+    assert "session=" in page.headers["Set-Cookie"]
+    calls = _flask_calls(app)
+    n = iter(range(10))
 
-        def send():
-            body = {"answers": full_answers(c), "client_id": f"page-phone-{next(n):02d}"}
-            return client.post(url, json=body)
+    def send():
+        return client.post(url, json={"answers": answers, "client_id": f"page-phone-{next(n):02d}"})
 
-        fast, flask = _both(app, send)
-        assert fast.status_code == flask.status_code == 201
-        assert calls == [url]  # the second only
-        _same_answer(fast, flask)
-        assert "session=" not in fast.headers.get("Set-Cookie", "")
+    fast, flask = _both(app, send)
+    assert fast.status_code == flask.status_code == 201
+    assert calls == [url]  # the second only
+    _same_answer(fast, flask)
+    assert "session=" not in fast.headers.get("Set-Cookie", "")
+    with app.app_context():
+        assert _stored() == 2
 
 
 def test_a_session_naming_a_user_is_flask_s(app, client, make_campaign, make_user, login):
@@ -267,3 +278,34 @@ def test_a_session_naming_a_user_is_flask_s(app, client, make_campaign, make_use
     calls = _flask_calls(app)
     assert client.post(url, json={"answers": full_answers(c)}).status_code == 201
     assert calls == [url]
+
+
+def test_limiter_settings_it_does_not_reproduce_send_every_submission_to_flask(
+    make_app, make_campaign
+):
+    """An app-wide limit (RATELIMIT_APPLICATION) is Flask-Limiter's to hit: the layer hands
+    the submissions on uncounted, and the limit holds."""
+    from surveyapp.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_APPLICATION="2 per minute")
+    try:
+        with app.app_context():
+            c = make_campaign()
+            token, answers = outlet_token(c), full_answers(c)
+        url = f"/api/v1/links/{token}/responses"
+        client = app.test_client()
+        calls = _flask_calls(app)
+        codes = [
+            client.post(url, json={"answers": answers, "client_id": f"app-limit-{i:02d}"})
+            for i in range(3)
+        ]
+        assert [r.status_code for r in codes] == [201, 201, 429] and calls == [url] * 3
+    finally:
+        # the one Limiter of the process keeps an app's application limits for every later app
+        limiter.limit_manager.set_application_limits([])
+
+
+def test_a_token_that_is_not_ascii_is_flask_s(app, client):
+    calls = _flask_calls(app)
+    resp = client.post("/api/v1/links/%E4%BD%A0%E5%A5%BD/responses", json={"answers": {}})
+    assert resp.status_code == 404 and resp.json["error"]["code"] and len(calls) == 1
