@@ -211,6 +211,17 @@ def engine_warning(text: str, scheme) -> str:
     return text
 
 
+def _from_survey(result: Mapping[str, Any], item_id: str) -> bool:
+    """Whether the result's item was converted from the survey (not scored by an auditor, not
+    excluded): the result says so only in its explanation, where the engine writes a line for
+    each such item (serialize.explanation_zh)."""
+    head = f"{item_id} "
+    return any(
+        line.startswith(head) and "由顾客感知调查结果换算" in line
+        for line in result.get("explanation_zh") or []
+    )
+
+
 def explanation(result: Mapping[str, Any], scheme) -> list[str]:
     """How the score was reached and what decided the level. On Chinese pages the engine's
     lines as the result stored them (a finalized result keeps its words); on English pages the
@@ -244,7 +255,7 @@ def explanation(result: Mapping[str, Any], scheme) -> list[str]:
         out.append(_("各项实际得分合计 %(actual)s 分（满分 %(max)s 分），无删减。", **figures))
     scored = comp.get("items") or {}
     for item in getattr(scheme, "items", ()):
-        if item.mode == "survey" and item.id in scored:
+        if item.mode == "survey" and _from_survey(result, item.id):
             out.append(
                 _(
                     "%(id)s %(title)s 由顾客感知调查结果换算：%(score)s 分（满分 %(points)s 分）。",

@@ -105,3 +105,29 @@ def test_the_vocabularies_name_what_the_engine_names():
 
     assert dict(VOCABULARIES["event"]) == EVENT_NAMES_ZH
     assert dict(VOCABULARIES["measure"]) == SURVEY_MEASURE_NAMES_ZH
+
+
+def test_an_item_an_auditor_scored_is_not_said_to_come_from_the_survey(app):
+    """xh-2025's 服务结果 items are proposed by the survey and confirmed by the auditor: scored
+    by hand, the explanation does not credit them to the survey, in either language."""
+    from tests.unit.test_scoring_xh import full_scores
+
+    scheme = load_scheme("xh-2025")
+    fed = [i.id for i in scheme.items if i.mode == "survey"]
+    result = xh_run(scores={**full_scores(), **{i: 9.0 for i in fed}})
+    ctx = _en(app)
+    try:
+        lines = explanation(result, scheme)
+    finally:
+        ctx.pop()
+        flask_babel.refresh()
+    assert len(lines) == len(result["explanation_zh"])
+    assert not [line for line in lines if "customer perception survey:" in line]
+    surveyed = xh_run()
+    ctx = _en(app)
+    try:
+        lines = explanation(surveyed, scheme)
+    finally:
+        ctx.pop()
+        flask_babel.refresh()
+    assert len([line for line in lines if "customer perception survey:" in line]) == len(fed)
