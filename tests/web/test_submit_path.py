@@ -309,3 +309,46 @@ def test_a_token_that_is_not_ascii_is_flask_s(app, client):
     calls = _flask_calls(app)
     resp = client.post("/api/v1/links/%E4%BD%A0%E5%A5%BD/responses", json={"answers": {}})
     assert resp.status_code == 404 and resp.json["error"]["code"] and len(calls) == 1
+
+
+def test_who_a_session_cookie_may_name_is_read_without_its_signature(app):
+    """The layer reads the session's payload only to decide who else looks: naming a user or
+    permanent (compressed or not), or not decoding, is Flask's; anything else is a customer's."""
+    from surveyapp.web.submit_path import _may_name_a_user
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = lambda data: serializer.dumps(data)  # noqa: E731
+    assert not _may_name_a_user(cookie({"csrf_token": "ab" * 20}))
+    assert _may_name_a_user(cookie({"_user_id": "7.0", "csrf_token": "ab" * 20}))
+    big = cookie({"_user_id": "7.0", "_id": "f" * 128, "csrf_token": "ab" * 200})
+    assert big.startswith(".")  # itsdangerous compressed it
+    assert _may_name_a_user(big)
+    assert _may_name_a_user(cookie({"_permanent": True}))
+    assert _may_name_a_user("!!not base64!!") and _may_name_a_user(".AAAA.x.y")
+
+
+def test_a_forged_session_is_a_customer_s_on_both_paths(make_app, make_campaign):
+    """A session cookie whose signature is wrong is an empty session to Flask, so an anonymous
+    caller: the layer stores the response and answers as Flask does."""
+    app = make_app()
+    with app.app_context():
+        c = make_campaign()
+        token, answers = outlet_token(c), full_answers(c)
+    url = f"/api/v1/links/{token}/responses"
+    client = app.test_client()
+    serializer = app.session_interface.get_signing_serializer(app)
+    host = app.config["SERVER_NAME"]
+    calls = _flask_calls(app)
+    n = iter(range(10))
+
+    def send():
+        return client.post(url, json={"answers": answers, "client_id": f"forged-ses-{next(n):02d}"})
+
+    client.set_cookie("session", serializer.dumps({"csrf_token": "x"})[:-4] + "AAAA", domain=host)
+    fast, flask = _both(app, send)
+    assert fast.status_code == flask.status_code == 201 and calls == [url]
+    _same_answer(fast, flask)
+    # the cookie is sent: a forged one naming a user is Flask's (which finds nobody)
+    client.set_cookie("session", serializer.dumps({"_user_id": "1.0"})[:-4] + "AAAA", domain=host)
+    calls.clear()
+    assert send().status_code == 201 and calls == [url]
