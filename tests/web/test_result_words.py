@@ -5,6 +5,7 @@ left and no engine id; on Chinese pages the engine's words as the result stored 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import flask_babel
 import pytest
@@ -42,19 +43,24 @@ def _results() -> list[dict]:
     ]
 
 
-def _en(app):
-    ctx = app.test_request_context("/?lang=en")
-    ctx.push()
-    flask_babel.refresh()  # the locale cached in the tests' shared app context
-    return ctx
+@contextmanager
+def english(app):
+    """A request of an English page (the locale cached in the tests' shared app context
+    refreshed before and after)."""
+    with app.test_request_context("/?lang=en"):
+        flask_babel.refresh()
+        try:
+            yield
+        finally:
+            flask_babel.refresh()
+    flask_babel.refresh()
 
 
 def test_every_condition_and_explanation_line_is_english(app):
     results = _results()
     kinds = {c["kind"] for r in results for c in r["criteria"]}
     assert len(kinds) >= 9  # every kind the four schemes use
-    ctx = _en(app)
-    try:
+    with english(app):
         for result in results:
             scheme = load_scheme(result["scheme"])
             unknown = [c["kind"] for c in result["criteria"] if condition(c) is None]
@@ -66,19 +72,12 @@ def test_every_condition_and_explanation_line_is_english(app):
             assert chinese == []
             ids = [line for line in lines if ENGINE_IDS.search(line)]
             assert ids == []
-    finally:
-        ctx.pop()
-        flask_babel.refresh()
 
 
 def test_the_english_explanation_says_what_the_chinese_one_says(app):
     result = run("icas-27922", scores=icas_80_of_90())
-    ctx = _en(app)
-    try:
+    with english(app):
         lines = explanation(result, load_scheme("icas-27922"))
-    finally:
-        ctx.pop()
-        flask_babel.refresh()
     assert len(lines) == len(result["explanation_zh"])
     text = " ".join(lines)
     assert "80 / 90 × 100 = 88.88" in text and "truncated" in text
@@ -115,19 +114,11 @@ def test_an_item_an_auditor_scored_is_not_said_to_come_from_the_survey(app):
     scheme = load_scheme("xh-2025")
     fed = [i.id for i in scheme.items if i.mode == "survey"]
     result = xh_run(scores={**full_scores(), **{i: 9.0 for i in fed}})
-    ctx = _en(app)
-    try:
+    with english(app):
         lines = explanation(result, scheme)
-    finally:
-        ctx.pop()
-        flask_babel.refresh()
     assert len(lines) == len(result["explanation_zh"])
     assert not [line for line in lines if "customer perception survey:" in line]
     surveyed = xh_run()
-    ctx = _en(app)
-    try:
+    with english(app):
         lines = explanation(surveyed, scheme)
-    finally:
-        ctx.pop()
-        flask_babel.refresh()
     assert len([line for line in lines if "customer perception survey:" in line]) == len(fed)
