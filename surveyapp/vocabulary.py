@@ -167,13 +167,13 @@ AUDIT_ACTIONS: Mapping[str, str] = {
     "audit.export": N_("导出审计日志"),
 }
 
-#: the events the levels' criteria count (scoring/model.py EVENT_NAMES_ZH, as the seeds name them)
+#: the events the levels' criteria count, as the seeds name them (scoring/model.py EVENT_TYPES)
 EVENTS = {
     "liability_accident": N_("责任事故"),
     "major_complaint": N_("重大投诉"),
     "negative_publicity": N_("售后服务方面负面信息"),
 }
-#: the survey measures the levels' criteria compare (scoring/model.py SURVEY_MEASURE_NAMES_ZH)
+#: the survey measures the levels' criteria compare (scoring/model.py SURVEY_MEASURES)
 MEASURES = {
     "S": N_("顾客感知调查 S"),
     "S_in_person": N_("当面问卷调查 S当面"),

@@ -8,23 +8,17 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
+from .. import vocabulary
 from .survey import SurveyParams
 
 #: how an item's value is given (see docs/schemes.md)
 ITEM_MODES = ("points", "maturity", "options", "survey")
-#: event types an evaluation input may carry (CONTRACT.md "Evaluation input")
-EVENT_TYPES = ("liability_accident", "major_complaint", "negative_publicity")
-EVENT_NAMES_ZH = {
-    "liability_accident": "责任事故",
-    "major_complaint": "重大投诉",
-    "negative_publicity": "售后服务方面负面信息",
-}
-SURVEY_MEASURES = ("S", "S_in_person", "S_online")
-SURVEY_MEASURE_NAMES_ZH = {
-    "S": "顾客感知调查 S",
-    "S_in_person": "当面问卷调查 S当面",
-    "S_online": "电子问卷调查 S电子",
-}
+#: event types an evaluation input may carry (CONTRACT.md "Evaluation input") and the survey
+#: measures a level may compare, with their Chinese names (from the one vocabulary module)
+EVENT_TYPES: tuple[str, ...] = tuple(vocabulary.EVENTS)
+EVENT_NAMES_ZH: Mapping[str, str] = vocabulary.EVENTS
+SURVEY_MEASURES: tuple[str, ...] = tuple(vocabulary.MEASURES)
+SURVEY_MEASURE_NAMES_ZH: Mapping[str, str] = vocabulary.MEASURES
 
 
 def frozen_map(data: Mapping | None = None) -> Mapping:

@@ -12,10 +12,9 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..errors import DomainError
-from ..i18n import local_time
+from ..i18n import label, local_time
 from ..messages import FIELD_LABELS, message
 from ..scoring import EVENT_TYPES, Scheme
-from ..scoring.model import EVENT_NAMES_ZH
 from ..services import anchors, evaluations
 from ..services import dashboard as dashboard_service
 from ..services.checklist import (
@@ -174,7 +173,7 @@ def _render(campaign, data, *, error=None, result=None, pending=None, status=200
         ev=ev,
         history=evaluations.history(campaign),
         writable=can_write(current_user, campaign),
-        event_types=[(t, EVENT_NAMES_ZH[t]) for t in EVENT_TYPES],
+        event_types=[(t, label("event", t)) for t in EVENT_TYPES],
         extra_rows=EXTRA_ROWS,
         shared=SHARED,
         gap_names={
