@@ -78,13 +78,6 @@ _LIMITER_SETTINGS = (
     "RATELIMIT_HEADER_RETRY_AFTER",
     "RATELIMIT_HEADER_RETRY_AFTER_VALUE",
 )
-#: (config key, scope, key of the request) of survey.submit_limits, in Flask-Limiter's order
-#: (the order its decorators were applied, innermost first; tests/web/test_submit_path.py)
-_LIMITS = (
-    ("SURVEY_RATE_PER_ADDRESS", "survey-address", "address"),
-    ("SURVEY_RATE_PER_CLIENT", "survey-client", "client"),
-    ("SURVEY_RATE_PER_LINK", "survey-link", "link"),
-)
 
 
 @dataclass(frozen=True)
@@ -143,10 +136,9 @@ class SubmitPath:
 
     def _store(self, environ, req: Request, token: str, raw: bytes):
         """The stored response's answer, or None for Flask to decide the request."""
-        from ..services import actor, ledger, responses
+        from ..services import actor, ledger
         from . import _security_headers
-        from .api.responses import OnlineResponse, _stored, _submission
-        from .survey import remember_submitted
+        from .api.responses import OnlineResponse, online_answer, store_online
 
         ledger.start_sealer(self.app)
         address = req.remote_addr
@@ -162,11 +154,7 @@ class SubmitPath:
         try:
             try:
                 data = OnlineResponse.model_validate_json(raw)
-                card = responses.known_card(token)
-                scope = responses.link_scope(card) if card else None
-                started = responses.read_start_stamp(data.started, scope) if card else None
-                sub = _submission(data, started, address, req.headers.get("User-Agent", ""))
-                stored = responses.submit_online(token, sub, card=card)
+                stored = store_online(token, data, address, req.headers.get("User-Agent", ""))
             except (DomainError, ValidationError):
                 # refused (invalid, not open, closed, used): nothing was written; Flask decides
                 # it again and answers in the error contract, in the reader's language
@@ -174,10 +162,7 @@ class SubmitPath:
             except Exception:
                 return self._failed(environ)
             try:
-                doc, status = _stored(stored)
-                resp = self.app.json.response(doc)
-                resp.status_code = status
-                remember_submitted(resp, token, data.client_id)
+                resp = online_answer(stored, token, data.client_id)
                 _security_headers(resp)
                 resp.vary.add("Cookie")  # as Flask's session says of every answer it looked at
                 if counted is not None:
@@ -215,17 +200,16 @@ class SubmitPath:
 
     def _hit_limits(self, token: str, raw: bytes, address: str) -> Counted | None:
         """Hit survey.submit_limits as Flask-Limiter's decorators do; None when limits are off."""
-        from .survey import RATE_DEFAULTS, client_key
+        from .survey import RATE_DEFAULTS, SUBMIT_LIMITS, client_key, link_key
 
         if not (limiter.enabled and limiter.initialized):
             return None
         config = self.app.config
-        keys = {"link": "link:" + token[:64], "client": client_key(raw, address)}
-        keys["address"] = address
+        keys = {"link": link_key(token), "client": client_key(raw, address), "address": address}
         prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
         limits = [
-            (item, [*([prefix] if prefix else []), keys[which], scope])
-            for name, scope, which in _LIMITS
+            (item, [*([prefix] if prefix else []), keys[whose], scope])
+            for name, scope, whose in SUBMIT_LIMITS
             for item in self._items(config.get(name) or RATE_DEFAULTS[name])
         ]
         limits.sort(key=lambda pair: pair[0])  # as Flask-Limiter orders a route's limits

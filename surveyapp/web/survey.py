@@ -48,8 +48,13 @@ def _rate(name: str):
     return lambda: current_app.config.get(name) or RATE_DEFAULTS[name]
 
 
+def link_key(token: object) -> str:
+    """The per-link limit's key of a survey link's token."""
+    return "link:" + str(token)[:64]
+
+
 def _token_key() -> str:
-    return "link:" + str((request.view_args or {}).get("token", ""))[:64]
+    return link_key((request.view_args or {}).get("token", ""))
 
 
 def _client_key() -> str:
@@ -76,20 +81,24 @@ def _key_of(cid: object, address: str) -> str:
     return "client:" + cid[:64]
 
 
+#: the rate limits of a survey submission, (config key, shared scope, whose count), in the
+#: order Flask-Limiter evaluates them (its decorators applied in this order, innermost first):
+#: a per-address ceiling, per client id, per link; web/submit_path.py hits the same
+SUBMIT_LIMITS = (
+    ("SURVEY_RATE_PER_ADDRESS", "survey-address", "address"),
+    ("SURVEY_RATE_PER_CLIENT", "survey-client", "client"),
+    ("SURVEY_RATE_PER_LINK", "survey-link", "link"),
+)
+_KEY_FUNCS = {"address": get_remote_address, "client": _client_key, "link": _token_key}
+
+
 def submit_limits(view):
-    """Rate limits of a survey submission: per link, per client id, and a per-address ceiling."""
-    view = limiter.shared_limit(
-        _rate("SURVEY_RATE_PER_ADDRESS"), scope="survey-address", methods=["POST"]
-    )(view)
-    view = limiter.shared_limit(
-        _rate("SURVEY_RATE_PER_CLIENT"),
-        scope="survey-client",
-        key_func=_client_key,
-        methods=["POST"],
-    )(view)
-    return limiter.shared_limit(
-        _rate("SURVEY_RATE_PER_LINK"), scope="survey-link", key_func=_token_key, methods=["POST"]
-    )(view)
+    """Rate limits of a survey submission (SUBMIT_LIMITS), shared by the form and the API."""
+    for name, scope, whose in SUBMIT_LIMITS:
+        view = limiter.shared_limit(
+            _rate(name), scope=scope, key_func=_KEY_FUNCS[whose], methods=["POST"]
+        )(view)
+    return view
 
 
 # ── shared by the survey page, the interview pages and the JSON API ─────────────────────

@@ -204,12 +204,29 @@ def link_questionnaire_api(token: str):
 def submit_online_api(token: str):
     """Store a customer's response through a survey link; a repeated client_id answers 200."""
     data = body(OnlineResponse)
+    stored = store_online(token, data, request.remote_addr, request.headers.get("User-Agent", ""))
+    return online_answer(stored, token, data.client_id)
+
+
+def store_online(
+    token: str, data: OnlineResponse, address: str | None, user_agent: str
+) -> responses.Stored:
+    """Store a validated online response from this address and user agent (this view's, and
+    web/submit_path.py's outside Flask's request cycle); DomainError when it is refused."""
     card = responses.known_card(token)
     started = responses.read_start_stamp(data.started, responses.link_scope(card)) if card else None
-    sub = _submission(data, started, request.remote_addr, request.headers.get("User-Agent", ""))
-    stored = responses.submit_online(token, sub, card=card)
-    body_, status = _stored(stored)
-    return remember_submitted(make_response(jsonify(body_), status), token, data.client_id)
+    return responses.submit_online(
+        token, _submission(data, started, address, user_agent), card=card
+    )
+
+
+def online_answer(stored: responses.Stored, token: str, client_id: str | None):
+    """The answer to a stored online response: 201 (200 when stored before under its
+    client_id) with its id and receipt, and the cookie that lets the phone's next visit reuse
+    its client_id."""
+    doc, status = _stored(stored)
+    resp = make_response(jsonify(doc), status)
+    return remember_submitted(resp, token, client_id)
 
 
 @bp.post("/campaigns/<int:campaign_id>/responses")
