@@ -12,15 +12,14 @@ everything is in order and hands every other request to Flask, body intact:
   user in the session: a signed-in caller is an actor the services must know, Flask's path).
   The survey page's own session, holding its CSRF token, is a customer's: taken here, as it
   is what a phone sends. Anything else is Flask's, untouched.
-- It stores through the same code as the view (`OnlineResponse`, `_submission`, `_stored`,
-  `responses.submit_online`, `remember_submitted`, the security headers): one validation, one
-  guarded insert, one answer. A request it refuses — invalid, a link unknown, not open, closed,
+- It stores through the view's own code (`OnlineResponse`, `store_online`, `online_answer`,
+  the security headers): one validation, one guarded insert, one answer. A request it refuses — invalid, a link unknown, not open, closed,
   used — is handed to Flask, which decides it again and answers in the one error contract
   (words in the reader's language, status from web/errors.py): a refusal writes nothing, so
   deciding it twice is safe. Any other failure (the database's) is not decided twice (a commit
   whose answer was lost may have stored the response): Flask answers it 500, as its view would.
-- Rate limits are the view's (`survey.submit_limits`): the same three limits, the same keys,
-  scopes, order and storage as Flask-Limiter's decorators, so the form and the API keep sharing
+- Rate limits are the view's (`survey.SUBMIT_LIMITS`, from which its decorators are made): the
+  same three limits, keys, scopes, order and storage as Flask-Limiter's decorators, so the form and the API keep sharing
   one count, hit once a request. A request handed on after its limits were hit carries them in
   its environ (`COUNTED`): Flask-Limiter leaves it alone (a request filter) and a breached limit
   is answered 429 by Flask, with Retry-After and the X-RateLimit-* headers as Flask-Limiter sets
