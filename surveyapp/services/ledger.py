@@ -586,6 +586,26 @@ def heads_digest(hs: Iterable[Head]) -> str:
     return sha256(canonical_json([h.as_dict() for h in hs]))
 
 
+def chain_length(chain: int):
+    """The number of a chain's entries, sealed and not, as a SQL expression to read in one
+    statement with other figures (one snapshot): the newest batch's `length` (the (chain, seq)
+    key, one probe) plus the entries not sealed yet (their partial index). Sealing moves
+    entries into a batch and leaves it unchanged; every new entry adds one."""
+    sealed = (
+        select(_BATCHES.c.length)
+        .where(_BATCHES.c.chain == chain)
+        .order_by(_BATCHES.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    pending = (
+        select(func.count())
+        .where(_ENTRIES.c.chain == chain, _ENTRIES.c.batch_id.is_(None))
+        .scalar_subquery()
+    )
+    return func.coalesce(sealed, 0) + pending
+
+
 def unsealed(connection=None, chain: int | None = None) -> tuple[int, datetime | None]:
     """(number of unsealed entries, the oldest one's time)."""
     stmt = select(func.count(), func.min(_ENTRIES.c.created_at)).where(

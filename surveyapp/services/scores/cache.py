@@ -27,11 +27,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from ...db import db, utcnow
-from ...models import Campaign, LedgerBatch, LedgerEntry, Response, ResponseExclusion
+from ...models import Campaign, Response, ResponseExclusion
 from ...scoring.survey import CHANNELS
 from ...survey_math import ResponseFrame
 from ...survey_math.quality import FlagContext
 from ...survey_math.quality import flag_context as quality_flag_context
+from .. import ledger
 from .adapters import params_of
 from .filters import ScoreFilter
 from .loading import clear_paradata, extend_frame, load_frame, load_paradata
@@ -166,11 +167,9 @@ def fingerprint(campaign: Campaign) -> tuple:
     another campaign changes nothing here). On PostgreSQL ids are not committed in order (a
     response may commit after one with a larger id), so the length of the campaign's ledger
     chain is added there: every response commits with its entry in that chain (verify-ledger
-    names a response without one), so the length grows with every response, whatever its id.
-    It is the newest sealed batch's `length` (one probe of the (chain, seq) key) plus the
-    chain's entries not sealed yet (the partial index of unsealed entries, a few seconds'
-    worth): a count of the campaign's responses instead walked a million index entries on
-    every request (0.18 s warm). The database URL and the campaign's creation time keep two
+    names a response without one), so the length grows with every response, whatever its id
+    (`ledger.chain_length`: two index probes; a count of the campaign's responses walked a
+    million index entries on every request, 0.18 s warm). The database URL and the campaign's creation time keep two
     databases (or restarted ids) apart.
     """
     r, x = Response, ResponseExclusion
@@ -190,21 +189,11 @@ def fingerprint(campaign: Campaign) -> tuple:
     ]
     bind = db.session.get_bind()
     if bind.dialect.name != "sqlite":
-        parts.append(_chain_length(campaign.id))
+        parts.append(ledger.chain_length(campaign.id))
     values = tuple(db.session.execute(select(*parts)).one())
     created = campaign.created_at.isoformat() if campaign.created_at else ""
     url = bind.url.render_as_string(hide_password=True)
     return (url, campaign.id, created, _frozen_digest(campaign), *values)
-
-
-def _chain_length(chain: int):
-    """The number of entries of a ledger chain, sealed and not (fingerprint's PostgreSQL part)."""
-    b, e = LedgerBatch, LedgerEntry
-    sealed = (
-        select(b.length).where(b.chain == chain).order_by(b.seq.desc()).limit(1).scalar_subquery()
-    )
-    pending = select(func.count()).where(e.chain == chain, e.batch_id.is_(None)).scalar_subquery()
-    return func.coalesce(sealed, 0) + pending
 
 
 def burst_thresholds(campaign: Campaign) -> dict[str, float | int]:
