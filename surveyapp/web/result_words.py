@@ -140,9 +140,9 @@ def _text(c: Mapping[str, Any]) -> str:
     """One condition in a sentence: the engine's Chinese, as the result stored it, on Chinese
     pages; on English ones the catalogues' sentence (the engine's line for a kind not known)."""
     if select_locale() == "en":
-        words = condition(c)
-        if words is not None or c.get("summary"):
-            return words or str(c["summary"])
+        words = condition(c) or c.get("summary")
+        if words:
+            return str(words)
     if c.get("text_zh"):
         return str(c["text_zh"])
     # a result finalized before the engine wrote sentences
@@ -187,11 +187,9 @@ _UNSCORED_DEDUCTION = re.compile(r"^检查项 (\S+) 得 0 分，但没有登记�
 _NO_DIMENSIONS = re.compile(r"^(\S+) .+?：未提供六个维度的得分，以综合得分 S（([\d.]+) 分）代替$")
 
 
-def engine_warning(text: str, scheme) -> str:
-    """A warning of the engine (written in Chinese into the result) in the reader's language;
+def _engine_warning(text: str, scheme) -> str:
+    """A warning of the engine (written in Chinese into the result) in the catalogues' words;
     one not known here keeps its text."""
-    if select_locale() != "en":
-        return text
     m = _UNSCORED_DEDUCTION.match(text)
     if m:
         return _(
@@ -303,7 +301,7 @@ def explanation(result: Mapping[str, Any], scheme) -> list[str]:
             _("未能评为%(level)s，原因：%(reasons)s。", level=upper, reasons=_("；").join(reasons))
         )
     out.extend(
-        _("提示：%(warning)s", warning=engine_warning(w, scheme))
+        _("提示：%(warning)s", warning=_engine_warning(w, scheme))
         for w in result.get("warnings") or []
     )
     return out
