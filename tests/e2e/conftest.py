@@ -55,10 +55,27 @@ def live_app(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
+def _closed_before_sent(app):
+    """The app's answers read whole and closed before werkzeug's server sends them. When a
+    browser drops a connection (a navigation cancels a script's load), the dev server's drain
+    of the socket raises before it closes the answer, which leaves a static file open: a
+    ResourceWarning, an error under `filterwarnings = error`, in whatever test runs next."""
+
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(live_app):
     """Serve live_app on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sent(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
